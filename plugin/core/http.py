@@ -1,0 +1,190 @@
+"""The one place that makes HTTP sessions and turns transport failures into PortalErrors.
+
+The QGIS layer fills `HttpSettings` from QGIS's network options (proxy, SSL, timeout); the core never reads
+QGIS settings itself. Every search, quicklook, token and download request goes through `make_session`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, Optional, Tuple, Union
+
+import requests
+
+from .errors import ErrorKind, PortalError
+from .portals.base import Request
+
+USER_AGENT = "EO-Portals-QGIS-plugin/0.1"
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a search answer larger than this is refused, not read into memory
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Network options handed in from QGIS (or from tests and the command line)."""
+
+    proxies: Dict[str, str] = field(default_factory=dict)  # {"http": "http://user:pw@host:3128", "https": ...}
+    no_proxy: Tuple[str, ...] = ()
+    verify: Union[bool, str] = True  # True, or a CA bundle path (QGIS auth manager CAs exported to a file)
+    user_agent: str = USER_AGENT
+    timeout: float = 30.0  # seconds a portal may take to answer a request
+    trust_env: bool = False  # True: "use system proxy" (environment variables)
+
+
+def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
+    """A requests session configured from `settings`; one per thread."""
+    settings = settings or HttpSettings()
+    session = requests.Session()
+    session.trust_env = settings.trust_env
+    session.headers["User-Agent"] = settings.user_agent
+    if settings.proxies:
+        session.proxies.update(settings.proxies)
+        if settings.no_proxy:
+            session.proxies["no_proxy"] = ",".join(settings.no_proxy)
+    session.verify = settings.verify
+    return session
+
+
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|apikey|api_key|key|sig|password|se|sv|sp|sr)=)[^&#\s]+")
+
+
+def mask_url(url: str) -> str:
+    """A URL safe to log or show: secret-looking query values and user:password are masked."""
+    url = re.sub(r"//[^/@\s]+:[^/@\s]+@", "//***:***@", url)
+    return _SECRET_PARAM.sub(r"\1***", url)
+
+
+def portal_message(body: bytes, limit: int = 300) -> str:
+    """The portal's own error text from an error answer (JSON fields or the start of the text)."""
+    text = body[:20000].decode("utf-8", "replace").strip()
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        data = None
+    candidates = []
+    if isinstance(data, dict):
+        for key in ("detail", "message", "error_description", "description", "error", "title", "msg"):
+            value = data.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value.get("detail") or json.dumps(value)
+            if isinstance(value, list) and value:
+                value = value[0].get("msg", value[0]) if isinstance(value[0], dict) else value[0]
+            if value:
+                candidates.append(str(value))
+    message = candidates[0] if candidates else re.sub(r"<[^>]+>", " ", text)
+    message = re.sub(r"\s+", " ", message).strip()
+    return message[:limit]
+
+
+def retry_after_seconds(value: Optional[str]) -> Optional[float]:
+    """Seconds to wait from a Retry-After header (a number or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def error_for_status(title: str, status: int, body: bytes, headers: Any = None) -> PortalError:
+    """The PortalError a user should read for an HTTP error status."""
+    message = portal_message(body)
+    suffix = f": {message}" if message else ""
+    if status in (401, 403):
+        return PortalError(title, f"HTTP {status}, check your account{suffix}", ErrorKind.AUTH, status, message)
+    if status == 429:
+        wait = retry_after_seconds((headers or {}).get("Retry-After"))
+        hint = f", retry in {wait:.0f} s" if wait is not None else ""
+        return PortalError(title, f"too many requests (HTTP 429){hint}{suffix}", ErrorKind.THROTTLED, status,
+                           message, retry_after=wait)
+    if status >= 500:
+        return PortalError(title, f"server error (HTTP {status}){suffix}", ErrorKind.HTTP, status, message)
+    return PortalError(title, f"HTTP {status}{suffix}", ErrorKind.HTTP, status, message)
+
+
+def error_for_exception(title: str, exc: Exception, timeout: float) -> PortalError:
+    """The PortalError for a transport failure (timeout, refused connection, TLS...)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PortalError(title, f"secure connection refused: the certificate could not be verified ({_short(exc)})",
+                           ErrorKind.UNREACHABLE)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return PortalError(title, f"the proxy refused the connection ({_short(exc)})", ErrorKind.UNREACHABLE)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return PortalError(title, f"timed out after {timeout:.0f} s", ErrorKind.TIMEOUT)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return PortalError(title, f"cannot be reached ({_short(exc)})", ErrorKind.UNREACHABLE)
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return PortalError(title, "too many redirects", ErrorKind.HTTP)
+    return PortalError(title, f"request failed ({_short(exc)})", ErrorKind.UNREACHABLE)
+
+
+def _short(exc: Exception) -> str:
+    text = mask_url(str(exc))
+    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)|(Connection refused|Name or service not known|certificate verify failed[^')\]]*)", text)
+    if match:
+        return (match.group(1) or match.group(2)).strip()
+    return text[:160]
+
+
+def fetch(
+    session: requests.Session,
+    request: Request,
+    title: str,
+    *,
+    timeout: float = 30.0,
+    deadline: Optional[float] = None,
+    cancel: Optional[threading.Event] = None,
+    auth: Any = None,
+    extra_headers: Optional[Dict[str, str]] = None,
+    max_bytes: int = MAX_ANSWER_BYTES,
+) -> bytes:
+    """Send `request` and return the body of a 2xx answer, or raise a PortalError that names `title`.
+
+    `deadline` (a time.monotonic() value) bounds the whole exchange, including a server that drips bytes.
+    """
+    headers = dict(request.headers)
+    if extra_headers:
+        headers.update(extra_headers)
+    started = time.monotonic()
+    budget = timeout if deadline is None else max(0.1, min(timeout, deadline - started))
+    try:
+        response = session.request(
+            request.method,
+            request.url,
+            params=list(request.params) or None,
+            json=request.json_body,
+            headers=headers,
+            timeout=(min(budget, 15.0), budget),
+            stream=True,
+            auth=auth,
+        )
+    except requests.exceptions.RequestException as exc:
+        raise error_for_exception(title, exc, budget) from None
+    with response:
+        chunks = []
+        size = 0
+        try:
+            for chunk in response.iter_content(65536):
+                if cancel is not None and cancel.is_set():
+                    raise PortalError(title, "cancelled", ErrorKind.CANCELLED)
+                if time.monotonic() - started > budget:
+                    raise PortalError(title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT)
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PortalError(title, f"the answer is larger than {max_bytes // (1024 * 1024)} MB",
+                                      ErrorKind.PARSE)
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise error_for_exception(title, exc, budget) from None
+        body = b"".join(chunks)
+        if response.status_code >= 400:
+            raise error_for_status(title, response.status_code, body, response.headers)
+        return body

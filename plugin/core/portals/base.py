@@ -1,0 +1,88 @@
+"""What every protocol adapter is: two pure functions over plain data.
+
+An adapter module exposes::
+
+    build_request(portal: Portal, query: SearchQuery) -> Request      # the first page
+    parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> Page
+
+`parse` raises `PortalError(kind=ErrorKind.PARSE)` for an answer it cannot read; it never invents a value
+the portal did not give. `Page.next` is the request for the following page, built from the portal's own
+next link where it gives one.
+"""
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import urlencode
+
+from ..errors import ErrorKind, PortalError
+from ..product import Product
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as plain data (no session, no credentials)."""
+
+    method: str
+    url: str
+    params: Tuple[Tuple[str, str], ...] = ()
+    json_body: Any = None
+    headers: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def full_url(self) -> str:
+        """URL with the query string."""
+        if not self.params:
+            return self.url
+        separator = "&" if "?" in self.url else "?"
+        return self.url + separator + urlencode(list(self.params))
+
+    def as_curl(self) -> str:
+        """A curl command reproducing the request (credentials are never part of a Request)."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.full_url)]
+        for name, value in self.headers:
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.json_body is not None:
+            parts += ["-H", shlex.quote("Content-Type: application/json"), "--data", shlex.quote(json.dumps(self.json_body))]
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        """'POST https://...' for logs."""
+        return f"{self.method} {self.full_url}"
+
+
+@dataclass
+class Page:
+    """One parsed answer: its products, the request for the next page, and the total when the portal says it."""
+
+    products: List[Product] = field(default_factory=list)
+    next: Optional[Request] = None
+    total: Optional[int] = None
+
+
+def parse_json(portal_title: str, body: bytes) -> Any:
+    """Decode a JSON answer or raise a PortalError saying the answer was not JSON."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        snippet = body[:80].decode("utf-8", "replace").strip().replace("\n", " ")
+        raise PortalError(
+            portal_title, f"the answer is not JSON (starts with: {snippet!r})", ErrorKind.PARSE
+        ) from None
+
+
+def bad_answer(portal_title: str, what: str) -> PortalError:
+    """A PortalError for an answer of the wrong shape."""
+    return PortalError(portal_title, f"unexpected answer: {what}", ErrorKind.PARSE)
+
+
+def params(pairs: Sequence[Tuple[str, Any]]) -> Tuple[Tuple[str, str], ...]:
+    """Query parameters as a tuple of string pairs, dropping None values."""
+    return tuple((key, str(value)) for key, value in pairs if value is not None)
+
+
+def headers(mapping: Optional[Dict[str, str]] = None) -> Tuple[Tuple[str, str], ...]:
+    """Headers as a tuple of pairs."""
+    return tuple(sorted((mapping or {}).items()))

@@ -1,0 +1,208 @@
+"""Search fan-out: the chosen portals queried at once, each within a time budget, merged by identity.
+
+One failing portal never hides the others: each one ends with an `Outcome` (ok with n products, or the
+error naming the portal and the cause), and the products found so far are always kept.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+from .catalog import Portal
+from .credentials import Credentials, search_auth
+from .errors import EOPortalsError, ErrorKind, PortalError
+from .http import HttpSettings, fetch, make_session
+from .portals import adapter_for
+from .portals.base import Request
+from .product import Product, merge_products
+from .query import SearchQuery
+
+DEFAULT_BUDGET = 30.0
+
+
+@dataclass
+class Outcome:
+    """How one portal's search ended."""
+
+    portal: str
+    title: str
+    count: int = 0
+    error: Optional[PortalError] = None
+    elapsed: float = 0.0
+    pages: int = 0
+    total: Optional[int] = None  # products the portal says match, when it says
+    more: bool = False  # another page can be fetched ("Load more")
+    last_request: Optional[Request] = None  # what was sent last, for the log and "copy as curl"
+
+    @property
+    def ok(self) -> bool:
+        """True when the portal answered without error."""
+        return self.error is None
+
+    @property
+    def message(self) -> str:
+        """'Earth Search: 37 products' or the error text ('CDSE: HTTP 401, check your account')."""
+        if self.error is not None:
+            return str(self.error)
+        noun = "product" if self.count == 1 else "products"
+        total = f" of {self.total}" if self.total is not None and self.total > self.count else ""
+        return f"{self.title}: {self.count}{total} {noun}"
+
+
+@dataclass
+class SearchResult:
+    """Merged products plus every portal's outcome and where each could go on."""
+
+    query: SearchQuery
+    products: List[Product] = field(default_factory=list)
+    outcomes: Dict[str, Outcome] = field(default_factory=dict)
+    cursors: Dict[str, Optional[Request]] = field(default_factory=dict)  # portal id -> next page request
+
+    @property
+    def failed(self) -> List[Outcome]:
+        """Outcomes that ended in error."""
+        return [o for o in self.outcomes.values() if not o.ok]
+
+    @property
+    def can_load_more(self) -> bool:
+        """Whether any portal has another page."""
+        return any(self.cursors.values())
+
+
+OutcomeCallback = Callable[[Outcome, List[Product]], None]
+
+
+def search_portal(
+    portal: Portal,
+    query: SearchQuery,
+    *,
+    settings: Optional[HttpSettings] = None,
+    credentials: Optional[Credentials] = None,
+    budget: float = DEFAULT_BUDGET,
+    cancel: Optional[threading.Event] = None,
+    start: Optional[Request] = None,
+    max_results: Optional[int] = None,
+) -> tuple:
+    """Query one portal, page after page, until `max_results`, the last page, the budget or a cancel.
+
+    Returns (products, outcome, next_request). Never raises for portal failures: they are in the outcome,
+    and the products of pages already read are kept.
+    """
+    started = time.monotonic()
+    deadline = started + budget
+    outcome = Outcome(portal=portal.id, title=portal.title)
+    products: List[Product] = []
+    wanted = max_results if max_results is not None else query.limit
+    request: Optional[Request] = start
+    settings = settings or HttpSettings()
+    session = make_session(settings)
+    try:
+        if not portal.url:
+            raise PortalError(portal.title, "no URL is set for this portal (add it in EO Portals settings)",
+                              ErrorKind.INVALID)
+        if not portal.supports(query.collection):
+            raise PortalError(portal.title, f"does not offer the collection {query.collection}", ErrorKind.INVALID)
+        adapter = adapter_for(portal.protocol)
+        auth, extra = search_auth(portal.auth, credentials, portal.get("api_key_header", "X-API-Key"))
+        if request is None:
+            request = adapter.build_request(portal, query)
+        while request is not None and len(products) < wanted:
+            if cancel is not None and cancel.is_set():
+                raise PortalError(portal.title, "cancelled", ErrorKind.CANCELLED)
+            if time.monotonic() >= deadline:
+                raise PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT)
+            outcome.last_request = request
+            body = fetch(session, request, portal.title, timeout=min(settings.timeout, budget),
+                         deadline=deadline, cancel=cancel, auth=auth, extra_headers=extra)
+            page = adapter.parse(portal, query, body, request)
+            outcome.pages += 1
+            if page.total is not None:
+                outcome.total = page.total
+            products.extend(page.products)
+            request = page.next
+    except PortalError as error:
+        outcome.error = error
+    except EOPortalsError as error:  # e.g. its adapter could not be loaded
+        outcome.error = PortalError(portal.title, str(error), ErrorKind.INVALID)
+    except Exception as exc:  # a bug in an adapter: report it against the portal, keep the others going
+        outcome.error = PortalError(portal.title, f"internal error while reading the answer ({type(exc).__name__}: {exc})",
+                                    ErrorKind.PARSE)
+    finally:
+        session.close()
+    outcome.count = len(products)
+    outcome.elapsed = time.monotonic() - started
+    next_request = request  # after an error too: "Load more" retries the page that failed
+    outcome.more = next_request is not None
+    return products, outcome, next_request
+
+
+def search(
+    portals: Sequence[Portal],
+    query: SearchQuery,
+    *,
+    settings: Optional[HttpSettings] = None,
+    credentials: Optional[Dict[str, Credentials]] = None,
+    budget: float = DEFAULT_BUDGET,
+    cancel: Optional[threading.Event] = None,
+    on_outcome: Optional[OutcomeCallback] = None,
+    cursors: Optional[Dict[str, Optional[Request]]] = None,
+    previous: Optional[Iterable[Product]] = None,
+) -> SearchResult:
+    """Search `portals` concurrently and merge what they find.
+
+    With `cursors` (from a previous SearchResult) each portal continues from its next page ("Load more"),
+    and `previous` products are merged in first. `on_outcome` is called from worker threads as each portal
+    ends. The whole call returns within about `budget` seconds even when a portal hangs.
+    """
+    credentials = credentials or {}
+    result = SearchResult(query=query)
+    portals = list(portals)
+    if cursors is not None:
+        portals = [p for p in portals if cursors.get(p.id)]
+    found: Dict[str, List[Product]] = {}
+    lock = threading.Lock()
+
+    def run(portal: Portal) -> None:
+        products, outcome, next_request = search_portal(
+            portal, query, settings=settings, credentials=credentials.get(portal.id), budget=budget,
+            cancel=cancel, start=(cursors or {}).get(portal.id),
+        )
+        with lock:
+            found[portal.id] = products
+            result.outcomes[portal.id] = outcome
+            result.cursors[portal.id] = next_request
+        if on_outcome is not None:
+            on_outcome(outcome, products)
+
+    if portals:
+        executor = ThreadPoolExecutor(max_workers=len(portals), thread_name_prefix="eo-portals-search")
+        futures = {executor.submit(run, portal): portal for portal in portals}
+        wait(futures, timeout=budget + 5.0)
+        executor.shutdown(wait=False)
+        with lock:
+            for future, portal in futures.items():
+                if portal.id not in result.outcomes:
+                    outcome = Outcome(portal.id, portal.title, elapsed=budget,
+                                      error=PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT))
+                    result.outcomes[portal.id] = outcome
+                    result.cursors[portal.id] = None
+                    if on_outcome is not None:
+                        on_outcome(outcome, [])
+    ordered: List[Product] = list(previous or [])
+    with lock:
+        for portal in portals:
+            ordered.extend(found.get(portal.id, []))
+    result.products = sort_products(merge_products(ordered, portal_order=[p.id for p in portals]))
+    return result
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def sort_products(products: List[Product], newest_first: bool = True) -> List[Product]:
+    """Products by acquisition start (newest first by default), then title."""
+    return sorted(products, key=lambda p: (p.start or _EPOCH, p.title), reverse=newest_first)

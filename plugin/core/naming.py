@@ -60,7 +60,7 @@ def normalise_tile(tile: Optional[str]) -> Optional[str]:
     for prefix in ("MGRS-", "T"):
         if text.startswith(prefix) and len(text) > 4:
             text = text[len(prefix):]
-    match = re.fullmatch(r"(\d{1,2})([C-X])([A-Z]{2})", text)
+    match = re.fullmatch(r"(\d{1,2})([C-HJ-NP-X])([A-HJ-NP-Z][A-HJ-NP-V])", text)  # no I or O in MGRS letters
     if not match:
         return None
     zone = int(match.group(1))
@@ -104,7 +104,7 @@ def parse_name(name: Optional[str]) -> Optional[ParsedName]:
     match = _S2.match(base)
     if match:
         g = match.groupdict()
-        tile = normalise_tile(g["tile"])
+        tile = normalise_tile(g["tile"]) or g["tile"]
         level = g["level"]
         identity = f"{g['mission']}_MSI{level}_{g['start']}_R{g['orbit']}_T{tile}"
         return ParsedName(

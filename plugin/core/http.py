@@ -34,10 +34,21 @@ class HttpSettings:
     trust_env: bool = False  # True: "use system proxy" (environment variables)
 
 
+class _Session(requests.Session):
+    """A session that honours its own `no_proxy` list (requests applies it only from the environment)."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: D102
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        no_proxy = self.proxies.get("no_proxy")
+        if no_proxy and requests.utils.should_bypass_proxies(url, no_proxy=no_proxy):
+            merged["proxies"] = {}
+        return merged
+
+
 def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
     """A requests session configured from `settings`; one per thread."""
     settings = settings or HttpSettings()
-    session = requests.Session()
+    session = _Session()
     session.trust_env = settings.trust_env
     session.headers["User-Agent"] = settings.user_agent
     if settings.proxies:

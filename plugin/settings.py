@@ -1,0 +1,193 @@
+"""The plugin's preferences in QgsSettings, typed and with defaults (after Oslandia's `toolbelt/preferences.py`).
+
+Nothing secret is ever written here: a portal account is an `authcfg` id of QGIS's authentication database,
+resolved by `credentials_for()` when a task is prepared. Keys live under ``eo_portals/``::
+
+    eo_portals/search/collection          str   unified collection id        (S2_MSI_L2A)
+    eo_portals/search/portals             str   checked portal ids, comma separated ("" = every usable one)
+    eo_portals/search/date_preset         int   last N days (7, 30, 90) or 0 for the dates below (30)
+    eo_portals/search/start_date          str   YYYY-MM-DD, used when date_preset is 0
+    eo_portals/search/end_date            str   YYYY-MM-DD, used when date_preset is 0
+    eo_portals/search/max_cloud           int   0..100 (30)
+    eo_portals/search/orbit_direction     str   "", ASCENDING or DESCENDING
+    eo_portals/search/relative_orbit      int   0 = any
+    eo_portals/search/tile                str   MGRS tile or ""
+    eo_portals/search/platform            str   e.g. S2A, or ""
+    eo_portals/search/advanced_open       bool  the advanced filters group is expanded
+    eo_portals/search/aoi_wkt             str   last area of interest, WKT in EPSG:4326
+    eo_portals/search/limit               int   products wanted from each portal per page of results (100)
+    eo_portals/search/budget              int   seconds a portal may take for one search (30)
+    eo_portals/quicklooks/cache_mb        int   size bound of the quicklook cache (200)
+    eo_portals/catalog_path               str   the user's portal catalog file (default: in the profile)
+    eo_portals/portals/<id>/enabled       bool  shown in the dock (default: the catalog's "enabled")
+    eo_portals/portals/<id>/authcfg       str   QgsAuthManager configuration id ("" = no account)
+    eo_portals/portals/<id>/last_status   str   ok | auth | failed | "" (never searched)
+    eo_portals/portals/<id>/last_message  str   what the last search said (no secrets: core messages never hold any)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, List, Optional
+
+from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
+
+from .core.catalog import CATALOG_ENV
+from .core.credentials import Credentials
+
+PREFIX = "eo_portals"
+
+
+@dataclass
+class SearchPreferences:
+    """The search panel's last used values, with their defaults."""
+
+    collection: str = "S2_MSI_L2A"
+    portals: str = ""
+    date_preset: int = 30
+    start_date: str = ""
+    end_date: str = ""
+    max_cloud: int = 30
+    orbit_direction: str = ""
+    relative_orbit: int = 0
+    tile: str = ""
+    platform: str = ""
+    advanced_open: bool = False
+    aoi_wkt: str = ""
+    limit: int = 100
+    budget: int = 30
+
+    @property
+    def portal_ids(self) -> List[str]:
+        """The checked portals as a list."""
+        return [p for p in self.portals.split(",") if p]
+
+
+def _typed(value: Any, default: Any) -> Any:
+    """A QSettings value (often a string in INI files) converted to the type of its default."""
+    if value is None:
+        return default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in ("true", "1", "yes")
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def get_value(key: str, default: Any) -> Any:
+    """One preference under ``eo_portals/``, typed like its default."""
+    return _typed(QgsSettings().value(f"{PREFIX}/{key}", default), default)
+
+
+def set_value(key: str, value: Any) -> None:
+    """Store one preference under ``eo_portals/``."""
+    QgsSettings().setValue(f"{PREFIX}/{key}", value)
+
+
+def load_search_preferences() -> SearchPreferences:
+    """The last used search values (defaults where nothing was stored)."""
+    settings = QgsSettings()
+    defaults = SearchPreferences()
+    values = {}
+    for item in fields(SearchPreferences):
+        default = getattr(defaults, item.name)
+        values[item.name] = _typed(settings.value(f"{PREFIX}/search/{item.name}", default), default)
+    return SearchPreferences(**values)
+
+
+def save_search_preferences(preferences: SearchPreferences) -> None:
+    """Remember the search values for the next session."""
+    settings = QgsSettings()
+    for item in fields(SearchPreferences):
+        settings.setValue(f"{PREFIX}/search/{item.name}", getattr(preferences, item.name))
+
+
+def quicklook_cache_bytes() -> int:
+    """Size bound of the quicklook cache, in bytes."""
+    return max(1, get_value("quicklooks/cache_mb", 200)) * 1024 * 1024
+
+
+def profile_folder() -> Path:
+    """The plugin's folder in the active QGIS profile (created on demand by its users)."""
+    return Path(QgsApplication.qgisSettingsDirPath()) / "eo_portals"
+
+
+def quicklook_cache_folder() -> Path:
+    """Where quicklooks are cached."""
+    return profile_folder() / "quicklooks"
+
+
+def catalog_path() -> str:
+    """The user's portal catalog file: $EO_PORTALS_CATALOG, else the setting, else one in the profile."""
+    return os.environ.get(CATALOG_ENV) or get_value("catalog_path", "") or str(profile_folder() / "catalog.json")
+
+
+# ---- per portal ------------------------------------------------------------------------------------------
+def portal_enabled(portal_id: str, default: bool = True) -> bool:
+    """Whether the user shows this portal in the dock."""
+    return get_value(f"portals/{portal_id}/enabled", default)
+
+
+def set_portal_enabled(portal_id: str, enabled: bool) -> None:
+    """Show or hide a portal in the dock."""
+    set_value(f"portals/{portal_id}/enabled", bool(enabled))
+
+
+def portal_authcfg(portal_id: str) -> str:
+    """The QgsAuthManager configuration id chosen for a portal ("" when none)."""
+    return get_value(f"portals/{portal_id}/authcfg", "")
+
+
+def set_portal_authcfg(portal_id: str, authcfg: str) -> None:
+    """Choose the authentication configuration of a portal (an id, never the secret itself)."""
+    set_value(f"portals/{portal_id}/authcfg", authcfg or "")
+
+
+STATUS_OK = "ok"
+STATUS_AUTH = "auth"
+STATUS_FAILED = "failed"
+
+
+def portal_status(portal_id: str) -> tuple:
+    """(status, message) of the portal's last search: status is ok, auth, failed or ""."""
+    return (get_value(f"portals/{portal_id}/last_status", ""), get_value(f"portals/{portal_id}/last_message", ""))
+
+
+def set_portal_status(portal_id: str, status: str, message: str = "") -> None:
+    """Remember how the portal's last search ended."""
+    set_value(f"portals/{portal_id}/last_status", status)
+    set_value(f"portals/{portal_id}/last_message", message)
+
+
+def credentials_for(portal_id: str, authcfg: Optional[str] = None) -> Optional[Credentials]:
+    """The portal's credentials from QGIS's authentication database, or None. Main thread only.
+
+    Basic configurations give username and password; an "API header" configuration gives the API key
+    (its first header value).
+    """
+    authcfg = authcfg if authcfg is not None else portal_authcfg(portal_id)
+    if not authcfg:
+        return None
+    manager = QgsApplication.authManager()
+    if manager is None:
+        return None
+    config = QgsAuthMethodConfig()
+    if not manager.loadAuthenticationConfig(authcfg, config, True):
+        return None
+    values = dict(config.configMap())
+    username = values.pop("username", "")
+    password = values.pop("password", "")
+    values.pop("realm", None)
+    api_key = values.pop("apikey", "") or values.pop("api_key", "")
+    if not api_key and config.method() == "APIHeader" and values:
+        api_key = next(iter(values.values()))
+    credentials = Credentials(username=username, password=password, api_key=api_key)
+    return None if credentials.empty else credentials

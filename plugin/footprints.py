@@ -1,0 +1,152 @@
+"""Footprints as QGIS features: the fields every footprints layer has and the Product -> QgsFeature conversion.
+
+Shared by the dock's footprints layer and the Processing search output, so that a layer made by either one
+has the same columns (and the download algorithm can read the `sources` of either). Geometries are
+MultiPolygons in EPSG:4326; a product the portal gave no footprint for keeps a null geometry.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, List, Optional, Tuple
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
+
+from .core.product import Product
+
+FOOTPRINT_CRS = "EPSG:4326"
+
+# QGIS 3.30 moved the geometry types to Qgis.WkbType; the old names are deprecated later on.
+FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else QgsWkbTypes.MultiPolygon
+
+_NEW_FIELD_TYPES = Qgis.QGIS_VERSION_INT >= 33800  # QgsField takes QMetaType.Type from 3.38 on
+
+
+def _field_type(kind: str) -> Any:
+    """The field type for 'string', 'int', 'int64', 'double' or 'datetime' in the form this QGIS expects."""
+    if _NEW_FIELD_TYPES:  # pragma: no cover - not the QGIS the tests run on
+        from qgis.PyQt.QtCore import QMetaType
+
+        return {
+            "string": QMetaType.Type.QString,
+            "int": QMetaType.Type.Int,
+            "int64": QMetaType.Type.LongLong,
+            "double": QMetaType.Type.Double,
+            "datetime": QMetaType.Type.QDateTime,
+        }[kind]
+    return {
+        "string": QVariant.String,
+        "int": QVariant.Int,
+        "int64": QVariant.LongLong,
+        "double": QVariant.Double,
+        "datetime": QVariant.DateTime,
+    }[kind]
+
+
+# (name, kind, type name for providers that need one); the order is the column order users see.
+FIELDS: Tuple[Tuple[str, str, str], ...] = (
+    ("identity", "string", "string"),
+    ("title", "string", "string"),
+    ("collection", "string", "string"),
+    ("platform", "string", "string"),
+    ("start", "datetime", "datetime"),
+    ("end", "datetime", "datetime"),
+    ("cloud_cover", "double", "double"),
+    ("size_bytes", "int64", "int8"),
+    ("portals", "string", "string"),
+    ("tile", "string", "string"),
+    ("orbit_direction", "string", "string"),
+    ("relative_orbit", "int", "integer"),
+    ("quicklook", "string", "string"),
+    ("sources", "string", "string"),
+)
+FIELD_NAMES: Tuple[str, ...] = tuple(name for name, _kind, _type_name in FIELDS)
+
+
+def footprint_fields() -> QgsFields:
+    """The fields of a footprints layer (see FIELDS for names and types)."""
+    fields = QgsFields()
+    for name, kind, type_name in FIELDS:
+        fields.append(QgsField(name, _field_type(kind), type_name))
+    return fields
+
+
+def footprint_crs() -> QgsCoordinateReferenceSystem:
+    """EPSG:4326, the CRS of every footprint."""
+    return QgsCoordinateReferenceSystem(FOOTPRINT_CRS)
+
+
+def qdatetime_utc(moment: Optional[datetime]) -> Optional[QDateTime]:
+    """A QDateTime in UTC for an aware (or naive, taken as UTC) datetime; None stays None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    milliseconds = int(round(moment.timestamp() * 1000))
+    return QDateTime.fromMSecsSinceEpoch(milliseconds, Qt.TimeSpec.UTC)
+
+
+def footprint_geometry(footprint: Any) -> Optional[QgsGeometry]:
+    """A MultiPolygon QgsGeometry for a shapely footprint; None when there is none or it has no area."""
+    if footprint is None or getattr(footprint, "is_empty", True):
+        return None
+    if footprint.geom_type not in ("Polygon", "MultiPolygon"):
+        # A point or a line cannot go into a polygon layer; the product is kept without a footprint.
+        return None
+    geometry = QgsGeometry()
+    geometry.fromWkb(footprint.wkb)
+    if geometry.isNull() or geometry.isEmpty():
+        return None
+    geometry.convertToMultiType()
+    return geometry
+
+
+def product_to_feature(product: Product, fields: QgsFields) -> QgsFeature:
+    """A feature for `product` with every field of FIELDS that `fields` has; null geometry without a footprint."""
+    feature = QgsFeature(fields)
+    values = {
+        "identity": product.identity,
+        "title": product.title,
+        "collection": product.collection,
+        "platform": product.platform,
+        "start": qdatetime_utc(product.start),
+        "end": qdatetime_utc(product.end),
+        "cloud_cover": float(product.cloud_cover) if product.cloud_cover is not None else None,
+        "size_bytes": int(product.size) if product.size is not None else None,
+        "portals": ",".join(product.portals),
+        "tile": product.tile,
+        "orbit_direction": product.orbit_direction,
+        "relative_orbit": int(product.relative_orbit) if product.relative_orbit is not None else None,
+        "quicklook": product.quicklook,
+        "sources": product.sources_json(),
+    }
+    for name, value in values.items():
+        index = fields.indexOf(name)
+        if index >= 0:
+            feature.setAttribute(index, value)
+    geometry = footprint_geometry(product.footprint)
+    if geometry is not None:
+        feature.setGeometry(geometry)
+    return feature
+
+
+def products_to_features(products: List[Product], fields: QgsFields) -> List[QgsFeature]:
+    """Features for several products, in the same order."""
+    return [product_to_feature(product, fields) for product in products]
+
+
+def footprints_layer(name: str) -> QgsVectorLayer:
+    """An empty memory layer with the footprint fields, MultiPolygon in EPSG:4326 (call on the main thread)."""
+    layer = QgsVectorLayer(f"MultiPolygon?crs={FOOTPRINT_CRS}", name, "memory")
+    layer.dataProvider().addAttributes(footprint_fields().toList())
+    layer.updateFields()
+    return layer

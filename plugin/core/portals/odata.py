@@ -1,0 +1,394 @@
+"""OData v4 adapter: the Copernicus Data Space catalogue and CREODIAS (PORTALS.md section 1.1).
+
+One GET on ``{url}/Products`` with a ``$filter``, newest first. Paging follows ``@odata.nextLink`` as the
+portal gives it, except at the portal's ``$skip`` ceiling (10000): there the search starts again with a
+first-page request whose date window ends at the last product read (inclusive), so nothing is lost; the
+products read twice at that boundary are merged later by identity.
+
+The small helpers at the end (dates, footprints, WKT, platform names) are shared by the DHuS and resto
+adapters.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
+
+from shapely import wkt as shapely_wkt
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from ..catalog import BUILTIN_PATH, Portal
+from ..errors import ErrorKind, PortalError
+from ..naming import normalise_tile
+from ..product import Product, make_product
+from ..query import SearchQuery, covering_simplification
+from .base import Page, Request, bad_answer, params, parse_json
+
+MAX_SKIP = 10000  # CDSE refuses $skip beyond this; a portal option "max_skip" overrides it (tests lower it)
+MAX_VERTICES = 80  # the AOI goes into the URL: keep it short (portal option "max_vertices")
+ORDER_BY = "ContentDate/Start desc"
+
+# Attribute value types as the OData filter names them (PORTALS.md 1.1: the same Type in both places).
+_STRING, _INTEGER, _DOUBLE = "String", "Integer", "Double"
+
+
+# ---- request ---------------------------------------------------------------------------------------------
+def build_request(portal: Portal, query: SearchQuery) -> Request:
+    """The first page of a search: every filter, newest first, with the total count."""
+    return _first_page(portal, query, count=True)
+
+
+def _mapping(portal: Portal, query: SearchQuery) -> Dict[str, Any]:
+    """The portal's collection entry as a dict: {"collection": ..., "productType"?: ..., "nameContains"?: ...}."""
+    entry = portal.collection_for(query.collection)
+    if isinstance(entry, str) and entry:
+        return {"collection": entry}
+    if isinstance(entry, dict) and entry.get("collection"):
+        return entry
+    raise PortalError(portal.title, f"does not offer the collection {query.collection}", ErrorKind.INVALID)
+
+
+def _literal(value: Any) -> str:
+    """An OData string literal (single quotes doubled inside)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _attribute(name: str, kind: str, operator: str, value: Any) -> str:
+    """An Attributes clause, typed the same on both sides as the CDSE documentation writes it."""
+    literal = _literal(value) if kind == _STRING else value
+    return (
+        f"Attributes/OData.CSC.{kind}Attribute/any(att:att/Name eq {_literal(name)} "
+        f"and att/OData.CSC.{kind}Attribute/Value {operator} {literal})"
+    )
+
+
+def _spatial(portal: Portal, query: SearchQuery) -> str:
+    max_vertices = int(portal.options.get("max_vertices", MAX_VERTICES))
+    polygons = wkt_polygons(query, max_vertices, separator=", ")
+    clauses = [f"OData.CSC.Intersects(area=geography'SRID=4326;{polygon}')" for polygon in polygons]
+    # An AOI split at the antimeridian is one Intersects per part: any part may match.
+    return clauses[0] if len(clauses) == 1 else "(" + " or ".join(clauses) + ")"
+
+
+def _first_page(
+    portal: Portal,
+    query: SearchQuery,
+    *,
+    count: bool,
+    order: str = ORDER_BY,
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+) -> Request:
+    """A first-page request; `until`/`since` (portal time strings, inclusive) narrow the window on restarts."""
+    mapping = _mapping(portal, query)
+    clauses: List[str] = [f"Collection/Name eq {_literal(mapping['collection'])}", _spatial(portal, query)]
+    clauses.append(f"ContentDate/Start ge {since}" if since else f"ContentDate/Start ge {query.iso_start()}")
+    clauses.append(f"ContentDate/Start le {until}" if until else f"ContentDate/Start lt {query.iso_end()}")
+    if mapping.get("productType"):
+        clauses.append(_attribute("productType", _STRING, "eq", mapping["productType"]))
+    if mapping.get("nameContains"):
+        clauses.append(f"contains(Name,{_literal(mapping['nameContains'])})")
+    if query.max_cloud is not None and is_optical(query.collection):
+        clauses.append(_attribute("cloudCover", _DOUBLE, "le", f"{query.max_cloud:.2f}"))
+    if query.orbit_direction:
+        clauses.append(_attribute("orbitDirection", _STRING, "eq", query.orbit_direction))
+    if query.relative_orbit is not None:
+        clauses.append(_attribute("relativeOrbitNumber", _INTEGER, "eq", int(query.relative_orbit)))
+    if query.tile:
+        clauses.append(_attribute("tileId", _STRING, "eq", query.tile))
+    serial = _serial_letter(query.platform)
+    if serial:
+        clauses.append(_attribute("platformSerialIdentifier", _STRING, "eq", serial))
+    top = page_size(portal, query)
+    pairs: List[Tuple[str, Any]] = [
+        ("$filter", " and ".join(clauses)),
+        ("$orderby", order),
+        ("$top", top),
+    ]
+    if count:
+        pairs.append(("$count", "True"))  # slow on CDSE: first page only, as CDSETool does
+    pairs += [("$expand", "Attributes"), ("$expand", "Assets")]
+    return Request("GET", f"{portal.url}/Products", params(pairs))
+
+
+def page_size(portal: Portal, query: SearchQuery) -> int:
+    """Products per page: the query's or the portal's size, within the portal's maximum and the query's limit."""
+    wanted = query.page_size or portal.page_size
+    return max(1, min(wanted, portal.max_page_size, query.limit))
+
+
+def _serial_letter(platform: Optional[str]) -> Optional[str]:
+    """'S2A' -> 'A' (CDSE's platformSerialIdentifier); Landsat platforms are implied by the collection."""
+    match = re.fullmatch(r"S[1-6]([A-D])", platform or "")
+    return match.group(1) if match else None
+
+
+# ---- answer ----------------------------------------------------------------------------------------------
+def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> Page:
+    """Products of one OData answer, its total (first page) and the request for the next page."""
+    data = parse_json(portal.title, body)
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+        raise bad_answer(portal.title, "no 'value' list in the OData answer")
+    records = data["value"]
+    products = [_product(portal, query, record) for record in records]
+    total = data.get("@odata.count")
+    page = Page(products=products, total=total if isinstance(total, int) else None)
+    page.next = _next_request(portal, query, data, request)
+    return page
+
+
+def request_params(request: Request) -> Dict[str, str]:
+    """The query parameters of a request, whether held in `params` or in the URL of a next link."""
+    values = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+    values.update(dict(request.params))
+    return values
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _next_request(portal: Portal, query: SearchQuery, data: Dict[str, Any], request: Request) -> Optional[Request]:
+    records = data["value"]
+    if not records:
+        return None
+    sent = request_params(request)
+    top = _int(sent.get("$top"), len(records))
+    skip = _int(sent.get("$skip"), 0)
+    ceiling = _int(portal.options.get("max_skip"), MAX_SKIP)
+    link = data.get("@odata.nextLink")
+    if isinstance(link, str) and link:
+        following = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+        next_skip = _int(following.get("$skip"), skip + len(records))
+        next_top = _int(following.get("$top"), top)
+        if next_skip + next_top <= ceiling:
+            return Request("GET", link)  # as given: the portal's own paging
+    elif len(records) < top or skip + top < ceiling:
+        return None  # the last page
+    return _restart(portal, query, records, sent)
+
+
+def _restart(portal: Portal, query: SearchQuery, records: List[Any], sent: Dict[str, str]) -> Optional[Request]:
+    """At the skip ceiling: a new first page whose window ends (or starts) at the last product read."""
+    last = records[-1].get("ContentDate", {}) if isinstance(records[-1], dict) else {}
+    last_start = last.get("Start") if isinstance(last, dict) else None
+    if not isinstance(last_start, str) or parse_time(last_start) is None:
+        return None
+    order = sent.get("$orderby") or ORDER_BY
+    ascending = "asc" in order.lower() and "desc" not in order.lower()
+    current = sent.get("$filter", "")
+    bound = f"ContentDate/Start {'ge' if ascending else 'le'} {last_start}"
+    if bound in current:
+        # Every product of this window shares one start time beyond the ceiling: a narrower window cannot be
+        # expressed, so paging stops here. The first page's total still shows the user how many were missed.
+        return None
+    if ascending:
+        return _first_page(portal, query, count=False, order=order, since=last_start)
+    return _first_page(portal, query, count=False, order=order, until=last_start)
+
+
+def _attributes(record: Dict[str, Any]) -> Dict[str, Any]:
+    values: Dict[str, Any] = {}
+    for attribute in record.get("Attributes") or []:
+        if isinstance(attribute, dict) and isinstance(attribute.get("Name"), str):
+            values.setdefault(attribute["Name"], attribute.get("Value"))
+    return values
+
+
+def _footprint(record: Dict[str, Any]) -> Optional[BaseGeometry]:
+    return geometry_from_geojson(record.get("GeoFootprint")) or geometry_from_wkt(record.get("Footprint"))
+
+
+def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
+    if not isinstance(record, dict):
+        raise bad_answer(portal.title, "a product of the OData answer is not an object")
+    product_id = record.get("Id")
+    name = record.get("Name")
+    if not product_id and not name:
+        raise bad_answer(portal.title, "a product has neither 'Id' nor 'Name'")
+    product_id = str(product_id or name)
+    attributes = _attributes(record)
+    dates = record.get("ContentDate") if isinstance(record.get("ContentDate"), dict) else {}
+    checksums = {
+        str(item["Algorithm"]).upper(): str(item["Value"])
+        for item in record.get("Checksum") or []
+        if isinstance(item, dict) and item.get("Algorithm") and item.get("Value")
+    }
+    quicklook = next(
+        (asset.get("DownloadLink") for asset in record.get("Assets") or []
+         if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and asset.get("DownloadLink")),
+        None,
+    )
+    download_root = str(portal.get("download_url") or portal.url).rstrip("/")
+    size = record.get("ContentLength")
+    online = record.get("Online")
+    properties = {key: value for key, value in attributes.items() if _scalar(value)}
+    properties.update({key: value for key, value in record.items()
+                       if key not in ("Footprint", "GeoFootprint") and _scalar(value)})
+    return make_product(
+        portal=portal.id,
+        product_id=product_id,
+        name=name,
+        collection=_collection_of(portal, query, attributes.get("productType")),
+        footprint=_footprint(record),
+        start=parse_time(dates.get("Start")),
+        end=parse_time(dates.get("End")),
+        platform=platform_label(attributes.get("platformShortName"), attributes.get("platformSerialIdentifier")),
+        cloud_cover=to_float(attributes.get("cloudCover")),
+        tile=normalise_tile(attributes.get("tileId")),
+        orbit_direction=_text(attributes.get("orbitDirection")),
+        relative_orbit=to_int(attributes.get("relativeOrbitNumber")),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        quicklook=quicklook,
+        download_url=f"{download_root}/Products({product_id})/$value" if record.get("Id") else None,
+        checksums=checksums,
+        online=online if isinstance(online, bool) else None,
+        properties=properties,
+    )
+
+
+def _collection_of(portal: Portal, query: SearchQuery, product_type: Any) -> str:
+    return collection_for_type(portal, query, "productType", product_type)
+
+
+# ---- helpers shared with the DHuS and resto adapters ---------------------------------------------------
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _text(value: Any) -> Optional[str]:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def to_float(value: Any) -> Optional[float]:
+    """A number from a JSON number or numeric text, else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def to_int(value: Any) -> Optional[int]:
+    """A whole number from a JSON number or numeric text, else None."""
+    number = to_float(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*(Z|[+-]\d\d:?\d\d)?$")
+
+
+def parse_time(value: Any) -> Optional[datetime]:
+    """A UTC datetime from the portals' ISO forms ('...T01:03:11.024000Z', '....024Z', no zone = UTC)."""
+    if not isinstance(value, str):
+        return None
+    match = _TIME.match(value.strip())
+    if not match:
+        return None
+    day, clock, fraction, zone = match.groups()
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    zone = "+00:00" if not zone or zone == "Z" else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
+    try:
+        moment = datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}")
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc)
+
+
+def geometry_from_geojson(value: Any) -> Optional[BaseGeometry]:
+    """A shapely geometry from a GeoJSON mapping, or None when there is none or it cannot be read."""
+    if not isinstance(value, dict) or not value.get("type"):
+        return None
+    try:
+        geometry = shape(value)
+    except Exception:  # malformed coordinates: the product stays, without a footprint
+        return None
+    return None if geometry.is_empty else geometry
+
+
+def geometry_from_wkt(value: Any) -> Optional[BaseGeometry]:
+    """A shapely geometry from WKT or CDSE's EWKT (``geography'SRID=4326;POLYGON (...)'``), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    match = re.match(r"^geography'(.*)'$", text, re.S)
+    if match:
+        text = match.group(1)
+    text = re.sub(r"^SRID=\d+;", "", text, flags=re.I)
+    try:
+        geometry = shapely_wkt.loads(text)
+    except Exception:
+        return None
+    return None if geometry.is_empty else geometry
+
+
+def _number(value: float, precision: int) -> str:
+    text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def wkt_polygons(query: SearchQuery, max_vertices: int, separator: str = ",", precision: int = 6) -> List[str]:
+    """The AOI as one ``POLYGON((x y,...))`` per part, simplified (still covering it) to `max_vertices`."""
+    geometry = covering_simplification(query.geometry, max_vertices) if max_vertices else query.geometry
+    parts = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+    texts = []
+    for polygon in parts:
+        rings = [polygon.exterior, *polygon.interiors]
+        body = ",".join(
+            "(" + separator.join(f"{_number(x, precision)} {_number(y, precision)}" for x, y, *_ in ring.coords) + ")"
+            for ring in rings
+        )
+        texts.append(f"POLYGON({body})")
+    return texts
+
+
+_SENTINEL = re.compile(r"^(?:SENTINEL-?|S)([1-6])([A-D])?$", re.I)
+
+
+def platform_label(short_name: Any, serial: Any = None) -> Optional[str]:
+    """'SENTINEL-2' + 'A', 'S2A', 'Sentinel-2A' -> 'Sentinel-2A'; None when the portal does not say which unit."""
+    text = (_text(short_name) or "").replace(" ", "").upper()
+    letter = (_text(serial) or "").upper()
+    match = _SENTINEL.match(text)
+    if match:
+        letter = match.group(2) or (letter if re.fullmatch(r"[A-D]", letter) else "")
+        return f"Sentinel-{match.group(1)}{letter}" if letter else None
+    match = re.match(r"^LANDSAT-?(\d)$", text)
+    if match:
+        return f"Landsat {match.group(1)}"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _builtin_collections() -> Dict[str, Dict[str, Any]]:
+    try:
+        return dict(json.loads(BUILTIN_PATH.read_text(encoding="utf-8")).get("collections", {}))
+    except (OSError, ValueError):
+        return {}
+
+
+def is_optical(unified: str) -> bool:
+    """Whether a cloud-cover filter means something for this unified collection (unknown ones: yes)."""
+    info = _builtin_collections().get(unified)
+    return bool(info.get("optical", False)) if isinstance(info, dict) else True
+
+
+def collection_for_type(portal: Portal, query: SearchQuery, key: str, product_type: Any) -> str:
+    """The unified collection a record belongs to: the one the portal maps to the record's own product
+    type when that differs from the query's (a portal may answer with neighbours), else the query's."""
+    if isinstance(product_type, str) and product_type:
+        mine = portal.collection_for(query.collection)
+        if isinstance(mine, dict) and mine.get(key) == product_type:
+            return query.collection
+        for unified, entry in portal.collections.items():
+            if isinstance(entry, dict) and entry.get(key) == product_type:
+                return unified
+    return query.collection

@@ -7,26 +7,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping
 
-from qgis.core import (
-    Qgis,
-    QgsApplication,
-    QgsAuthMethodConfig,
-    QgsProcessing,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterNumber,
-    QgsSettings,
-)
+from qgis.core import Qgis, QgsProcessing, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication
 
+from .. import accounts, network, settings
 from ..core.catalog import CATALOG_ENV, Catalog, Portal, load_catalog
 from ..core.credentials import Credentials
 from ..core.http import HttpSettings
+from ..log import log_exception
 
 ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icon.svg"
-SETTINGS_PREFIX = "eo_portals"
-CATALOG_PATH_KEY = f"{SETTINGS_PREFIX}/catalog_path"
 
 # QGIS 3.36 moved the Processing enums to Qgis.*; the old names are deprecated from then on.
 if hasattr(Qgis, "ProcessingSourceType"):  # pragma: no cover - not the QGIS the tests run on
@@ -61,73 +53,29 @@ def has_value(parameters: Mapping[str, Any], name: str) -> bool:
     return True
 
 
-def catalog_from_settings(env: Optional[Mapping[str, str]] = None) -> Catalog:
-    """The portal catalog: ``EO_PORTALS_CATALOG`` when set, else the plugin's ``eo_portals/catalog_path`` setting."""
-    env = os.environ if env is None else env
-    if env.get(CATALOG_ENV):
-        return load_catalog(env=dict(env))
-    path = QgsSettings().value(CATALOG_PATH_KEY, "", type=str) or None
-    return load_catalog(path, env={})
+def catalog_from_settings() -> Catalog:
+    """The portal catalog with the user's file: ``EO_PORTALS_CATALOG``, else the ``catalog_path`` setting.
+
+    The default file in the profile is read only when it exists; a file named explicitly but unreadable is
+    reported in `Catalog.problems`.
+    """
+    path = settings.catalog_path()
+    explicit = bool(os.environ.get(CATALOG_ENV) or settings.get_value("catalog_path", ""))
+    return load_catalog(path if explicit or Path(path).exists() else None, env={})
 
 
-def authcfg_key(portal_id: str) -> str:
-    """The QgsSettings key holding the authcfg id chosen for a portal (an id, never a secret)."""
-    return f"{SETTINGS_PREFIX}/portals/{portal_id}/authcfg"
+def credentials_for_search(portals: Iterable[Portal]) -> Dict[str, Credentials]:
+    """Accounts of the portals that need one to search (DHuS mirrors), by portal id.
+
+    Reads the QGIS authentication database: call it where Processing prepares (the main thread).
+    """
+    return accounts.credentials_by_portal([p for p in portals if accounts.needs_account(p, for_search=True)])
 
 
-def credentials_for(portal: Portal) -> Optional[Credentials]:
-    """The account of a portal, read from the QGIS authentication database; None when none is set or readable."""
-    authcfg = QgsSettings().value(authcfg_key(portal.id), "", type=str)
-    if not authcfg:
-        return None
-    config = QgsAuthMethodConfig()
-    manager = QgsApplication.authManager()
-    loaded = manager.loadAuthenticationConfig(authcfg, config, True)
-    if isinstance(loaded, tuple):  # some PyQGIS builds return (ok, config)
-        loaded, config = loaded[0], loaded[-1]
-    if not loaded or not config.isValid():
-        return None
-    username = config.config("username", "")
-    password = config.config("password", "")
-    api_key = config.config("apikey", "") or config.config("key", "") or config.config("token", "")
-    if portal.auth == "apikey" and not api_key and password and not username:
-        api_key = password  # a Basic config holding only the key in its password field
-    return Credentials(username=username, password=password, api_key=api_key)
-
-
-def credentials_for_portals(portals: Iterable[Portal]) -> Dict[str, Credentials]:
-    """Accounts of the portals that need one to search (basic auth, API keys), by portal id."""
-    found: Dict[str, Credentials] = {}
-    for portal in portals:
-        if portal.auth not in ("basic", "apikey"):
-            continue
-        credentials = credentials_for(portal)
-        if credentials is not None and not credentials.empty:
-            found[portal.id] = credentials
-    return found
-
-
-def http_settings(timeout: float) -> HttpSettings:
-    """Network settings (QGIS proxy when the plugin's network helper is there) with a request timeout."""
-    base = HttpSettings()
+def http_settings() -> HttpSettings:
+    """QGIS's network options (proxy, timeout) for the core; read where Processing prepares (the main thread)."""
     try:
-        from .. import network  # the plugin's helper that reads QGIS's proxy settings
-    except ImportError:
-        network = None
-    if network is not None:
-        for name in ("http_settings", "qgis_http_settings", "settings_from_qgis"):
-            builder = getattr(network, name, None)
-            if callable(builder):
-                try:
-                    base = builder()
-                except Exception:  # a broken proxy setting must not stop the search: use defaults
-                    base = HttpSettings()
-                break
-    return HttpSettings(
-        proxies=dict(base.proxies),
-        no_proxy=tuple(base.no_proxy),
-        verify=base.verify,
-        user_agent=base.user_agent,
-        timeout=float(timeout),
-        trust_env=base.trust_env,
-    )
+        return network.http_settings()
+    except Exception:  # a broken proxy setting must not stop the search: defaults, and say so in the log
+        log_exception("QGIS's network settings could not be read; searching without a proxy")
+        return HttpSettings()

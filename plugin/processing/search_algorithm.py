@@ -33,11 +33,14 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalog import Catalog, Portal
+from ..core.credentials import Credentials
+from ..core.http import HttpSettings
 from ..core.errors import CatalogError, ErrorKind, QueryError
 from ..core.product import Product, merge_products
 from ..core.query import ORBIT_DIRECTIONS, SearchQuery
 from ..core.search import Outcome, SearchResult, search, sort_products
 from ..footprints import FOOTPRINT_WKB_TYPE, footprint_crs, footprint_fields, product_to_feature
+from ..log import request_failure_text
 from .common import (
     FLAG_ADVANCED,
     ICON_PATH,
@@ -45,7 +48,7 @@ from .common import (
     NUMBER_INTEGER,
     VECTOR_POLYGON,
     catalog_from_settings,
-    credentials_for_portals,
+    credentials_for_search,
     has_value,
     http_settings,
     tr,
@@ -78,6 +81,12 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     def __init__(self) -> None:
         super().__init__()
         self._collections: List[str] = []
+        # Filled by prepareAlgorithm (main thread) for processAlgorithm (a worker thread from the toolbox).
+        self._query: Optional[SearchQuery] = None
+        self._portals: List[Portal] = []
+        self._budget = DEFAULT_TIMEOUT
+        self._credentials: Dict[str, Credentials] = {}
+        self._settings: Optional[HttpSettings] = None
 
     # ---- identity --------------------------------------------------------------------------------------
     def name(self) -> str:
@@ -173,18 +182,26 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Number of portals that failed")))
 
     # ---- run -------------------------------------------------------------------------------------------
-    def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
-                         feedback: QgsProcessingFeedback) -> Dict[str, Any]:
-        """Search, report each portal as it ends, write the merged products."""
+    def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> bool:
+        """Validate the query and read settings, accounts and proxy (Processing calls this on the main thread)."""
         catalog = catalog_from_settings()
         for problem in catalog.problems:
             feedback.reportError(tr("Portal catalog: {}").format(problem), False)
-        query = self._query(parameters, context)
+        self._query = self._query_of(parameters, context)
+        self._portals = self._portals_of(parameters, context, catalog, self._query.collection)
+        self._budget = self.parameterAsDouble(parameters, self.TIMEOUT, context) \
+            if has_value(parameters, self.TIMEOUT) else DEFAULT_TIMEOUT
+        self._credentials = credentials_for_search(self._portals)
+        self._settings = http_settings()
+        return True
+
+    def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> Dict[str, Any]:
+        """Search, report each portal as it ends, write the merged products."""
+        query, portals, budget = self._query, self._portals, self._budget
         for note in query.notes:
             feedback.pushInfo(note)
-        portals = self._portals(parameters, context, catalog, query.collection)
-        budget = self.parameterAsDouble(parameters, self.TIMEOUT, context) if has_value(parameters, self.TIMEOUT) \
-            else DEFAULT_TIMEOUT
         feedback.pushInfo(tr("Searching {collection} on {portals} (at most {limit} products each, {budget:g} s "
                              "per portal)").format(collection=query.collection,
                                                    portals=", ".join(p.id for p in portals),
@@ -214,7 +231,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 "; ".join(str(o.error) for o in failed)))
         return {self.OUTPUT: dest_id, self.COUNT: len(products), self.FAILED: len(failed)}
 
-    def _query(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> SearchQuery:
+    def _query_of(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> SearchQuery:
         """The validated SearchQuery of the parameters; QgsProcessingException when it is wrong."""
         geometry = self.parameterAsGeometry(parameters, self.AOI, context)
         if geometry is None or geometry.isNull() or geometry.isEmpty():
@@ -251,7 +268,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         except QueryError as error:
             raise QgsProcessingException(tr("The search cannot be made: {}").format(error)) from None
 
-    def _portals(self, parameters: Dict[str, Any], context: QgsProcessingContext, catalog: Catalog,
+    def _portals_of(self, parameters: Dict[str, Any], context: QgsProcessingContext, catalog: Catalog,
                  collection: str) -> List[Portal]:
         """The portals asked for, or every usable portal of the collection."""
         text = self.parameterAsString(parameters, self.PORTALS, context) if has_value(parameters, self.PORTALS) \
@@ -281,8 +298,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         arrived: Dict[str, List[Product]] = {}
         holder: Dict[str, Any] = {}
         done = threading.Event()
-        settings = http_settings(budget)
-        credentials = credentials_for_portals(portals)
+        settings, credentials = self._settings, self._credentials
 
         def work() -> None:
             try:
@@ -343,6 +359,8 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             else:
                 feedback.reportError(tr("{portal} ({id}) failed: {message}").format(
                     portal=outcome.title, id=outcome.portal, message=outcome.error.message), False)
+                # Method, URL, status, the portal's own words and a curl command, for the verbose log.
+                feedback.pushDebugInfo(request_failure_text(outcome))
                 if outcome.count:
                     feedback.pushInfo(tr("{portal}: the {count} product(s) read before the failure are kept.")
                                       .format(portal=outcome.title, count=outcome.count))

@@ -1,0 +1,280 @@
+"""`eoportals:search` run end to end through Processing, against portals replaying their real recorded answers.
+
+Expected numbers come from the recordings themselves (records per portal, identities by the mission naming
+convention of PORTALS.md section 9), never from numbers typed here.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional
+
+import pytest
+from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer, QgsWkbTypes
+from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
+
+from plugin.core.catalog import load_catalog
+from plugin.core.naming import parse_name
+from plugin.footprints import FIELD_NAMES
+from tests.support.fixtures import cassette, fixture_json
+from tests.support.portals import recorded_portals
+
+AOI = "POLYGON((3.0 47.4,3.1 47.4,3.1 47.5,3.0 47.5,3.0 47.4))"
+FOUR = ["earth_search", "cdse", "planetary_computer", "geodes"]
+
+
+# ---- what the recordings hold ---------------------------------------------------------------------------
+@dataclass
+class Record:
+    """One product as a portal's recorded answer gives it."""
+
+    portal: str
+    name: str  # the name the identity is built from (PORTALS.md section 9)
+    has_geometry: bool
+    cloud: Optional[float] = None
+    size: Optional[int] = None
+    md5: Optional[str] = None
+
+    @property
+    def identity(self) -> str:
+        parsed = parse_name(self.name)
+        return parsed.identity if parsed else f"{self.portal}:{self.name}"
+
+
+def _stac_records(portal: str, features: Iterable[dict]) -> List[Record]:
+    return [Record(portal, f["properties"].get("s2:product_uri") or f["properties"].get("identifier") or f["id"],
+                   f.get("geometry") is not None, f["properties"].get("eo:cloud_cover")) for f in features]
+
+
+def recorded_products(portal: str) -> List[Record]:
+    """The products that the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
+    if portal == "earth_search":  # two recorded pages: the second answers the first one's next link
+        pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
+        return [r for page in pages for r in _stac_records(portal, page["features"])]
+    if portal == "planetary_computer":
+        page = json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])
+        return _stac_records(portal, page["features"])
+    if portal == "geodes":
+        return _stac_records(portal, fixture_json("geodes/search_peps_s2_l1c.json")["features"])
+    if portal == "cdse":
+        records = []
+        for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]:
+            md5 = next((c["Value"] for c in value.get("Checksum", []) if c.get("Algorithm") == "MD5"), None)
+            records.append(Record(portal, value["Name"], bool(value.get("GeoFootprint") or value.get("Footprint")),
+                                  size=value.get("ContentLength"), md5=md5))
+        return records
+    raise ValueError(portal)
+
+
+def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
+    """{identity: portals holding it} over the recordings of `portals` (cloudier than `max_cloud` left out)."""
+    holders: Dict[str, List[str]] = {}
+    for portal in portals:
+        for record in recorded_products(portal):
+            if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
+                continue
+            holders.setdefault(record.identity, [])
+            if portal not in holders[record.identity]:
+                holders[record.identity].append(portal)
+    return holders
+
+
+def only_these_portals(portals: Iterable[str]) -> Dict[str, dict]:
+    """Catalog entries disabling every other built-in portal, so that nothing can leave the machine."""
+    keep = set(portals)
+    return {pid: {"enabled": False} for pid in load_catalog(env={}).portals if pid not in keep}
+
+
+# ---- Processing set-up ----------------------------------------------------------------------------------
+class RecordingFeedback(QgsProcessingFeedback):
+    """Feedback that keeps what the algorithm reported, as the Processing dialog's log would show it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.infos: List[str] = []
+        self.errors: List[str] = []
+        self.progress_values: List[float] = []
+        self.progressChanged.connect(self.progress_values.append)
+
+    def pushInfo(self, info: str) -> None:  # noqa: N802
+        self.infos.append(info)
+        super().pushInfo(info)
+
+    def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802,N803
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
+@pytest.fixture(scope="module")
+def eoportals_provider(qgis_app):
+    """Processing initialised, with the EO Portals provider registered (as the plugin's initProcessing does)."""
+    from processing.core.Processing import Processing
+
+    from plugin.processing.provider import EOPortalsProvider
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    provider = EOPortalsProvider()  # the Python reference keeps the provider alive while registered
+    assert registry.addProvider(provider)
+    yield provider
+    registry.removeProvider(provider)
+
+
+def run_search(parameters: dict, feedback: Optional[QgsProcessingFeedback] = None) -> dict:
+    """processing.run of eoportals:search."""
+    import processing
+
+    return processing.run("eoportals:search", parameters, feedback=feedback)
+
+
+@pytest.fixture
+def catalog_env(monkeypatch):
+    """Point EO_PORTALS_CATALOG at a catalog file for the duration of a test."""
+    def point(path) -> None:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(path))
+    return point
+
+
+# ---- tests ----------------------------------------------------------------------------------------------
+def test_provider_offers_the_search_algorithm(eoportals_provider):
+    algorithm = QgsApplication.processingRegistry().algorithmById("eoportals:search")
+    assert algorithm is not None
+    assert eoportals_provider.name() == "EO Portals"
+    names = {p.name() for p in algorithm.parameterDefinitions()}
+    assert {"AOI", "START", "END", "COLLECTION", "PORTALS", "MAX_CLOUD", "ORBIT_DIRECTION", "RELATIVE_ORBIT",
+            "TILE", "PLATFORM", "LIMIT", "TIMEOUT", "OUTPUT"} <= names
+    # Not FlagNoThreading: the toolbox must run the search off the main thread.
+    assert not algorithm.flags() & algorithm.FlagNoThreading
+
+
+def test_search_four_portals_writes_one_footprint_per_merged_product(eoportals_provider, catalog_env, tmp_path):
+    with recorded_portals(tmp_path, FOUR, extra_catalog=only_these_portals(FOUR)) as portals:
+        catalog_env(portals.catalog_path)
+        catalog = load_catalog(portals.catalog_path, env={})
+        feedback = RecordingFeedback()
+        results = run_search({
+            "AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+            "LIMIT": 100, "TIMEOUT": 20, "OUTPUT": "TEMPORARY_OUTPUT",
+        }, feedback)  # no PORTALS: every usable portal of the collection, i.e. the four recorded ones
+        for portal in FOUR:
+            assert portals.searches(portal), f"{portal} was not asked"
+
+    layer = results["OUTPUT"]
+    assert isinstance(layer, QgsVectorLayer) and layer.isValid()
+    assert layer.crs().authid() == "EPSG:4326"
+    assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry
+    fields = layer.fields()
+    for name in ("identity", "title", "collection", "platform", "start", "end", "cloud_cover", "size_bytes",
+                 "portals", "quicklook", "sources", "tile", "orbit_direction", "relative_orbit"):
+        assert fields.indexOf(name) >= 0, f"field {name} is missing"
+    assert list(fields.names()) == list(FIELD_NAMES)
+    assert fields.field("start").typeName().lower().startswith("datetime")
+    assert fields.field("size_bytes").type() == QVariant.LongLong
+
+    expected = recorded_identities(FOUR)
+    features = list(layer.getFeatures())
+    assert len(features) == len(expected) == results["COUNT"]
+    assert results["FAILED"] == 0
+    by_identity = {f["identity"]: f for f in features}
+    assert set(by_identity) == set(expected)
+    for identity, holders in expected.items():
+        feature = by_identity[identity]
+        assert sorted(feature["portals"].split(",")) == sorted(holders)
+        sources = json.loads(feature["sources"])
+        assert sorted(sources) == sorted(holders), "sources names each portal holding the product"
+        assert all(sources[p].get("id") for p in holders)
+        start = feature["start"]
+        assert isinstance(start, QDateTime) and start.isValid() and start.timeSpec() == Qt.TimeSpec.UTC
+        assert feature["collection"] in catalog.collections
+
+    all_records = [r for p in FOUR for r in recorded_products(p)]
+    with_footprint = {r.identity for r in all_records if r.has_geometry}
+    assert {f["identity"] for f in features if f.hasGeometry()} == with_footprint
+    for record in recorded_products("cdse"):  # what CDSE says about size and checksum reaches the layer
+        feature = by_identity[record.identity]
+        assert feature["size_bytes"] == record.size
+        assert json.loads(feature["sources"])["cdse"]["checksum"]["MD5"] == record.md5
+
+    for portal in FOUR:  # one line per portal, with its own count, in the algorithm's log
+        count = len(recorded_products(portal))
+        line = f"{catalog.portal(portal).title}: {count} product(s)"
+        assert any(info.startswith(line) for info in feedback.infos), (line, feedback.infos)
+    assert not feedback.errors
+    assert feedback.progress_values and max(feedback.progress_values) == 100
+
+
+def test_explicit_portals_cloud_limit_and_an_area_in_another_crs(eoportals_provider, catalog_env, tmp_path):
+    """PORTALS limits the search; MAX_CLOUD is applied; an AOI given as CRS=EPSG:3857;WKT reaches the portal in lon/lat."""
+    mercator = ("CRS=EPSG:3857;POLYGON((333958 6011000,345090 6011000,345090 6027000,333958 6027000,"
+                "333958 6011000))")
+    with recorded_portals(tmp_path, FOUR, extra_catalog=only_these_portals(FOUR)) as portals:
+        catalog_env(portals.catalog_path)
+        results = run_search({"AOI": mercator, "START": "2023-01-01", "END": "2023-02-14",
+                              "COLLECTION": "S2_MSI_L2A", "PORTALS": "earth_search, geodes", "MAX_CLOUD": 50,
+                              "OUTPUT": "TEMPORARY_OUTPUT"}, RecordingFeedback())
+        assert not portals.searches("cdse") and not portals.searches("planetary_computer")
+        body = portals.searches("earth_search")[0].json()
+    ring = body["intersects"]["coordinates"][0]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    assert 2.99 < min(lons) < max(lons) < 3.11 and 47.3 < min(lats) < max(lats) < 47.6
+    assert "eo:cloud_cover" in json.dumps(body)
+    expected = recorded_identities(["earth_search", "geodes"], max_cloud=50)
+    assert set(expected) != set(recorded_identities(["earth_search", "geodes"])), "the recordings hold cloudier ones"
+    layer = results["OUTPUT"]
+    assert {f["identity"] for f in layer.getFeatures()} == set(expected)
+    assert all(f["cloud_cover"] is None or f["cloud_cover"] <= 50 for f in layer.getFeatures())
+
+
+def test_failing_portals_are_reported_and_the_others_still_arrive(eoportals_provider, catalog_env, tmp_path):
+    timeout = 3.0
+    with recorded_portals(tmp_path, FOUR, delay={"geodes": 60}, fail={"cdse": 500}, garbage=["planetary_computer"],
+                          extra_catalog=only_these_portals(FOUR)) as portals:
+        catalog_env(portals.catalog_path)
+        catalog = load_catalog(portals.catalog_path, env={})
+        feedback = RecordingFeedback()
+        started = time.monotonic()
+        results = run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+                              "PORTALS": ",".join(FOUR), "TIMEOUT": timeout, "OUTPUT": "TEMPORARY_OUTPUT"}, feedback)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < timeout + 4, f"the hanging portal held the algorithm {elapsed:.1f} s (TIMEOUT {timeout} s)"
+    layer = results["OUTPUT"]
+    assert {f["identity"] for f in layer.getFeatures()} == set(recorded_identities(["earth_search"]))
+    assert results["FAILED"] == 3
+
+    def error_for(portal: str) -> str:
+        title = catalog.portal(portal).title
+        found = [e for e in feedback.errors if e.startswith(title)]
+        assert len(found) == 1, (portal, feedback.errors)
+        return found[0]
+
+    assert "timed out" in error_for("geodes")
+    assert "500" in error_for("cdse")
+    assert "not JSON" in error_for("planetary_computer")
+    assert not any(e.startswith(catalog.portal("earth_search").title) for e in feedback.errors)
+
+
+def test_every_portal_failing_is_an_error(eoportals_provider, catalog_env, tmp_path):
+    with recorded_portals(tmp_path, ["cdse"], fail={"cdse": 500}, extra_catalog=only_these_portals(["cdse"])) as portals:
+        catalog_env(portals.catalog_path)
+        with pytest.raises(QgsProcessingException, match="Every portal failed"):
+            run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+                        "PORTALS": "cdse", "OUTPUT": "TEMPORARY_OUTPUT"}, RecordingFeedback())
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"START": "2023-03-01", "END": "2023-02-14"}, "before the start date"),
+    ({"PORTALS": "no_such_portal"}, "Unknown portal 'no_such_portal'"),
+    ({"TILE": "XYZ"}, "is not an MGRS tile"),
+])
+def test_a_wrong_query_says_why_and_asks_no_portal(eoportals_provider, catalog_env, tmp_path, parameters, message):
+    with recorded_portals(tmp_path, FOUR, extra_catalog=only_these_portals(FOUR)) as portals:
+        catalog_env(portals.catalog_path)
+        feedback = RecordingFeedback()
+        base = {"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+                "OUTPUT": "TEMPORARY_OUTPUT"}
+        with pytest.raises(QgsProcessingException):
+            run_search({**base, **parameters}, feedback)
+        assert not portals.server.received()
+    assert any(message in error for error in feedback.errors), feedback.errors

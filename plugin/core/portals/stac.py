@@ -12,7 +12,8 @@ link says ``merge``). Portal quirks are data, in the catalog entry's ``options``
 ``tile_format``      how the tile is written there, ``{tile}`` = zero-padded 5 characters (``MGRS-{tile}``, ``T{tile}``)
 ``tile_operator``    ``"eq"`` (default) or ``"contains"`` (GEODES)
 ``tile_zone_unpadded`` also match the tile with an unpadded UTM zone (Earth Search writes ``MGRS-9VWK``)
-``orbit_case``       how ``sat:orbit_state`` values are written: ``"lower"`` (default), ``"title"`` (GEODES), ``"upper"``
+``orbit_case``       how ``sat:orbit_state`` values are written: ``"lower"`` (default), ``"title"`` (GEODES),
+                     ``"upper"``
 ``platform_format``  ``{platform}`` = ``S2A``, ``{mission_lower}`` = ``2a``, ``{mission_digit_letter}`` = ``2A``
                      (Sentinel only; Landsat is always ``landsat-8``); no platform filter without it
 ``product_type_property`` property for a collection entry's ``product_type`` (default ``product:type``)

@@ -1,0 +1,95 @@
+"""`qgis_process run eoportals:search` as a user runs it from a shell: the plugin installed in a fresh profile.
+
+The plugin folder is a symlink named `eo_portals` (the installed name) in a temporary plugin path, the QGIS
+profile is a throwaway folder, there is no display, and the portals are loopback servers replaying their
+real recorded answers (EO_PORTALS_CATALOG points at them; every other built-in portal is disabled).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsVectorLayer, QgsWkbTypes
+
+from plugin.core.catalog import load_catalog
+from tests.qgis.test_processing_search import AOI, FOUR, only_these_portals, recorded_identities, recorded_products
+from tests.support.portals import recorded_portals
+
+ROOT = Path(__file__).resolve().parents[2]
+QGIS_PROCESS = shutil.which("qgis_process.bin")
+
+pytestmark = pytest.mark.skipif(
+    QGIS_PROCESS is None, reason="qgis_process.bin is not installed (Debian package qgis-providers / qgis)")
+
+
+def qgis_process_env(tmp_path: Path, catalog_path: Path) -> dict:
+    """Environment of a headless qgis_process with the checkout installed as plugin `eo_portals`."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "eo_portals").symlink_to(ROOT, target_is_directory=True)
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update({
+        "QGIS_PLUGINPATH": str(plugins),
+        "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "profile"),
+        "EO_PORTALS_CATALOG": str(catalog_path),
+        "QT_QPA_PLATFORM": "offscreen",
+    })
+    return env
+
+
+def run(args: list, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    """qgis_process.bin with `args`; its output is kept for the assertion messages."""
+    return subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_qgis_process_search_writes_geojson(tmp_path):
+    output = tmp_path / "results.geojson"
+    with recorded_portals(tmp_path, FOUR, extra_catalog=only_these_portals(FOUR)) as portals:
+        env = qgis_process_env(tmp_path, portals.catalog_path)
+        enabled = run(["plugins", "enable", "eo_portals"], env)
+        assert enabled.returncode == 0, enabled.stdout + enabled.stderr
+        done = run(["run", "eoportals:search", "--",
+                    f"AOI={AOI}", "START=2023-01-01", "END=2023-02-14", "COLLECTION=S2_MSI_L2A",
+                    "PORTALS=" + ",".join(FOUR), "LIMIT=100", "TIMEOUT=20", f"OUTPUT={output}"], env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        for portal in FOUR:
+            assert portals.searches(portal), f"{portal} was not asked"
+
+    catalog = load_catalog(portals.catalog_path, env={})
+    for portal in FOUR:  # each portal's outcome is in what the user reads on the terminal
+        line = f"{catalog.portal(portal).title}: {len(recorded_products(portal))} product(s)"
+        assert line in done.stdout, (line, done.stdout)
+
+    layer = QgsVectorLayer(str(output), "results", "ogr")
+    assert layer.isValid()
+    assert layer.crs().authid() == "EPSG:4326"
+    assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry
+
+    expected = recorded_identities(FOUR)
+    features = json.loads(output.read_text(encoding="utf-8"))["features"]
+    assert len(features) == len(expected) == layer.featureCount()
+    by_identity = {f["properties"]["identity"]: f for f in features}
+    assert set(by_identity) == set(expected)
+    with_footprint = {r.identity for p in FOUR for r in recorded_products(p) if r.has_geometry}
+    for identity, holders in expected.items():
+        feature = by_identity[identity]
+        properties = feature["properties"]
+        for name in ("title", "collection", "platform", "start", "end", "cloud_cover", "size_bytes", "portals",
+                     "quicklook", "sources", "tile", "orbit_direction", "relative_orbit"):
+            assert name in properties, f"field {name} is missing"
+        assert sorted(properties["portals"].split(",")) == sorted(holders)
+        sources = properties["sources"]
+        sources = json.loads(sources) if isinstance(sources, str) else sources  # GDAL may write JSON text as an object
+        assert sorted(sources) == sorted(holders)
+        assert datetime.fromisoformat(properties["start"].replace("Z", "+00:00")).year >= 2015
+        if identity in with_footprint:
+            assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        else:
+            assert feature["geometry"] is None
+    for record in recorded_products("cdse"):
+        assert by_identity[record.identity]["properties"]["size_bytes"] == record.size

@@ -68,23 +68,50 @@ def parse_geometry(value: Any) -> BaseGeometry:
     raise QueryError("An area of interest is needed: draw one, or give a WKT or GeoJSON geometry.")
 
 
-def _wrap_antimeridian(geometry: BaseGeometry) -> Tuple[BaseGeometry, bool]:
-    """Split a geometry that crosses 180° into parts within [-180, 180]; return (geometry, was_split)."""
+def unwrap_longitudes(geometry: BaseGeometry) -> BaseGeometry:
+    """Make each ring's longitudes continuous: a jump of more than 180° between two vertices is taken as a
+    crossing of the antimeridian (170, -170 becomes 170, 190).
+
+    Only meaningful for densified rings (the QGIS layer densifies before transforming to EPSG:4326), where
+    no honest edge spans more than 180° of longitude.
+    """
+    def ring(coords):
+        out, shift, previous = [], 0.0, None
+        for x, y in coords:
+            if previous is not None:
+                step = (x + shift) - previous
+                if step > 180:
+                    shift -= 360
+                elif step < -180:
+                    shift += 360
+            out.append((x + shift, y))
+            previous = x + shift
+        return out
+
+    polygons = geometry.geoms if hasattr(geometry, "geoms") else [geometry]
+    unwrapped = []
+    for polygon in polygons:
+        if polygon.geom_type != "Polygon":
+            return geometry
+        shell = ring(polygon.exterior.coords)
+        offset = 0.0
+        if min(x for x, _ in shell) < -180:  # keep the shell starting in [-180, 180]
+            offset = 360.0
+        unwrapped.append(Polygon([(x + offset, y) for x, y in shell],
+                                 [[(x + offset, y) for x, y in ring(r.coords)] for r in polygon.interiors]))
+    return MultiPolygon(unwrapped) if len(unwrapped) > 1 else unwrapped[0]
+
+
+def _split_antimeridian(geometry: BaseGeometry) -> Tuple[BaseGeometry, bool]:
+    """Split a geometry whose longitudes go past ±180 into parts within [-180, 180]; (geometry, was_split).
+
+    Longitudes within [-180, 180] are read as planar (RFC 7946): a polygon from -100 to 100 spans Greenwich.
+    """
     minx, _miny, maxx, _maxy = geometry.bounds
     if minx >= -180 and maxx <= 180:
-        if maxx - minx <= 180:
-            return geometry, False
-        # Drawn across the antimeridian with wrapped longitudes (170 ... -170): unwrap to 170 ... 190.
-        polygons = geometry.geoms if hasattr(geometry, "geoms") else [geometry]
-        unwrapped = []
-        for polygon in polygons:
-            def shift(coords):
-                return [(x + 360 if x < 0 else x, y) for x, y in coords]
-            unwrapped.append(Polygon(shift(polygon.exterior.coords), [shift(r.coords) for r in polygon.interiors]))
-        geometry = MultiPolygon(unwrapped) if len(unwrapped) > 1 else unwrapped[0]
-        minx, _miny, maxx, _maxy = geometry.bounds
-        if maxx - minx > 360:
-            raise QueryError("The area of interest is wider than the whole globe.")
+        return geometry, False
+    if maxx - minx > 360:
+        raise QueryError("The area of interest is wider than the whole globe.")
     parts = []
     for offset in (-360, 0, 360):
         window = box(-180 + offset, -90, 180 + offset, 90)
@@ -223,7 +250,7 @@ class SearchQuery:
             raise QueryError("The area of interest is not in longitude/latitude (EPSG:4326): latitudes exceed ±90°.")
         if minx < -540 or maxx > 540:
             raise QueryError("The area of interest is not in longitude/latitude (EPSG:4326): longitudes exceed ±180°.")
-        geom, split = _wrap_antimeridian(geom)
+        geom, split = _split_antimeridian(geom)
         if split:
             notes.append("The area of interest crosses the antimeridian and has been split in two.")
 

@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 
 import pytest
 from shapely import wkt
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
 from plugin.core.errors import QueryError
-from plugin.core.query import SearchQuery, covering_simplification, vertex_count
+from plugin.core.query import SearchQuery, covering_simplification, unwrap_longitudes, vertex_count
 
 SQUARE = "POLYGON((3.0 47.4,3.1 47.4,3.1 47.5,3.0 47.5,3.0 47.4))"
 
@@ -82,18 +82,30 @@ def test_projected_coordinates_are_refused_not_searched():
         make("POLYGON((500000 5200000, 510000 5200000, 510000 5210000, 500000 5200000))")
 
 
-@pytest.mark.parametrize("geometry", [
-    "POLYGON((170 10, -170 10, -170 20, 170 20, 170 10))",  # drawn with wrapped longitudes
-    "POLYGON((170 10, 190 10, 190 20, 170 20, 170 10))",  # drawn past 180 (continuous longitudes)
-])
-def test_aoi_crossing_the_antimeridian_is_split_in_two(geometry):
-    query = make(geometry)
+def test_aoi_crossing_the_antimeridian_is_split_in_two():
+    # continuous longitudes past 180, as the QGIS layer hands over an AOI drawn across the antimeridian
+    query = make("POLYGON((170 10, 190 10, 190 20, 170 20, 170 10))")
     assert len(query.parts) == 2
     west, east = sorted(query.parts, key=lambda p: p.bounds[0])
     assert west.bounds == pytest.approx((-180, 10, -170, 20))
     assert east.bounds == pytest.approx((170, 10, 180, 20))
     assert query.geometry.area == pytest.approx(200)
     assert any("antimeridian" in note for note in query.notes)
+
+
+def test_wrapped_densified_ring_is_unwrapped_then_split():
+    # a densified rectangle from 170 to -170 after a transform that wrapped its longitudes
+    xs = [170 + i for i in range(21)]
+    ring = [((x + 180) % 360 - 180, 10) for x in xs] + [((x + 180) % 360 - 180, 20) for x in reversed(xs)]
+    wrapped = Polygon(ring + [ring[0]])
+    query = make(unwrap_longitudes(wrapped))
+    assert sorted(round(p.bounds[0]) for p in query.parts) == [-180, 170]
+    assert query.geometry.area == pytest.approx(200)
+
+
+def test_wide_polygons_within_180_are_planar_not_wrapped():
+    assert make("POLYGON((-100 -10, 100 -10, 100 10, -100 10, -100 -10))").geometry.area == pytest.approx(4000)
+    assert make("POLYGON((-180 -90, 180 -90, 180 90, -180 90, -180 -90))").geometry.area == pytest.approx(64800)
 
 
 def test_point_aoi_becomes_a_tiny_polygon():

@@ -59,7 +59,7 @@ def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
     return session
 
 
-_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|apikey|api_key|key|sig|password|se|sv|sp|sr)=)[^&#\s]+")
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|apikey|api_key|key|sig|password|se|sv|sp|sr)=)[^&#\s'\"]+")
 
 
 def mask_url(url: str) -> str:

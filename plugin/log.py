@@ -1,0 +1,217 @@
+"""The plugin's one logging helper: the "EO Portals" log tab and message bar entries, secrets always masked.
+
+Two tiers, as in QuickOSM: an expected failure (a `PortalError`, an `EOPortalsError`) is shown in the
+message bar in plain words, with its request (method, URL, status, the portal's own message) in the log;
+anything else is a bug and is logged with its traceback.
+
+Every text that goes out passes through `mask()`: secret-looking URL parts (``plugin.core.http.mask_url``),
+``Authorization``/API-key headers, and every value registered with `register_secret()` (accounts.py
+registers the passwords and keys it resolves, so they are masked wherever they would appear).
+Logging is safe from worker threads; `show_error` touches widgets and must run on the main thread.
+"""
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import traceback
+from typing import Any, List, Optional, Set
+from urllib.parse import quote, quote_plus
+
+from qgis.core import Qgis, QgsMessageLog
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtWidgets import QApplication, QPushButton
+
+from .core.errors import EOPortalsError
+from .core.http import mask_url
+from .core.portals.base import Request
+
+LOG_TAG = "EO Portals"
+MASK = "***"
+
+_secrets: Set[str] = set()
+_secrets_lock = threading.Lock()
+
+# Header values that carry credentials, wherever a header dump shows up in a text.
+_SECRET_HEADERS = re.compile(
+    r"(?i)\b(authorization|proxy-authorization|x-api-key|api-key|apikey|x-auth-token|access-key|secret-key"
+    r"|ocp-apim-subscription-key|access_token|refresh_token|id_token|client_secret|password|totp)"
+    r"(\"?\s*[:=]\s*\"?)(?:(bearer|basic)\s+)?[^\s\"',}&]+"
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("EOPortals", text)
+
+
+def register_secret(value: Optional[str]) -> None:
+    """Remember a secret value (password, API key, token) so that no log or message ever shows it."""
+    if not value or not value.strip():
+        return
+    forms = {value, quote(value, safe=""), quote_plus(value)}
+    with _secrets_lock:
+        _secrets.update(form for form in forms if form)
+
+
+def register_basic_auth(username: str, password: str) -> None:
+    """Register a password and the ``Authorization: Basic`` value built from it."""
+    register_secret(password)
+    if password:
+        register_secret(base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii"))
+
+
+def forget_secrets() -> None:
+    """Forget every registered secret (when accounts are removed; tests)."""
+    with _secrets_lock:
+        _secrets.clear()
+
+
+def mask(text: Any) -> str:
+    """`text` with every known secret, credential header and secret-looking URL part replaced by ***."""
+    text = mask_url(str(text))
+    text = _SECRET_HEADERS.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) + ' ' if m.group(3) else ''}{MASK}",
+                               text)
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)  # longest first: a secret may contain another
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def _log(message: str, level: Qgis.MessageLevel, notify: bool = False) -> str:
+    text = mask(message)
+    QgsMessageLog.logMessage(text, LOG_TAG, level, notify)
+    return text
+
+
+def log_info(message: str) -> str:
+    """Write an information line to the EO Portals log tab; returns the (masked) text written."""
+    return _log(message, Qgis.MessageLevel.Info)
+
+
+def log_warning(message: str) -> str:
+    """Write a warning to the EO Portals log tab; returns the (masked) text written."""
+    return _log(message, Qgis.MessageLevel.Warning)
+
+
+def log_error(message: str) -> str:
+    """Write an error to the EO Portals log tab; returns the (masked) text written."""
+    return _log(message, Qgis.MessageLevel.Critical)
+
+
+def log_exception(what: str, exc: Optional[BaseException] = None) -> str:
+    """Log a bug (an unexpected exception) with its traceback; call it from an ``except`` block or pass `exc`."""
+    if exc is not None:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    else:
+        trace = traceback.format_exc()
+    return _log(f"{what}\n{trace}", Qgis.MessageLevel.Critical)
+
+
+def curl_command(request: Optional[Request]) -> str:
+    """A "copy as curl" command reproducing `request`, with secrets masked ('' without a request)."""
+    if request is None:
+        return ""
+    return mask(request.as_curl())
+
+
+def _error_and_request(outcome_or_error: Any, request: Optional[Request]) -> tuple:
+    """(error, request) from an Outcome (search.py), a PortalError or any exception."""
+    error = outcome_or_error
+    if hasattr(outcome_or_error, "last_request") and hasattr(outcome_or_error, "error"):
+        error = outcome_or_error.error
+        request = request or outcome_or_error.last_request
+    if request is None:
+        request = getattr(error, "request", None)
+    return error, request
+
+
+def _failure_lines(error: Any, request: Optional[Request]) -> List[str]:
+    """The lines that explain a failed request, after its one-line summary."""
+    lines: List[str] = []
+    if request is not None:
+        lines.append(_tr("Request: {method} {url}").format(method=request.method, url=request.full_url))
+    status = getattr(error, "status", None)
+    if status is not None:
+        lines.append(_tr("HTTP status: {status}").format(status=status))
+    detail = getattr(error, "detail", "")
+    if detail:
+        lines.append(_tr("The portal said: {detail}").format(detail=detail))
+    if request is not None:
+        lines.append(_tr("Copy as curl: {command}").format(command=request.as_curl()))
+    return lines
+
+
+def request_failure_text(outcome_or_error: Any, request: Optional[Request] = None) -> str:
+    """The log text for a failed request: what failed, method, URL, status, the portal's message, curl."""
+    error, request = _error_and_request(outcome_or_error, request)
+    summary = str(error) if error is not None else _tr("The request failed")
+    return mask("\n".join([summary] + _failure_lines(error, request)))
+
+
+def log_request_failure(outcome_or_error: Any, request: Optional[Request] = None) -> str:
+    """Log a failed portal request (an Outcome, a PortalError or an exception) and return the text logged.
+
+    Expected failures are warnings; any other exception is a bug and is logged with its traceback.
+    """
+    error, request = _error_and_request(outcome_or_error, request)
+    text = request_failure_text(error, request)
+    if error is None or isinstance(error, EOPortalsError):
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning, False)
+        return text
+    if isinstance(error, BaseException) and error.__traceback__ is not None:
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        text = mask(f"{text}\n{trace}")
+    QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Critical, False)
+    return text
+
+
+def show_error(iface: Any, title: str, message: str, details: Optional[str] = None,
+               request: Optional[Request] = None, level: Qgis.MessageLevel = Qgis.MessageLevel.Critical,
+               duration: int = 0) -> Any:
+    """Push a message bar entry in plain words, with "Details" (opens the log) and, for a request, "Copy as curl".
+
+    `details` and the failed `request` (method, URL, curl) are written to the log first, masked, in one entry.
+    `duration` 0 keeps the entry until the user closes it. Returns the message bar item. Main thread only.
+    """
+    if details or request is not None:
+        parts = [f"{title}: {message}"]
+        if details:
+            parts.append(details)
+        parts.extend(_failure_lines(None, request))
+        _log("\n".join(parts), level if level != Qgis.MessageLevel.Success else Qgis.MessageLevel.Info)
+    bar = iface.messageBar()
+    item = bar.createMessage(mask(title), mask(message))
+    details_button = QPushButton(_tr("Details"), item)
+    details_button.setObjectName("eoPortalsDetailsButton")
+    details_button.setToolTip(_tr("Open the EO Portals log tab"))
+    details_button.clicked.connect(lambda _checked=False: _open_log(iface))
+    item.layout().addWidget(details_button)
+    if request is not None:
+        command = curl_command(request)
+        curl_button = QPushButton(_tr("Copy as curl"), item)
+        curl_button.setObjectName("eoPortalsCurlButton")
+        curl_button.setToolTip(_tr("Copy a curl command that repeats the failed request (secrets masked)"))
+        curl_button.clicked.connect(lambda _checked=False: QApplication.clipboard().setText(command))
+        item.layout().addWidget(curl_button)
+    bar.pushWidget(item, level, duration)
+    return item
+
+
+def show_exception(iface: Any, title: str, exc: BaseException, request: Optional[Request] = None) -> Any:
+    """Show an exception: an expected failure in its own words, a bug as "unexpected error" plus its traceback."""
+    request = request or getattr(exc, "request", None)
+    if isinstance(exc, EOPortalsError):
+        details = "\n".join(_failure_lines(exc, None)) or None
+        return show_error(iface, title, str(exc), details=details, request=request)
+    log_exception(_tr("Unexpected error in {title}").format(title=title), exc)
+    return show_error(iface, title, _tr("An unexpected error happened ({name}); details are in the EO Portals log.")
+                      .format(name=type(exc).__name__), request=request)
+
+
+def _open_log(iface: Any) -> None:
+    """Show the Log Messages panel (QGIS shows the tab of the last message)."""
+    opener = getattr(iface, "openMessageLog", None)
+    if callable(opener):
+        opener()

@@ -90,7 +90,8 @@ def test_sentinel1_gets_no_cloud_clause_and_its_own_product_type(tmp_path):
 
 
 def test_area_split_at_the_antimeridian_is_one_footprint_clause_per_part(tmp_path):
-    query = SearchQuery.create("POLYGON((170 -20, -170 -20, -170 -10, 170 -10, 170 -20))",
+    # drawn across 180° (longitudes beyond 180 say so; within ±180 an AOI is planar, RFC 7946)
+    query = SearchQuery.create("POLYGON((170 -20, 190 -20, 190 -10, 170 -10, 170 -20))",
                                "2018-12-12", "2018-12-28", "S2_MSI_L1C")
     q = dict(dhus.build_request(mirror(tmp_path), query).params)["q"]
     group = re.search(r'\((footprint:"Intersects\(POLYGON.+?\)" OR footprint:"Intersects\(POLYGON.+?\)")\)', q)

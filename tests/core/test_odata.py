@@ -94,7 +94,8 @@ def test_sentinel1_is_selected_by_name_and_never_filtered_on_cloud_cover():
 
 
 def test_area_split_at_the_antimeridian_is_one_intersects_per_part_joined_with_or():
-    query = SearchQuery.create("POLYGON((170 -20, -170 -20, -170 -10, 170 -10, 170 -20))",
+    # drawn across 180° (longitudes beyond 180 say so; within ±180 an AOI is planar, RFC 7946)
+    query = SearchQuery.create("POLYGON((170 -20, 190 -20, 190 -10, 170 -10, 170 -20))",
                                "2023-01-01", "2023-01-31", "S2_MSI_L2A")
     text = filter_text(odata.build_request(cdse(), query))
     spatial = re.search(r" and (\(OData.CSC.Intersects.*?'\)\)) and ContentDate", text).group(1)

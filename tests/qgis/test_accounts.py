@@ -1,0 +1,163 @@
+"""Accounts: QGIS authentication configurations resolved into core Credentials, secrets registered for masking.
+
+The configurations live in the authentication database of the test profile pytest-qgis creates
+(``.qgis-settings`` at the repository root), unlocked with a test master password; each test removes what it
+created.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable, List
+
+import pytest
+from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
+
+from plugin import accounts, log, settings
+from plugin.core.catalog import load_catalog
+from plugin.core.credentials import Credentials
+
+TEST_MASTER_PASSWORD = "eo-portals-tests-master"
+PORTAL_IDS = ("cdse", "cdse_stac", "geodes", "dhus", "earth_search")
+
+
+def unlock_auth_database() -> None:
+    """Set the test master password; a test profile left locked by another password is wiped first."""
+    manager = QgsApplication.authManager()
+    if manager.masterPasswordIsSet():
+        return
+    if not manager.setMasterPassword(TEST_MASTER_PASSWORD, True):
+        # Throwaway test profile only: its configurations are unreadable without that other password anyway.
+        with sqlite3.connect(QgsApplication.qgisAuthDatabaseFilePath()) as db:
+            db.execute("DELETE FROM auth_pass")
+            db.execute("DELETE FROM auth_configs")
+        assert manager.setMasterPassword(TEST_MASTER_PASSWORD, True)
+
+
+@pytest.fixture
+def make_config(qgis_app) -> Callable[..., str]:
+    """Store an authentication configuration in the test database; returns its id. Removed after the test."""
+    unlock_auth_database()
+    manager = QgsApplication.authManager()
+    created: List[str] = []
+
+    def make(method: str, name: str, **values: str) -> str:
+        config = QgsAuthMethodConfig(method)
+        config.setName(name)
+        for key, value in values.items():
+            config.setConfig(key, value)
+        result = manager.storeAuthenticationConfig(config)
+        assert (result[0] if isinstance(result, tuple) else result), "storing the configuration failed"
+        created.append(config.id())
+        return config.id()
+
+    yield make
+    for authcfg in created:
+        manager.removeAuthenticationConfig(authcfg)
+    log.forget_secrets()
+
+
+@pytest.fixture
+def clean_portal_settings(qgis_app):
+    """No saved account or enablement for the portals these tests use, before and after."""
+    def clear():
+        qs = QgsSettings()
+        for portal_id in PORTAL_IDS:
+            qs.remove(f"{settings.PREFIX}/portals/{portal_id}/authcfg")
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def received(qgis_app) -> List[tuple]:
+    """(text, tag) of every message QGIS's log receives during the test."""
+    messages: List[tuple] = []
+
+    def collect(message, tag, _level):
+        messages.append((message, tag))
+
+    QgsApplication.messageLog().messageReceived.connect(collect)
+    yield messages
+    QgsApplication.messageLog().messageReceived.disconnect(collect)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(env={})
+
+
+def test_basic_configuration_gives_login_for_an_openid_portal(make_config, clean_portal_settings, catalog):
+    authcfg = make_config("Basic", "CDSE login", username="alice@example.org", password="Pa55-word!")
+    settings.set_portal_authcfg("cdse", authcfg)
+    credentials = accounts.credentials_for(catalog.portal("cdse"))
+    assert credentials == Credentials(username="alice@example.org", password="Pa55-word!")
+    assert "Pa55" not in repr(credentials)
+
+
+def test_resolved_password_is_masked_in_the_log_from_then_on(make_config, clean_portal_settings, catalog,
+                                                             received):
+    authcfg = make_config("Basic", "CDSE login", username="alice", password="Pa55-word-xyz")
+    accounts.credentials_for(catalog.portal("cdse"), authcfg)
+    log.log_error("token request failed: password=Pa55-word-xyz was refused; raw Pa55-word-xyz")
+    assert ("token request failed: password=*** was refused; raw ***", "EO Portals") in received
+    assert all("Pa55-word-xyz" not in message for message, _tag in received)
+
+
+def test_api_key_portal_reads_the_key_from_the_password_of_a_basic_configuration(make_config, clean_portal_settings,
+                                                                                   catalog):
+    # QGIS 3.22 has no "API Header" method: the dialog's help tells users to put the key in the password field.
+    authcfg = make_config("Basic", "GEODES key", username="", password="geodes-key-0123")
+    settings.set_portal_authcfg("geodes", authcfg)
+    assert accounts.credentials_for(catalog.portal("geodes")) == Credentials(api_key="geodes-key-0123")
+
+
+def test_api_header_configuration_maps_the_portal_header(catalog):
+    # The "API Header" method (QGIS >= 3.26) stores header name -> value pairs in the config map.
+    config = QgsAuthMethodConfig("APIHeader")
+    config.setConfig("x-api-key", "hdr-key-42")
+    config.setConfig("X-Other", "unrelated")
+    assert accounts.credentials_from_config(catalog.portal("geodes"), config) == Credentials(api_key="hdr-key-42")
+    single = QgsAuthMethodConfig("APIHeader")
+    single.setConfig("Authorization-Key", "only-one")
+    assert accounts.credentials_from_config(catalog.portal("geodes"), single) == Credentials(api_key="only-one")
+
+
+def test_methods_the_portals_cannot_use_resolve_to_nothing(make_config, clean_portal_settings, catalog):
+    authcfg = make_config("OAuth2", "some oauth", configmap='{"clientId": "x"}')
+    assert accounts.credentials_for(catalog.portal("cdse"), authcfg) is None
+
+
+def test_no_choice_or_a_removed_configuration_gives_no_credentials(make_config, clean_portal_settings, catalog,
+                                                                   received):
+    assert accounts.credentials_for(catalog.portal("cdse")) is None
+    settings.set_portal_authcfg("cdse", "gone123")
+    assert accounts.credentials_for(catalog.portal("cdse")) is None
+    assert any(tag == "EO Portals" and "gone123 could not be read" in message for message, tag in received)
+
+
+def test_cdse_stac_uses_the_cdse_account_unless_it_has_its_own(make_config, clean_portal_settings, catalog):
+    shared = make_config("Basic", "CDSE login", username="alice", password="one-1111")
+    settings.set_portal_authcfg("cdse", shared)
+    assert accounts.credentials_for(catalog.portal("cdse_stac")) == Credentials(username="alice", password="one-1111")
+    own = make_config("Basic", "CDSE STAC login", username="bob", password="two-2222")
+    settings.set_portal_authcfg("cdse_stac", own)
+    assert accounts.credentials_for(catalog.portal("cdse_stac")) == Credentials(username="bob", password="two-2222")
+
+
+def test_credentials_by_portal_lists_only_portals_with_an_account(make_config, clean_portal_settings, catalog):
+    settings.set_portal_authcfg("geodes", make_config("Basic", "GEODES key", password="k-777"))
+    found = accounts.credentials_by_portal(catalog.select(["earth_search", "geodes", "cdse"]))
+    assert found == {"geodes": Credentials(api_key="k-777")}
+
+
+def test_which_portals_need_an_account(catalog):
+    download = {pid for pid, portal in catalog.portals.items() if accounts.needs_account(portal)}
+    search = {pid for pid, portal in catalog.portals.items() if accounts.needs_account(portal, for_search=True)}
+    assert {"cdse", "cdse_stac", "geodes", "dhus"} <= download
+    assert not {"earth_search", "planetary_computer"} & download
+    assert "dhus" in search
+    assert not {"cdse", "geodes", "earth_search"} & search
+
+
+def test_api_header_method_availability_matches_qgis():
+    assert accounts.api_header_available() == ("APIHeader" in QgsApplication.authManager().authMethodsKeys())

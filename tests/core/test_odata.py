@@ -222,11 +222,14 @@ def test_five_recorded_pages_are_followed_through_their_next_links(tmp_path):
         ours = dict(odata.build_request(portal, query).params)
         assert first["$filter"] == ours["$filter"] and first["$top"] == "10" and first["$count"] == "True"
         assert first["$orderby"] == "ContentDate/Start desc"
-        # the rest are the portal's own links, as given (CDSETool's search was ascending, with its own filter)
+        # the rest are the portal's own links (CDSETool's search was ascending, with its own filter), as given
+        # except for the slow count that CDSE echoes into its first link
         for request, page in zip(sent[1:], PAGES[:-1]):
             link = json.loads(fixture_bytes(page))["@odata.nextLink"]
-            assert request.query == dict(parse_qsl(urlsplit(link).query))
+            given = dict(parse_qsl(urlsplit(link).query))
+            assert request.query == {key: value for key, value in given.items() if key != "$count"}
             assert request.query["$orderby"] == "ContentDate/Start asc"
+        assert "$count" in dict(parse_qsl(urlsplit(json.loads(fixture_bytes(PAGES[0]))["@odata.nextLink"]).query))
 
 
 class SkipCeilingServer:

@@ -1,9 +1,9 @@
 """OData v4 adapter: the Copernicus Data Space catalogue and CREODIAS (PORTALS.md section 1.1).
 
 One GET on ``{url}/Products`` with a ``$filter``, newest first. Paging follows ``@odata.nextLink`` as the
-portal gives it, except at the portal's ``$skip`` ceiling (10000): there the search starts again with a
-first-page request whose date window ends at the last product read (inclusive), so nothing is lost; the
-products read twice at that boundary are merged later by identity.
+portal gives it (less the slow ``$count``), except at the portal's ``$skip`` ceiling (10000): there the
+search starts again with a first-page request whose date window ends at the last product read (inclusive),
+so nothing is lost; the products read twice at that boundary are merged later by identity.
 
 The small helpers at the end (dates, footprints, WKT, platform names) are shared by the DHuS and resto
 adapters.
@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from shapely import wkt as shapely_wkt
 from shapely.geometry import shape
@@ -169,10 +169,20 @@ def _next_request(portal: Portal, query: SearchQuery, data: Dict[str, Any], requ
         next_skip = _int(following.get("$skip"), skip + len(records))
         next_top = _int(following.get("$top"), top)
         if next_skip + next_top <= ceiling:
-            return Request("GET", link)  # as given: the portal's own paging
+            return Request("GET", _without_count(link))  # the portal's own paging, as given
     elif len(records) < top or skip + top < ceiling:
         return None  # the last page
     return _restart(portal, query, records, sent)
+
+
+def _without_count(link: str) -> str:
+    """The next link without ``$count``: CDSE echoes it into every link, and counting is slow (CDSETool drops
+    it too). Every other byte of the link stays as the portal wrote it."""
+    base, separator, query = link.partition("?")
+    if not separator:
+        return link
+    kept = [part for part in query.split("&") if unquote_plus(part.split("=", 1)[0]) != "$count"]
+    return base + "?" + "&".join(kept) if kept else base
 
 
 def _restart(portal: Portal, query: SearchQuery, records: List[Any], sent: Dict[str, str]) -> Optional[Request]:

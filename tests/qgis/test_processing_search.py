@@ -278,3 +278,49 @@ def test_a_wrong_query_says_why_and_asks_no_portal(eoportals_provider, catalog_e
             run_search({**base, **parameters}, feedback)
         assert not portals.server.received()
     assert any(message in error for error in feedback.errors), feedback.errors
+
+
+def test_a_product_without_footprint_is_kept_with_a_null_geometry(eoportals_provider, catalog_env, tmp_path):
+    """Derived from the real GEODES recording with its item's geometry removed (the recordings all have one)."""
+    from tests.support.fixtures import fixture_bytes
+
+    page = json.loads(fixture_bytes("geodes/search_peps_s2_l1c.json"))
+    for feature in page["features"]:
+        feature["geometry"] = None
+        feature.pop("bbox", None)
+    page["links"] = [link for link in page["links"] if link.get("rel") != "next"]  # its next page is not recorded
+    page["context"]["matched"] = page["context"]["returned"]
+    with recorded_portals(tmp_path, ["geodes"], extra_catalog=only_these_portals(["geodes"])) as portals:
+        portals.server.add("POST", "/geodes/api/stac/search", json.dumps(page).encode(),
+                           content_type="application/geo+json")
+        catalog_env(portals.catalog_path)
+        feedback = RecordingFeedback()
+        results = run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L1C",
+                              "PORTALS": "geodes", "OUTPUT": "TEMPORARY_OUTPUT"}, feedback)
+    features = list(results["OUTPUT"].getFeatures())
+    assert {f["identity"] for f in features} == set(recorded_identities(["geodes"]))
+    assert all(not f.hasGeometry() for f in features)
+    assert any("no footprint" in info for info in feedback.infos), feedback.infos
+
+
+def test_cancel_stops_waiting_for_a_hanging_portal_and_keeps_what_arrived(eoportals_provider, catalog_env, tmp_path):
+    import threading
+
+    timeout = 30.0
+    with recorded_portals(tmp_path, ["earth_search", "geodes"], delay={"geodes": 60},
+                          extra_catalog=only_these_portals(["earth_search", "geodes"])) as portals:
+        catalog_env(portals.catalog_path)
+        feedback = RecordingFeedback()
+        timer = threading.Timer(1.5, feedback.cancel)  # the user presses Cancel while GEODES hangs
+        timer.start()
+        started = time.monotonic()
+        try:
+            results = run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14",
+                                  "COLLECTION": "S2_MSI_L2A", "PORTALS": "earth_search,geodes",
+                                  "TIMEOUT": timeout, "OUTPUT": "TEMPORARY_OUTPUT"}, feedback)
+        finally:
+            timer.cancel()
+        elapsed = time.monotonic() - started
+    assert elapsed < 6, f"cancelling took {elapsed:.1f} s"
+    assert {f["identity"] for f in results["OUTPUT"].getFeatures()} == set(recorded_identities(["earth_search"]))
+    assert any("cancelled" in info.lower() for info in feedback.infos), feedback.infos

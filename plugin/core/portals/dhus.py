@@ -111,7 +111,8 @@ _UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
 
 
 def approximate_size(text: Any) -> Optional[int]:
-    """Bytes from DHuS's rounded display size ('110.44 MB'); binary units, as DHuS computes them."""
+    """Bytes from DHuS's rounded display size ('110.44 MB'), read with binary units (whether DHuS divides by
+    1000 or 1024 is unverified; the figure is for display only either way)."""
     match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?B)\s*", str(text or ""), re.I)
     if not match:
         return None

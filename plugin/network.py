@@ -56,7 +56,10 @@ def _proxy_credentials(settings: QgsSettings) -> Tuple[str, str]:
     if authcfg:
         config = QgsAuthMethodConfig()
         manager = QgsApplication.authManager()
-        if manager is not None and manager.loadAuthenticationConfig(authcfg, config, True):
+        loaded = manager.loadAuthenticationConfig(authcfg, config, True) if manager is not None else False
+        if isinstance(loaded, tuple):  # PyQGIS 3.22 returns (ok, config)
+            loaded, config = loaded[0], loaded[1]
+        if loaded:
             user = config.config("username", user)
             password = config.config("password", password)
     return user, password

@@ -1,7 +1,7 @@
 """The plugin's preferences in QgsSettings, typed and with defaults (after Oslandia's `toolbelt/preferences.py`).
 
 Nothing secret is ever written here: a portal account is an `authcfg` id of QGIS's authentication database,
-resolved by `credentials_for()` when a task is prepared. Keys live under ``eo_portals/``::
+resolved by `plugin/accounts.py` when a task is prepared. Keys live under ``eo_portals/``::
 
     eo_portals/search/collection          str   unified collection id        (S2_MSI_L2A)
     eo_portals/search/portals             str   checked portal ids, comma separated ("" = every usable one)
@@ -31,10 +31,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, List, Optional
 
-from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
+from qgis.core import QgsApplication, QgsSettings
 
 from .core.catalog import CATALOG_ENV
-from .core.credentials import Credentials
 
 PREFIX = "eo_portals"
 
@@ -165,29 +164,3 @@ def set_portal_status(portal_id: str, status: str, message: str = "") -> None:
     """Remember how the portal's last search ended."""
     set_value(f"portals/{portal_id}/last_status", status)
     set_value(f"portals/{portal_id}/last_message", message)
-
-
-def credentials_for(portal_id: str, authcfg: Optional[str] = None) -> Optional[Credentials]:
-    """The portal's credentials from QGIS's authentication database, or None. Main thread only.
-
-    Basic configurations give username and password; an "API header" configuration gives the API key
-    (its first header value).
-    """
-    authcfg = authcfg if authcfg is not None else portal_authcfg(portal_id)
-    if not authcfg:
-        return None
-    manager = QgsApplication.authManager()
-    if manager is None:
-        return None
-    config = QgsAuthMethodConfig()
-    if not manager.loadAuthenticationConfig(authcfg, config, True):
-        return None
-    values = dict(config.configMap())
-    username = values.pop("username", "")
-    password = values.pop("password", "")
-    values.pop("realm", None)
-    api_key = values.pop("apikey", "") or values.pop("api_key", "")
-    if not api_key and config.method() == "APIHeader" and values:
-        api_key = next(iter(values.values()))
-    credentials = Credentials(username=username, password=password, api_key=api_key)
-    return None if credentials.empty else credentials

@@ -1,0 +1,153 @@
+"""One styled memory layer of footprints per search, in the "EO Portals" layer group.
+
+Fields come from `plugin/footprints.py`, the same as the Processing search output. The layer keeps the map
+between product identities and feature ids, which the dock uses to keep the table and the map selection in
+step. Features are added in batches through the data provider (one call per batch, one repaint).
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional
+
+from qgis.core import (
+    QgsFillSymbol,
+    QgsLayerTreeGroup,
+    QgsMapLayer,
+    QgsProject,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QObject, pyqtSignal
+
+from ..core.product import Product
+from ..footprints import footprint_geometry, footprints_layer, product_to_feature
+
+GROUP_NAME = "EO Portals"
+FOOTPRINT_STYLE = {
+    "color": "255,127,0,28",
+    "outline_color": "230,85,13,255",
+    "outline_width": "0.4",
+    "outline_width_unit": "MM",
+}
+
+
+def layer_group(project: QgsProject, name: str = GROUP_NAME) -> QgsLayerTreeGroup:
+    """The plugin's layer group at the top of the layer tree (created when missing)."""
+    root = project.layerTreeRoot()
+    group = root.findGroup(name)
+    if group is None:
+        group = root.insertGroup(0, name)
+    return group
+
+
+def add_to_group(project: QgsProject, layer: QgsMapLayer, position: int = 0) -> None:
+    """Add a layer to the project inside the plugin's group."""
+    project.addMapLayer(layer, False)
+    layer_group(project).insertLayer(position, layer)
+
+
+class FootprintsLayer(QObject):
+    """A search's footprints layer and the identity <-> feature id maps."""
+
+    removed = pyqtSignal()  # the user removed the layer from the project
+
+    def __init__(self, name: str, project: Optional[QgsProject] = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.project = project or QgsProject.instance()
+        self.layer: Optional[QgsVectorLayer] = footprints_layer(name)
+        self.fields = self.layer.fields()
+        symbol = QgsFillSymbol.createSimple(dict(FOOTPRINT_STYLE))
+        self.layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+        self._fids: Dict[str, int] = {}
+        self._identities: Dict[int, str] = {}
+        self.layer.willBeDeleted.connect(self._on_deleted)
+        add_to_group(self.project, self.layer)
+
+    def _on_deleted(self) -> None:
+        self.layer = None
+        self._fids.clear()
+        self._identities.clear()
+        self.removed.emit()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the layer is still in the project."""
+        return self.layer is not None
+
+    def __len__(self) -> int:
+        return len(self._fids)
+
+    def add_or_update(self, products: Iterable[Product]) -> int:
+        """Add new products as features, update the attributes of those already there; returns how many were added."""
+        if self.layer is None:
+            return 0
+        provider = self.layer.dataProvider()
+        new: List[Product] = []
+        changes: Dict[int, Dict[int, object]] = {}
+        geometries = {}
+        for product in products:
+            fid = self._fids.get(product.identity)
+            if fid is None:
+                new.append(product)
+                continue
+            feature = product_to_feature(product, self.fields)
+            changes[fid] = {index: feature.attribute(index) for index in range(self.fields.count())}
+            geometry = footprint_geometry(product.footprint)
+            if geometry is not None:
+                geometries[fid] = geometry
+        if changes:
+            provider.changeAttributeValues(changes)
+        if geometries:
+            provider.changeGeometryValues(geometries)
+        if new:
+            features = [product_to_feature(product, self.fields) for product in new]
+            ok, added = provider.addFeatures(features)
+            if ok:
+                for product, feature in zip(new, added):
+                    self._fids[product.identity] = feature.id()
+                    self._identities[feature.id()] = product.identity
+        if new or changes:
+            self.layer.updateExtents()
+            self.layer.triggerRepaint()
+        return len(new)
+
+    def replace(self, products: Iterable[Product]) -> None:
+        """Keep only `products` (after a reducer): delete the other features, add missing ones."""
+        if self.layer is None:
+            return
+        products = list(products)
+        keep = {p.identity for p in products}
+        gone = [fid for identity, fid in self._fids.items() if identity not in keep]
+        if gone:
+            self.layer.removeSelection()
+            self.layer.dataProvider().deleteFeatures(gone)
+            for fid in gone:
+                self._fids.pop(self._identities.pop(fid, ""), None)
+        self.add_or_update(products)
+        self.layer.updateExtents()
+        self.layer.triggerRepaint()
+
+    def fid(self, identity: str) -> Optional[int]:
+        """The feature id of a product."""
+        return self._fids.get(identity)
+
+    def fids(self, identities: Iterable[str]) -> List[int]:
+        """Feature ids of the products that have one."""
+        return [self._fids[i] for i in identities if i in self._fids]
+
+    def identities(self, fids: Iterable[int]) -> List[str]:
+        """Product identities of feature ids."""
+        return [self._identities[f] for f in fids if f in self._identities]
+
+    def select(self, identities: Iterable[str]) -> None:
+        """Select (and so highlight) the features of these products, and only them."""
+        if self.layer is not None:
+            self.layer.selectByIds(self.fids(identities))
+
+    def detach(self) -> None:
+        """Stop following the layer (it stays in the project, it belongs to the user now)."""
+        if self.layer is not None:
+            try:
+                self.layer.willBeDeleted.disconnect(self._on_deleted)
+            except (TypeError, RuntimeError):
+                pass
+        self.layer = None

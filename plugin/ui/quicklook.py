@@ -1,0 +1,236 @@
+"""Quicklooks: fetched in a QgsTask (through `plugin/network.py`, so QGIS's proxy applies), cached on disk in a
+size-bounded folder of the QGIS profile, shown in the panel and, on request, placed on the map.
+
+Placing on the map: the task writes a small GDAL VRT next to the cached image whose geotransform stretches
+the image over the bounding box of the product's footprint in EPSG:4326 (``gdal.Translate`` with
+``outputBounds``, i.e. ``-a_ullr``). This is an approximation: a quicklook covers the portal's whole scene
+(an S2 tile) while the footprint may be only its data-covered part, and a north-up box in lon/lat does not
+follow the scene's own projection. Black (0) pixels are marked as no data so the frame around the data is
+transparent.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from qgis.core import QgsTask
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QImage, QPixmap
+from qgis.PyQt.QtWidgets import QFrame, QLabel, QSizePolicy
+
+from ..core.errors import EOPortalsError
+from ..core.http import HttpSettings, fetch, make_session
+from ..core.portals.base import Request
+
+MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024
+_MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Quicklooks", text)
+
+
+def usable_url(url: Optional[str]) -> bool:
+    """Whether a quicklook link can be fetched over HTTP (s3:// links are requester-pays, not readable)."""
+    return bool(url) and url.lower().startswith(("http://", "https://"))
+
+
+class QuicklookCache:
+    """Quicklook images on disk, named by a hash of their URL, at most `max_bytes` in total."""
+
+    def __init__(self, folder: Path, max_bytes: int):
+        self.folder = Path(folder)
+        self.max_bytes = int(max_bytes)
+
+    def _stem(self, url: str) -> str:
+        # The hash keeps URLs (which may hold signed tokens) out of file names.
+        return hashlib.sha256(url.encode("utf-8")).hexdigest()[:40]
+
+    def find(self, url: str) -> Optional[Path]:
+        """The cached image of `url`, if any (touched, so that it counts as recently used)."""
+        stem = self._stem(url)
+        for _magic, suffix in _MAGIC:
+            path = self.folder / (stem + suffix)
+            if path.exists():
+                try:
+                    os.utime(path, None)
+                except OSError:
+                    pass
+                return path
+        return None
+
+    def store(self, url: str, data: bytes) -> Path:
+        """Write an image and evict the least recently used ones beyond the size bound."""
+        suffix = next((s for magic, s in _MAGIC if data.startswith(magic)), ".img")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / (self._stem(url) + suffix)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self.evict(keep=path)
+        return path
+
+    def evict(self, keep: Optional[Path] = None) -> None:
+        """Delete the oldest files until the folder fits in `max_bytes`."""
+        try:
+            entries = []
+            for entry in os.scandir(self.folder):
+                if entry.is_file():
+                    stat = entry.stat()
+                    entries.append((stat.st_mtime, stat.st_size, Path(entry.path)))
+        except OSError:
+            return
+        total = sum(size for _mtime, size, _path in entries)
+        for _mtime, size, path in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if keep is not None and path.name.startswith(keep.stem):
+                continue  # the image just fetched, and its VRT
+            try:
+                path.unlink()
+                total -= size
+            except OSError:
+                pass
+
+    def total_bytes(self) -> int:
+        """Bytes used by the cache."""
+        try:
+            return sum(entry.stat().st_size for entry in os.scandir(self.folder) if entry.is_file())
+        except OSError:
+            return 0
+
+
+def write_georeferenced_vrt(image: Path, bounds: Tuple[float, float, float, float]) -> Optional[Path]:
+    """A VRT placing `image` over `bounds` (west, south, east, north) in EPSG:4326; None when GDAL cannot."""
+    from osgeo import gdal
+
+    west, south, east, north = bounds
+    if not (east > west and north > south):
+        return None
+    target = image.with_name(f"{image.stem}_{west:.5f}_{south:.5f}_{east:.5f}_{north:.5f}.vrt")
+    if target.exists():
+        return target
+    options = gdal.TranslateOptions(format="VRT", outputBounds=[west, north, east, south], outputSRS="EPSG:4326",
+                                    noData=0)
+    dataset = gdal.Translate(str(target), str(image), options=options)
+    if dataset is None:
+        return None
+    dataset = None  # closing writes the file
+    return target if target.exists() else None
+
+
+class QuicklookTask(QgsTask):
+    """Fetch (or find in the cache) one quicklook, decode it, and write its georeferencing VRT."""
+
+    loaded = pyqtSignal(str, QImage, str)  # url, image, VRT path ("" when it cannot be placed)
+    failed = pyqtSignal(str, str)  # url, message for the user
+
+    def __init__(self, url: str, cache: QuicklookCache, *, settings: Optional[HttpSettings] = None,
+                 headers: Optional[Dict[str, str]] = None, bounds: Optional[Tuple[float, float, float, float]] = None,
+                 portal_title: str = ""):
+        flags = QgsTask.Flag.CanCancel
+        if hasattr(QgsTask.Flag, "Silent"):  # QGIS >= 3.26: no "task finished" notification for each preview
+            flags |= QgsTask.Flag.Silent
+        super().__init__(_tr("Quicklook"), flags)
+        self.url = url
+        self.cache = QuicklookCache(cache.folder, cache.max_bytes)
+        self.settings = settings or HttpSettings()
+        self.headers = dict(headers or {})
+        self.bounds = bounds
+        self.portal_title = portal_title or _tr("The portal")
+        self.image: Optional[QImage] = None
+        self.vrt = ""
+        self.message = ""
+
+    def run(self) -> bool:  # noqa: D102 (worker thread: no widgets here)
+        try:
+            path = self.cache.find(self.url)
+            if path is None:
+                session = make_session(self.settings)
+                try:
+                    data = fetch(session, Request("GET", self.url), self.portal_title,
+                                 timeout=min(self.settings.timeout, 60.0), extra_headers=self.headers,
+                                 max_bytes=MAX_QUICKLOOK_BYTES)
+                finally:
+                    session.close()
+                if self.isCanceled():
+                    return False
+                image = QImage()
+                if not image.loadFromData(data):
+                    self.message = _tr("the quicklook is not an image")
+                    return False
+                path = self.cache.store(self.url, data)
+            else:
+                image = QImage(str(path))
+                if image.isNull():
+                    path.unlink(missing_ok=True)
+                    self.message = _tr("the cached quicklook could not be read")
+                    return False
+            self.image = image
+            if self.bounds is not None:
+                vrt = write_georeferenced_vrt(path, self.bounds)
+                self.vrt = str(vrt) if vrt else ""
+            return True
+        except EOPortalsError as exc:
+            self.message = str(exc)
+            return False
+        except Exception as exc:  # never raise from run()
+            self.message = f"{type(exc).__name__}: {exc}"
+            return False
+
+    def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
+        if ok and self.image is not None:
+            self.loaded.emit(self.url, self.image, self.vrt)
+        else:
+            self.failed.emit(self.url, self.message or _tr("cancelled"))
+
+
+class QuicklookView(QLabel):
+    """The quicklook in the panel, scaled to fit, or a line of text saying why there is none."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMinimumHeight(120)
+        # Ignored: the image must follow the panel's size, never push the panel to the image's size.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._pixmap: Optional[QPixmap] = None
+
+    def has_image(self) -> bool:
+        """Whether an image is shown."""
+        return self._pixmap is not None
+
+    def image(self) -> Optional[QImage]:
+        """The full-size image shown, if any."""
+        return self._pixmap.toImage() if self._pixmap is not None else None
+
+    def show_image(self, image: QImage) -> None:
+        """Show an image, scaled to the label."""
+        self._pixmap = QPixmap.fromImage(image)
+        self.setText("")
+        self._rescale()
+
+    def show_message(self, text: str) -> None:
+        """Show a line of text instead of an image."""
+        self._pixmap = None
+        self.setPixmap(QPixmap())
+        self.setText(text)
+
+    def _rescale(self) -> None:
+        if self._pixmap is None:
+            return
+        size = self.contentsRect().size()
+        if size.width() < 2 or size.height() < 2:
+            self.setPixmap(self._pixmap)
+            return
+        self.setPixmap(self._pixmap.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._rescale()

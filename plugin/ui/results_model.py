@@ -1,0 +1,236 @@
+"""The results table: a Qt model over the core's Products, and the proxy that sorts and filters it.
+
+Rows are merged products: when a portal's answer holds an acquisition already listed (same identity), the
+row is updated with the new source instead of a second row appearing. Display text goes through `tr()`;
+sorting uses raw values (`SORT_ROLE`) so that dates, sizes and cloud cover sort as numbers.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from qgis.PyQt.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from ..core.product import Product, merge_products
+
+PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 1  # the Product of a row
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value to sort on
+IDENTITY_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ResultsModel", text)
+
+
+def human_size(size: Optional[int]) -> str:
+    """1234567890 -> '1.1 GB' (decimal units, as portals and file managers show them)."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            if unit == "B":
+                return f"{int(value)} {unit}"
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+        value /= 1000.0
+    return ""
+
+
+class Column:
+    """Column indexes of the results table."""
+
+    DATE, CLOUD, PLATFORM, TILE, ORBIT, SIZE, PORTALS, TITLE = range(8)
+    COUNT = 8
+
+
+class ResultsModel(QAbstractTableModel):
+    """Merged Products as table rows; `add_products` merges new answers into the rows already there."""
+
+    def __init__(self, portal_names: Optional[Dict[str, str]] = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._products: List[Product] = []
+        self._rows: Dict[str, int] = {}  # identity -> row
+        self.portal_names: Dict[str, str] = dict(portal_names or {})
+        self.portal_order: List[str] = []
+
+    # ---- content --------------------------------------------------------------------------------------
+    @property
+    def products(self) -> List[Product]:
+        """The products in row order (a copy of the list)."""
+        return list(self._products)
+
+    def product(self, row: int) -> Optional[Product]:
+        """The product of a source row."""
+        return self._products[row] if 0 <= row < len(self._products) else None
+
+    def row_of(self, identity: str) -> int:
+        """The row of a product identity, or -1."""
+        return self._rows.get(identity, -1)
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self.beginResetModel()
+        self._products = []
+        self._rows = {}
+        self.endResetModel()
+
+    def set_products(self, products: Sequence[Product]) -> None:
+        """Replace the rows (a reducer's result, a new search)."""
+        self.beginResetModel()
+        self._products = list(products)
+        self._rows = {p.identity: i for i, p in enumerate(self._products)}
+        self.endResetModel()
+
+    def add_products(self, products: Iterable[Product]) -> List[Product]:
+        """Merge `products` in: new identities become rows, known ones gain sources. Returns the touched rows' products."""
+        incoming = merge_products(list(products), portal_order=self.portal_order or None)
+        appended: List[Product] = []
+        touched: List[Product] = []
+        for product in incoming:
+            row = self._rows.get(product.identity)
+            if row is None:
+                appended.append(product)
+                continue
+            merged = merge_products([self._products[row], product], portal_order=self.portal_order or None)[0]
+            self._products[row] = merged
+            touched.append(merged)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, Column.COUNT - 1))
+        if appended:
+            first = len(self._products)
+            self.beginInsertRows(QModelIndex(), first, first + len(appended) - 1)
+            for offset, product in enumerate(appended):
+                self._rows[product.identity] = first + offset
+                self._products.append(product)
+            self.endInsertRows()
+        return touched + appended
+
+    # ---- Qt model -------------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self._products)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else Column.COUNT
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return {
+                Column.DATE: _tr("Date (UTC)"),
+                Column.CLOUD: _tr("Cloud"),
+                Column.PLATFORM: _tr("Platform"),
+                Column.TILE: _tr("Tile"),
+                Column.ORBIT: _tr("Orbit"),
+                Column.SIZE: _tr("Size"),
+                Column.PORTALS: _tr("Portals"),
+                Column.TITLE: _tr("Product"),
+            }.get(section)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return {
+                Column.DATE: _tr("Acquisition start, in UTC"),
+                Column.CLOUD: _tr("Cloud cover, in percent"),
+                Column.ORBIT: _tr("Relative orbit and direction (A: ascending, D: descending)"),
+                Column.TILE: _tr("MGRS tile"),
+                Column.SIZE: _tr("Size of the whole product, when the portal says"),
+                Column.PORTALS: _tr("Portals that hold this product; downloads try them in this order"),
+            }.get(section)
+        return None
+
+    def _portals_text(self, product: Product) -> str:
+        return ", ".join(self.portal_names.get(p, p) for p in product.portals)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: C901
+        if not index.isValid() or not 0 <= index.row() < len(self._products):
+            return None
+        product = self._products[index.row()]
+        column = index.column()
+        if role == PRODUCT_ROLE:
+            return product
+        if role == IDENTITY_ROLE:
+            return product.identity
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(product, column)
+        if role == SORT_ROLE:
+            return self._sort_value(product, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [product.title]
+            if product.collection:
+                lines.append(product.collection)
+            lines.append(_tr("Portals: {portals}").format(portals=self._portals_text(product)))
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.CLOUD, Column.SIZE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, product: Product, column: int) -> str:
+        if column == Column.DATE:
+            return product.start.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if product.start else ""
+        if column == Column.CLOUD:
+            return f"{product.cloud_cover:.0f} %" if product.cloud_cover is not None else ""
+        if column == Column.PLATFORM:
+            return product.platform or ""
+        if column == Column.TILE:
+            return product.tile or ""
+        if column == Column.ORBIT:
+            parts = []
+            if product.relative_orbit is not None:
+                parts.append(str(product.relative_orbit))
+            if product.orbit_direction:
+                parts.append(_tr("A") if product.orbit_direction.upper().startswith("A") else _tr("D"))
+            return " ".join(parts)
+        if column == Column.SIZE:
+            return human_size(product.size)
+        if column == Column.PORTALS:
+            return self._portals_text(product)
+        if column == Column.TITLE:
+            return product.title
+        return ""
+
+    def _sort_value(self, product: Product, column: int) -> Any:
+        # Missing values sort after present ones in ascending order.
+        if column == Column.DATE:
+            return (product.start or _EPOCH).timestamp()
+        if column == Column.CLOUD:
+            return product.cloud_cover if product.cloud_cover is not None else 1000.0
+        if column == Column.SIZE:
+            return float(product.size) if product.size is not None else -1.0
+        if column == Column.ORBIT:
+            return product.relative_orbit if product.relative_orbit is not None else 10000
+        return self._display(product, column).lower()
+
+
+class ResultsFilterProxy(QSortFilterProxyModel):
+    """Sorting on raw values and a case-insensitive filter on every column's text."""
+
+    def __init__(self, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+        self._words: List[str] = []
+
+    def set_filter_text(self, text: str) -> None:
+        """Show rows whose text holds every word of `text` (in any column)."""
+        self._words = [word.lower() for word in text.split() if word]
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
+        if not self._words:
+            return True
+        model = self.sourceModel()
+        texts = []
+        for column in range(model.columnCount()):
+            value = model.data(model.index(source_row, column, source_parent), Qt.ItemDataRole.DisplayRole)
+            if value:
+                texts.append(str(value).lower())
+        haystack = " | ".join(texts)
+        return all(word in haystack for word in self._words)

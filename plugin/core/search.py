@@ -133,6 +133,8 @@ def search_portal(
                                     ErrorKind.PARSE)
     finally:
         session.close()
+    # A portal may return one acquisition twice (paging windows that overlap, several baselines): count it once.
+    products = merge_products(products)
     outcome.count = len(products)
     outcome.elapsed = time.monotonic() - started
     next_request = request  # after an error too: "Load more" retries the page that failed

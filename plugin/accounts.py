@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, Optional
 
 from qgis.core import QgsApplication, QgsAuthMethodConfig
+from qgis.PyQt.QtCore import QCoreApplication
 
 from . import settings
 from .core.catalog import Portal
@@ -29,6 +30,10 @@ BASIC_METHOD = "Basic"
 API_HEADER_METHOD = "APIHeader"  # QgsAuthApiHeaderMethod, QGIS >= 3.26
 ACCOUNT_KINDS = ("oidc", "apikey", "basic")  # auth kinds for which a user account means something
 SEARCH_ACCOUNT_KINDS = ("basic",)  # DHuS mirrors answer searches only with an account
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("EOPortals", text)
 
 
 def needs_account(portal: Portal, for_search: bool = False) -> bool:
@@ -88,18 +93,20 @@ def credentials_for(portal: Portal, authcfg: Optional[str] = None) -> Optional[C
         return None
     manager = QgsApplication.authManager()
     if manager is None or manager.isDisabled():
-        log_warning(f"{portal.title}: the QGIS authentication system is not available, the account is not used.")
+        log_warning(_tr("{title}: the QGIS authentication system is not available, the account is not used.")
+                    .format(title=portal.title))
         return None
     config = QgsAuthMethodConfig()
     if not _loaded(manager.loadAuthenticationConfig(authcfg, config, True)):
-        log_warning(f"{portal.title}: the authentication configuration {authcfg} could not be read "
-                    "(removed, or the master password was not given).")
+        log_warning(_tr("{title}: the authentication configuration {authcfg} could not be read (removed, or the "
+                        "master password was not given).").format(title=portal.title, authcfg=authcfg))
         return None
     credentials = credentials_from_config(portal, config)
     if credentials is None:
         if config.method() not in (BASIC_METHOD, API_HEADER_METHOD):
-            log_warning(f"{portal.title}: the authentication configuration '{config.name()}' uses the method "
-                        f"{config.method()}, which EO Portals cannot use; choose a Basic configuration.")
+            log_warning(_tr("{title}: the authentication configuration '{name}' uses the method {method}, which EO "
+                            "Portals cannot use; choose a Basic configuration.")
+                        .format(title=portal.title, name=config.name(), method=config.method()))
         return None
     register_basic_auth(credentials.username, credentials.password)
     for secret in credentials.secrets():

@@ -1,1 +1,1 @@
-"""Processing provider and algorithms of EO Portals (search, and later download), for toolbox, models and qgis_process."""
+"""Processing provider and algorithms of EO Portals, for the toolbox, models, batch mode and qgis_process."""

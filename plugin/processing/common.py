@@ -33,9 +33,9 @@ else:
     FLAG_ADVANCED = QgsProcessingParameterDefinition.FlagAdvanced
 
 
-def tr(text: str) -> str:
-    """Translate a user-visible text of the Processing algorithms."""
-    return QCoreApplication.translate("EOPortals", text)
+def translate(context: str, text: str) -> str:
+    """Translate a user-visible text; call it as ``translate("EOPortals", "literal")`` so pylupdate5 finds it."""
+    return QCoreApplication.translate(context, text)
 
 
 def has_value(parameters: Mapping[str, Any], name: str) -> bool:

@@ -6,7 +6,7 @@ from typing import List, Type
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .common import ICON_PATH, tr
+from .common import ICON_PATH, translate
 from .search_algorithm import SearchAlgorithm
 
 # One line per algorithm: the provider builds a fresh instance of each when Processing asks.
@@ -24,11 +24,11 @@ class EOPortalsProvider(QgsProcessingProvider):
 
     def name(self) -> str:
         """Name in the toolbox."""
-        return tr("EO Portals")
+        return translate("EOPortals", "EO Portals")
 
     def longName(self) -> str:  # noqa: N802
         """Name with a hint of what it does."""
-        return tr("EO Portals (search and download Earth-observation products)")
+        return translate("EOPortals", "EO Portals (search and download Earth-observation products)")
 
     def icon(self) -> QIcon:
         """The plugin's icon."""

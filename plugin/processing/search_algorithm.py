@@ -4,9 +4,10 @@
         START=2023-01-01 END=2023-02-14 COLLECTION=S2_MSI_L2A PORTALS=earth_search,cdse MAX_CLOUD=50 \
         OUTPUT=/tmp/results.geojson
 
-The algorithm runs where Processing runs it (off the main thread from the toolbox; no FlagNoThreading). It waits
-for the core fan-out, reports each portal on its own thread as that portal ends, and stops waiting as soon as
-the user cancels.
+Processing prepares the run on the main thread (query, catalog, accounts, proxy) and runs it where it runs
+algorithms (off the main thread from the toolbox; no FlagNoThreading). The algorithm's thread waits for the
+core fan-out, reports each portal on that same thread as the portal ends, and stops waiting as soon as the
+user cancels.
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalog import Catalog, Portal
 from ..core.credentials import Credentials
-from ..core.http import HttpSettings
 from ..core.errors import CatalogError, ErrorKind, QueryError
+from ..core.http import HttpSettings
 from ..core.product import Product, merge_products
 from ..core.query import ORBIT_DIRECTIONS, SearchQuery
 from ..core.search import Outcome, SearchResult, search, sort_products
@@ -51,12 +52,13 @@ from .common import (
     credentials_for_search,
     has_value,
     http_settings,
-    tr,
+    translate,
 )
 
 DEFAULT_LIMIT = 100
 DEFAULT_TIMEOUT = 60.0
 _POLL = 0.1  # seconds between looks at the cancel button and the finished portals
+_CANCEL_GRACE = 1.0  # seconds the portals get to stop cleanly after a cancel
 
 
 class SearchAlgorithm(QgsProcessingAlgorithm):
@@ -80,7 +82,6 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
-        self._collections: List[str] = []
         # Filled by prepareAlgorithm (main thread) for processAlgorithm (a worker thread from the toolbox).
         self._query: Optional[SearchQuery] = None
         self._portals: List[Portal] = []
@@ -95,16 +96,17 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
 
     def displayName(self) -> str:  # noqa: N802
         """Name in the toolbox."""
-        return tr("Search EO portals")
+        return translate("EOPortals", "Search EO portals")
 
     def shortDescription(self) -> str:  # noqa: N802
         """Tooltip in the toolbox."""
-        return tr("Search several Earth-observation portals at once and write the footprints of what they hold.")
+        return translate("EOPortals", "Search several Earth-observation portals at once and write the footprints "
+                                      "of what they hold.")
 
     def tags(self) -> List[str]:
         """Words the toolbox search matches."""
-        return [tr("sentinel"), tr("landsat"), tr("copernicus"), tr("stac"), tr("footprints"), tr("catalogue"),
-                tr("search"), "EO"]
+        words = translate("EOPortals", "sentinel,landsat,copernicus,stac,footprints,catalogue,search,download")
+        return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
 
     def icon(self) -> QIcon:
         """The plugin's icon."""
@@ -112,18 +114,19 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802
         """Help shown next to the parameters."""
-        return tr(
+        return translate(
+            "EOPortals",
             "Searches the chosen portals (by default every enabled portal offering the collection) over the area "
             "of interest and the period, and writes one polygon per product in EPSG:4326. A product held by several "
             "portals appears once; its 'portals' field lists them and its 'sources' field holds, per portal, the "
             "product id, the download link and the checksum (JSON).\n\n"
             "A portal that fails or does not answer within the time limit is reported in the log; the products "
-            "of the other portals are still written. Products without a footprint are kept with an empty geometry.\n\n"
+            "of the other portals are still written. Products without a footprint are kept with an empty "
+            "geometry.\n\n"
             "Dates are YYYY-MM-DD (the end date is included) or ISO 8601 date and time, in UTC. "
             "Portals are given as a comma-separated list of portal ids, e.g. earth_search,cdse. "
             "The portal list comes from the built-in catalog, extended by the file named in the "
-            "EO_PORTALS_CATALOG environment variable or in the plugin settings."
-        )
+            "EO_PORTALS_CATALOG environment variable or in the plugin settings.")
 
     def createInstance(self) -> "SearchAlgorithm":  # noqa: N802
         """A fresh copy for each run (Processing may run several at once)."""
@@ -133,65 +136,67 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
         catalog = catalog_from_settings()
-        self._collections = sorted(catalog.collections)
+        collections = sorted(catalog.collections)
         self.addParameter(QgsProcessingParameterGeometry(
-            self.AOI, tr("Area of interest (WKT in EPSG:4326 unless a CRS is given)")))
+            self.AOI, translate("EOPortals", "Area of interest (WKT in EPSG:4326 unless a CRS is given)")))
         self.addParameter(QgsProcessingParameterString(
-            self.START, tr("Start date (YYYY-MM-DD or ISO 8601, UTC)")))
+            self.START, translate("EOPortals", "Start date (YYYY-MM-DD or ISO 8601, UTC)")))
         self.addParameter(QgsProcessingParameterString(
-            self.END, tr("End date, included (YYYY-MM-DD or ISO 8601, UTC)")))
+            self.END, translate("EOPortals", "End date, included (YYYY-MM-DD or ISO 8601, UTC)")))
         collection = QgsProcessingParameterEnum(
-            self.COLLECTION, tr("Collection"), options=self._collections,
-            defaultValue="S2_MSI_L2A" if "S2_MSI_L2A" in self._collections else None)
+            self.COLLECTION, translate("EOPortals", "Collection"), options=collections,
+            defaultValue="S2_MSI_L2A" if "S2_MSI_L2A" in collections else None)
         # Static strings: the command line and models pass the collection id itself, not its position.
         collection.setUsesStaticStrings(True)
         self.addParameter(collection)
         portals = QgsProcessingParameterString(
             self.PORTALS,
-            tr("Portals (comma-separated ids; empty: every enabled portal offering the collection)"),
+            translate("EOPortals", "Portals (comma-separated ids; empty: every enabled portal offering the "
+                                   "collection)"),
             optional=True)
-        portals.setHelp(tr("Known portals: {}").format(", ".join(sorted(catalog.portals))))
+        portals.setHelp(translate("EOPortals", "Known portals: {}").format(", ".join(sorted(catalog.portals))))
         self.addParameter(portals)
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CLOUD, tr("Maximum cloud cover (%)"), type=NUMBER_DOUBLE, optional=True,
+            self.MAX_CLOUD, translate("EOPortals", "Maximum cloud cover (%)"), type=NUMBER_DOUBLE, optional=True,
             minValue=0.0, maxValue=100.0))
         direction = QgsProcessingParameterEnum(
-            self.ORBIT_DIRECTION, tr("Orbit direction"), options=list(ORBIT_DIRECTIONS), optional=True)
+            self.ORBIT_DIRECTION, translate("EOPortals", "Orbit direction"), options=list(ORBIT_DIRECTIONS),
+            optional=True)
         direction.setUsesStaticStrings(True)
         self.addParameter(direction)
         self.addParameter(QgsProcessingParameterNumber(
-            self.RELATIVE_ORBIT, tr("Relative orbit"), type=NUMBER_INTEGER, optional=True, minValue=1,
-            maxValue=233))
+            self.RELATIVE_ORBIT, translate("EOPortals", "Relative orbit"), type=NUMBER_INTEGER, optional=True,
+            minValue=1, maxValue=233))
         self.addParameter(QgsProcessingParameterString(
-            self.TILE, tr("MGRS tile (e.g. 31TEJ)"), optional=True))
+            self.TILE, translate("EOPortals", "MGRS tile (e.g. 31TEJ)"), optional=True))
         self.addParameter(QgsProcessingParameterString(
-            self.PLATFORM, tr("Platform (e.g. S2A, S1A, Landsat-8)"), optional=True))
+            self.PLATFORM, translate("EOPortals", "Platform (e.g. S2A, S1A, Landsat-8)"), optional=True))
         limit = QgsProcessingParameterNumber(
-            self.LIMIT, tr("Most products from each portal"), type=NUMBER_INTEGER, defaultValue=DEFAULT_LIMIT,
-            minValue=1)
+            self.LIMIT, translate("EOPortals", "Most products from each portal"), type=NUMBER_INTEGER,
+            defaultValue=DEFAULT_LIMIT, minValue=1)
         limit.setFlags(limit.flags() | FLAG_ADVANCED)
         self.addParameter(limit)
         timeout = QgsProcessingParameterNumber(
-            self.TIMEOUT, tr("Time limit per portal (seconds)"), type=NUMBER_DOUBLE, defaultValue=DEFAULT_TIMEOUT,
-            minValue=1.0)
+            self.TIMEOUT, translate("EOPortals", "Time limit per portal (seconds)"), type=NUMBER_DOUBLE,
+            defaultValue=DEFAULT_TIMEOUT, minValue=1.0)
         timeout.setFlags(timeout.flags() | FLAG_ADVANCED)
         self.addParameter(timeout)
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Footprints"), type=VECTOR_POLYGON))
-        self.addOutput(QgsProcessingOutputNumber(self.COUNT, tr("Number of products")))
-        self.addOutput(QgsProcessingOutputNumber(self.FAILED, tr("Number of portals that failed")))
+            self.OUTPUT, translate("EOPortals", "Footprints"), type=VECTOR_POLYGON))
+        self.addOutput(QgsProcessingOutputNumber(self.COUNT, translate("EOPortals", "Number of products")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, translate("EOPortals", "Number of portals that failed")))
 
     # ---- run -------------------------------------------------------------------------------------------
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
-        """Validate the query and read settings, accounts and proxy (Processing calls this on the main thread)."""
+        """Validate the query and read catalog, accounts and proxy (Processing calls this on the main thread)."""
         catalog = catalog_from_settings()
         for problem in catalog.problems:
-            feedback.reportError(tr("Portal catalog: {}").format(problem), False)
+            feedback.reportError(translate("EOPortals", "Portal catalog: {}").format(problem), False)
         self._query = self._query_of(parameters, context)
         self._portals = self._portals_of(parameters, context, catalog, self._query.collection)
-        self._budget = self.parameterAsDouble(parameters, self.TIMEOUT, context) \
-            if has_value(parameters, self.TIMEOUT) else DEFAULT_TIMEOUT
+        self._budget = (self.parameterAsDouble(parameters, self.TIMEOUT, context)
+                        if has_value(parameters, self.TIMEOUT) else DEFAULT_TIMEOUT)
         self._credentials = credentials_for_search(self._portals)
         self._settings = http_settings()
         return True
@@ -202,10 +207,9 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         query, portals, budget = self._query, self._portals, self._budget
         for note in query.notes:
             feedback.pushInfo(note)
-        feedback.pushInfo(tr("Searching {collection} on {portals} (at most {limit} products each, {budget:g} s "
-                             "per portal)").format(collection=query.collection,
-                                                   portals=", ".join(p.id for p in portals),
-                                                   limit=query.limit, budget=budget))
+        feedback.pushInfo(translate("EOPortals", "Searching {collection} on {portals} (at most {limit} products "
+                                                 "each, {budget:g} s per portal)").format(
+            collection=query.collection, portals=", ".join(p.id for p in portals), limit=query.limit, budget=budget))
         products, outcomes, cancelled = self._run_search(portals, query, budget, feedback)
 
         fields = footprint_fields()
@@ -221,13 +225,14 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         if without_footprint:
-            feedback.pushInfo(tr("{n} product(s) have no footprint; they are kept with an empty geometry.")
-                              .format(n=without_footprint))
+            feedback.pushInfo(translate("EOPortals", "{n} product(s) have no footprint; they are kept with an "
+                                                     "empty geometry.").format(n=without_footprint))
         failed = [o for o in outcomes.values() if not o.ok and o.error.kind != ErrorKind.CANCELLED]
-        feedback.pushInfo(tr("{n} product(s) written from {ok} of {total} portal(s).").format(
+        feedback.pushInfo(translate("EOPortals", "{n} product(s) written from {ok} of {total} portal(s).").format(
             n=len(products), ok=sum(1 for o in outcomes.values() if o.ok), total=len(portals)))
         if not cancelled and portals and len(failed) == len(portals):
-            raise QgsProcessingException(tr("Every portal failed: {}").format(
+            # Nothing could be asked: a model or a script must see a failure, not an empty layer.
+            raise QgsProcessingException(translate("EOPortals", "Every portal failed: {}").format(
                 "; ".join(str(o.error) for o in failed)))
         return {self.OUTPUT: dest_id, self.COUNT: len(products), self.FAILED: len(failed)}
 
@@ -235,8 +240,9 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         """The validated SearchQuery of the parameters; QgsProcessingException when it is wrong."""
         geometry = self.parameterAsGeometry(parameters, self.AOI, context)
         if geometry is None or geometry.isNull() or geometry.isEmpty():
-            raise QgsProcessingException(tr("An area of interest is needed (a WKT polygon, in EPSG:4326 unless "
-                                            "written as CRS=...;WKT)."))
+            raise QgsProcessingException(translate(
+                "EOPortals", "An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as "
+                             "CRS=...;WKT)."))
         crs = self.parameterAsGeometryCrs(parameters, self.AOI, context)
         wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
         if crs.isValid() and crs != wgs84:
@@ -244,46 +250,45 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             try:
                 geometry.transform(transform)
             except Exception as exc:  # QgsCsException: the area lies outside the CRS's valid extent
-                raise QgsProcessingException(
-                    tr("The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
-                        crs=crs.authid(), error=exc)) from None
-        collection = self.parameterAsEnumString(parameters, self.COLLECTION, context)
+                raise QgsProcessingException(translate(
+                    "EOPortals", "The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
+                    crs=crs.authid(), error=exc)) from None
         try:
             return SearchQuery.create(
                 geometry.asWkt(),
                 self.parameterAsString(parameters, self.START, context),
                 self.parameterAsString(parameters, self.END, context),
-                collection,
-                max_cloud=self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
-                if has_value(parameters, self.MAX_CLOUD) else None,
-                orbit_direction=(self.parameterAsEnumString(parameters, self.ORBIT_DIRECTION, context) or None)
-                if has_value(parameters, self.ORBIT_DIRECTION) else None,
-                relative_orbit=self.parameterAsInt(parameters, self.RELATIVE_ORBIT, context)
-                if has_value(parameters, self.RELATIVE_ORBIT) else None,
+                self.parameterAsEnumString(parameters, self.COLLECTION, context),
+                max_cloud=(self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
+                           if has_value(parameters, self.MAX_CLOUD) else None),
+                orbit_direction=(self.parameterAsEnumString(parameters, self.ORBIT_DIRECTION, context) or None
+                                 if has_value(parameters, self.ORBIT_DIRECTION) else None),
+                relative_orbit=(self.parameterAsInt(parameters, self.RELATIVE_ORBIT, context)
+                                if has_value(parameters, self.RELATIVE_ORBIT) else None),
                 tile=self.parameterAsString(parameters, self.TILE, context).strip() or None,
                 platform=self.parameterAsString(parameters, self.PLATFORM, context).strip() or None,
-                limit=self.parameterAsInt(parameters, self.LIMIT, context)
-                if has_value(parameters, self.LIMIT) else DEFAULT_LIMIT,
+                limit=(self.parameterAsInt(parameters, self.LIMIT, context)
+                       if has_value(parameters, self.LIMIT) else DEFAULT_LIMIT),
             )
         except QueryError as error:
-            raise QgsProcessingException(tr("The search cannot be made: {}").format(error)) from None
+            raise QgsProcessingException(
+                translate("EOPortals", "The search cannot be made: {}").format(error)) from None
 
     def _portals_of(self, parameters: Dict[str, Any], context: QgsProcessingContext, catalog: Catalog,
-                 collection: str) -> List[Portal]:
+                    collection: str) -> List[Portal]:
         """The portals asked for, or every usable portal of the collection."""
-        text = self.parameterAsString(parameters, self.PORTALS, context) if has_value(parameters, self.PORTALS) \
-            else ""
+        text = (self.parameterAsString(parameters, self.PORTALS, context)
+                if has_value(parameters, self.PORTALS) else "")
         ids = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
         if ids:
             try:
-                portals = catalog.select(list(dict.fromkeys(ids)))
+                return catalog.select(list(dict.fromkeys(ids)))
             except CatalogError as error:
                 raise QgsProcessingException(str(error)) from None
-            return portals
         portals = catalog.for_collection(collection)
         if not portals:
             raise QgsProcessingException(
-                tr("No enabled portal offers the collection {}.").format(collection))
+                translate("EOPortals", "No enabled portal offers the collection {}.").format(collection))
         return portals
 
     def _run_search(self, portals: List[Portal], query: SearchQuery, budget: float,
@@ -309,8 +314,9 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             finally:
                 done.set()
 
-        # The portals' sockets may block for up to `budget`: the fan-out waits in its own thread so that
-        # this one stays free to show each portal as it ends and to notice the cancel button at once.
+        # A socket stuck in a read cannot be interrupted: the fan-out waits in a thread of its own, so that this
+        # thread stays free to report each portal as it ends (feedback is touched by this thread only) and to
+        # notice the cancel button at once (a bridge from feedback.isCanceled() to the core's threading.Event).
         worker = threading.Thread(target=work, name="eo-portals-processing-search", daemon=True)
         worker.start()
         cancelled = False
@@ -322,16 +328,15 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             if feedback.isCanceled():
                 cancel.set()
                 cancelled = True
-                # Give the portals a moment to stop cleanly; a socket stuck in a read is left behind.
-                grace = time.monotonic() + 1.0
+                grace = time.monotonic() + _CANCEL_GRACE
                 while not done.is_set() and time.monotonic() < grace:
                     done.wait(_POLL)
                 self._drain(finished, outcomes, arrived, len(portals), feedback)
                 break
         if "error" in holder:
-            raise QgsProcessingException(tr("The search failed: {}").format(holder["error"]))
+            raise QgsProcessingException(translate("EOPortals", "The search failed: {}").format(holder["error"]))
         if cancelled:
-            feedback.pushInfo(tr("Search cancelled; the products found so far are kept."))
+            feedback.pushInfo(translate("EOPortals", "Search cancelled; the products found so far are kept."))
             ordered = [product for portal in portals for product in arrived.get(portal.id, [])]
             products = sort_products(merge_products(ordered, portal_order=[p.id for p in portals]))
             return products, outcomes, True
@@ -350,19 +355,20 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             outcomes[outcome.portal] = outcome
             arrived[outcome.portal] = products
             if outcome.ok:
-                feedback.pushInfo(tr("{portal}: {count} product(s) in {seconds:.1f} s").format(
+                line = translate("EOPortals", "{portal}: {count} product(s) in {seconds:.1f} s").format(
                     portal=outcome.title, count=outcome.count, seconds=outcome.elapsed)
-                    + (tr(" (the portal reports {total} in all)").format(total=outcome.total)
-                       if outcome.total is not None and outcome.total > outcome.count else ""))
+                if outcome.total is not None and outcome.total > outcome.count:
+                    line += translate("EOPortals", " (the portal reports {total} in all)").format(total=outcome.total)
+                feedback.pushInfo(line)
             elif outcome.error.kind == ErrorKind.CANCELLED:
-                feedback.pushInfo(tr("{portal}: cancelled").format(portal=outcome.title))
+                feedback.pushInfo(translate("EOPortals", "{portal}: cancelled").format(portal=outcome.title))
             else:
-                feedback.reportError(tr("{portal} ({id}) failed: {message}").format(
+                feedback.reportError(translate("EOPortals", "{portal} ({id}) failed: {message}").format(
                     portal=outcome.title, id=outcome.portal, message=outcome.error.message), False)
                 # Method, URL, status, the portal's own words and a curl command, for the verbose log.
                 feedback.pushDebugInfo(request_failure_text(outcome))
                 if outcome.count:
-                    feedback.pushInfo(tr("{portal}: the {count} product(s) read before the failure are kept.")
-                                      .format(portal=outcome.title, count=outcome.count))
+                    feedback.pushInfo(translate("EOPortals", "{portal}: the {count} product(s) read before the "
+                                                             "failure are kept.").format(
+                        portal=outcome.title, count=outcome.count))
             feedback.setProgress(100.0 * len(outcomes) / max(1, total))
-

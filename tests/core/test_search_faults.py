@@ -42,7 +42,7 @@ def planetary_computer_identities() -> List[str]:
 
 @pytest.fixture
 def faulty_portals(tmp_path):
-    """PC replays its recording; GEODES hangs, CDSE answers 500, CDSE STAC answers HTML, a fifth portal's port is closed."""
+    """PC replays its recording; GEODES hangs, CDSE answers 500, CDSE STAC answers HTML, a fifth portal is closed."""
     port = closed_port()
     closed = {
         "closed_stac": {

@@ -48,7 +48,7 @@ def _stac_records(portal: str, features: Iterable[dict]) -> List[Record]:
 
 
 def recorded_products(portal: str) -> List[Record]:
-    """The products that the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
+    """The products the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
     if portal == "earth_search":  # two recorded pages: the second answers the first one's next link
         pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
         return [r for page in pages for r in _stac_records(portal, page["features"])]
@@ -205,7 +205,7 @@ def test_search_four_portals_writes_one_footprint_per_merged_product(eoportals_p
 
 
 def test_explicit_portals_cloud_limit_and_an_area_in_another_crs(eoportals_provider, catalog_env, tmp_path):
-    """PORTALS limits the search; MAX_CLOUD is applied; an AOI given as CRS=EPSG:3857;WKT reaches the portal in lon/lat."""
+    """PORTALS limits the search, MAX_CLOUD applies, an AOI given as CRS=EPSG:3857;WKT reaches the portal in lon/lat."""
     mercator = ("CRS=EPSG:3857;POLYGON((333958 6011000,345090 6011000,345090 6027000,333958 6027000,"
                 "333958 6011000))")
     with recorded_portals(tmp_path, FOUR, extra_catalog=only_these_portals(FOUR)) as portals:
@@ -256,7 +256,8 @@ def test_failing_portals_are_reported_and_the_others_still_arrive(eoportals_prov
 
 
 def test_every_portal_failing_is_an_error(eoportals_provider, catalog_env, tmp_path):
-    with recorded_portals(tmp_path, ["cdse"], fail={"cdse": 500}, extra_catalog=only_these_portals(["cdse"])) as portals:
+    with recorded_portals(tmp_path, ["cdse"], fail={"cdse": 500},
+                          extra_catalog=only_these_portals(["cdse"])) as portals:
         catalog_env(portals.catalog_path)
         with pytest.raises(QgsProcessingException, match="Every portal failed"):
             run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",

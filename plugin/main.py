@@ -1,0 +1,149 @@
+"""The plugin object QGIS loads: one action, the dock, the Processing provider and the translator.
+
+Everything `initGui()` adds, `unload()` removes, so that reloading or disabling the plugin leaves QGIS as it was.
+The dock and the Processing provider are imported lazily: opening QGIS costs nothing until the user asks.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import QgsApplication, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .log import log_exception, log_warning, show_error
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+ICON_PATH = PLUGIN_DIR / "resources" / "icon.svg"
+I18N_DIR = PLUGIN_DIR / "i18n"
+ACTION_NAME = "eoPortalsAction"
+
+
+def plugin_locale() -> str:
+    """The locale QGIS runs in (QGIS stores it in ``locale/userLocale`` for plugins), e.g. ``fr_FR``."""
+    return QgsSettings().value("locale/userLocale", "", type=str) or QLocale().name()
+
+
+class EOPortalsPlugin:
+    """The EO Portals plugin: what QGIS gets from `classFactory`."""
+
+    def __init__(self, iface) -> None:
+        # qgis_process builds the plugin with iface=None and calls initProcessing() only: touch nothing here.
+        self.iface = iface
+        self.action: Optional[QAction] = None
+        self.dock = None  # EOPortalsDock, created the first time the user opens it
+        self.provider = None  # EOPortalsProvider while registered
+        self.translator: Optional[QTranslator] = None
+        self.menu_name = ""
+
+    # QGIS calls these by name: keep the camelCase.
+    def initProcessing(self) -> None:  # noqa: N802
+        """Register the Processing provider (also called alone by qgis_process)."""
+        self._install_translator()  # qgis_process never calls initGui(): algorithm names are translated too
+        if self.provider is not None:
+            return
+        try:
+            from .processing.provider import EOPortalsProvider
+
+            provider = EOPortalsProvider()
+        except Exception:  # a broken provider must not take the dock down with it
+            log_exception("The Processing provider could not be loaded")
+            return
+        if QgsApplication.processingRegistry().addProvider(provider):
+            self.provider = provider
+        else:
+            log_warning(f"The Processing provider '{provider.id()}' could not be registered (already registered?).")
+
+    def initGui(self) -> None:  # noqa: N802
+        """Add the action (plugins toolbar, Web menu), the translator and the Processing provider."""
+        # Installed first so that the texts created below are already translated.
+        self._install_translator()
+        self.menu_name = QCoreApplication.translate("EOPortals", "EO Portals")
+        self.action = QAction(QIcon(str(ICON_PATH)), self.menu_name, self.iface.mainWindow())
+        self.action.setObjectName(ACTION_NAME)
+        self.action.setCheckable(True)
+        self.action.setToolTip(QCoreApplication.translate(
+            "EOPortals", "Search and download Earth-observation products from many portals"))
+        self.action.toggled.connect(self._set_dock_open)
+        self.iface.addToolBarIcon(self.action)
+        self.iface.addPluginToWebMenu(self.menu_name, self.action)
+        self.initProcessing()
+
+    def unload(self) -> None:
+        """Remove everything `initGui()` added."""
+        if self.dock is not None:
+            dock, self.dock = self.dock, None
+            dock.closed.disconnect(self._dock_closed)
+            dock.opened.disconnect(self._dock_opened)
+            try:
+                dock.shutdown()  # stops its tasks and timers before the widgets go
+            except Exception:
+                log_exception("The EO Portals panel did not shut down cleanly")
+            self.iface.removeDockWidget(dock)
+            dock.deleteLater()
+        if self.action is not None:
+            action, self.action = self.action, None
+            action.toggled.disconnect(self._set_dock_open)
+            self.iface.removePluginWebMenu(self.menu_name, action)
+            self.iface.removeToolBarIcon(action)
+            action.deleteLater()
+        if self.provider is not None:
+            # The registry owns and deletes the provider: drop our reference to it.
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None
+
+    def _install_translator(self) -> None:
+        """Install the plugin's translation for the QGIS locale, when there is one (once)."""
+        if self.translator is not None:
+            return
+        translator = QTranslator()
+        # QTranslator tries eo_portals_fr_FR.qm, then eo_portals_fr.qm.
+        if translator.load(f"eo_portals_{plugin_locale()}", str(I18N_DIR)):
+            QCoreApplication.installTranslator(translator)
+            self.translator = translator
+
+    def _set_dock_open(self, checked: bool) -> None:
+        """Follow the action: open (creating it the first time) or close the dock."""
+        if not checked:
+            if self.dock is not None:
+                self.dock.close()
+            return
+        if self.dock is None:
+            self.dock = self._create_dock()
+            if self.dock is None:
+                self.action.setChecked(False)
+                return
+        self.dock.show()
+        self.dock.raise_()
+
+    def _create_dock(self):
+        """The dock, added to the right of the main window; None (and a message) when it cannot be built."""
+        try:
+            from .ui.dock import EOPortalsDock
+
+            dock = EOPortalsDock(self.iface, parent=self.iface.mainWindow())
+        except Exception:
+            log_exception("The EO Portals panel could not be opened")
+            show_error(self.iface, QCoreApplication.translate("EOPortals", "EO Portals"),
+                       QCoreApplication.translate("EOPortals", "The panel could not be opened; details are in the log."))
+            return None
+        dock.closed.connect(self._dock_closed)
+        dock.opened.connect(self._dock_opened)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _dock_closed(self) -> None:
+        """The user closed the dock with its own button: uncheck the action."""
+        if self.action is not None:
+            self.action.setChecked(False)
+
+    def _dock_opened(self) -> None:
+        """The dock was shown from elsewhere (View > Panels): check the action."""
+        if self.action is not None:
+            self.action.setChecked(True)
+

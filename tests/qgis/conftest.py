@@ -1,0 +1,31 @@
+"""Tests that need QGIS (pytest-qgis, offscreen Qt); the core-only run of `make test` does not collect them."""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "eo_portals"
+
+
+@pytest.fixture(scope="session")
+def plugin_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The checkout imported as package ``eo_portals``, the name of the installed folder (as QGIS imports it)."""
+    plugins_dir = tmp_path_factory.mktemp("python_plugins")
+    (plugins_dir / PACKAGE).symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, str(plugins_dir))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(plugins_dir))
+
+
+@pytest.fixture(scope="session")
+def plugins_dir(plugin_package: ModuleType) -> Path:
+    """A folder holding only the ``eo_portals`` link, for QGIS_PLUGINPATH and plugin folders of profiles."""
+    return Path(plugin_package.__file__).parents[1]

@@ -15,7 +15,7 @@ import json
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..errors import ErrorKind, PortalError
 from ..product import Product
@@ -86,3 +86,10 @@ def params(pairs: Sequence[Tuple[str, Any]]) -> Tuple[Tuple[str, str], ...]:
 def headers(mapping: Optional[Dict[str, str]] = None) -> Tuple[Tuple[str, str], ...]:
     """Headers as a tuple of pairs."""
     return tuple(sorted((mapping or {}).items()))
+
+
+def request_params(request: Request) -> Dict[str, str]:
+    """The query parameters of a request, whether held in `params` or in the URL of a next link."""
+    values = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+    values.update(dict(request.params))
+    return values

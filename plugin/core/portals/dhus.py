@@ -14,9 +14,9 @@ from ..catalog import Portal
 from ..naming import normalise_tile
 from ..product import Product, make_product
 from ..query import SearchQuery
-from .base import Page, Request, bad_answer, params, parse_json
-from .odata import (
-    collection_for_type, geometry_from_wkt, is_optical, parse_time, platform_label, request_params, to_float,
+from .base import Page, Request, bad_answer, params, parse_json, request_params
+from .fields import (
+    collection_for_type, geometry_from_wkt, is_optical, parse_time, platform_label, to_float,
     to_int, wkt_polygons,
 )
 

@@ -5,28 +5,24 @@ portal gives it (less the slow ``$count``), except at the portal's ``$skip`` cei
 search starts again with a first-page request whose date window ends at the last product read (inclusive),
 so nothing is lost; the products read twice at that boundary are merged later by identity.
 
-The small helpers at the end (dates, footprints, WKT, platform names) are shared by the DHuS and resto
-adapters.
 """
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from shapely import wkt as shapely_wkt
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..catalog import BUILTIN_PATH, Portal
-from ..errors import ErrorKind, PortalError
+from ..catalog import Portal
 from ..naming import normalise_tile
 from ..product import Product, make_product
-from ..query import SearchQuery, covering_simplification
-from .base import Page, Request, bad_answer, params, parse_json
+from ..query import SearchQuery
+from .base import Page, Request, bad_answer, params, parse_json, request_params
+from .fields import (
+    collection_entry, collection_for_type, geometry_from_geojson, geometry_from_wkt, is_optical, parse_time,
+    platform_label, clean_text, to_float, to_int, wkt_polygons,
+)
 
 MAX_SKIP = 10000  # CDSE refuses $skip beyond this; a portal option "max_skip" overrides it (tests lower it)
 MAX_VERTICES = 80  # the AOI goes into the URL: keep it short (portal option "max_vertices")
@@ -40,16 +36,6 @@ _STRING, _INTEGER, _DOUBLE = "String", "Integer", "Double"
 def build_request(portal: Portal, query: SearchQuery) -> Request:
     """The first page of a search: every filter, newest first, with the total count."""
     return _first_page(portal, query, count=True)
-
-
-def _mapping(portal: Portal, query: SearchQuery) -> Dict[str, Any]:
-    """The portal's collection entry as a dict: {"collection": ..., "productType"?: ..., "nameContains"?: ...}."""
-    entry = portal.collection_for(query.collection)
-    if isinstance(entry, str) and entry:
-        return {"collection": entry}
-    if isinstance(entry, dict) and entry.get("collection"):
-        return entry
-    raise PortalError(portal.title, f"does not offer the collection {query.collection}", ErrorKind.INVALID)
 
 
 def _literal(value: Any) -> str:
@@ -84,7 +70,7 @@ def _first_page(
     until: Optional[str] = None,
 ) -> Request:
     """A first-page request; `until`/`since` (portal time strings, inclusive) narrow the window on restarts."""
-    mapping = _mapping(portal, query)
+    mapping = collection_entry(portal, query)
     clauses: List[str] = [f"Collection/Name eq {_literal(mapping['collection'])}", _spatial(portal, query)]
     clauses.append(f"ContentDate/Start ge {since}" if since else f"ContentDate/Start ge {query.iso_start()}")
     clauses.append(f"ContentDate/Start le {until}" if until else f"ContentDate/Start lt {query.iso_end()}")
@@ -139,13 +125,6 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     page = Page(products=products, total=total if isinstance(total, int) else None)
     page.next = _next_request(portal, query, data, request)
     return page
-
-
-def request_params(request: Request) -> Dict[str, str]:
-    """The query parameters of a request, whether held in `params` or in the URL of a next link."""
-    values = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-    values.update(dict(request.params))
-    return values
 
 
 def _int(value: Any, default: int) -> int:
@@ -253,7 +232,7 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
         platform=platform_label(attributes.get("platformShortName"), attributes.get("platformSerialIdentifier")),
         cloud_cover=to_float(attributes.get("cloudCover")),
         tile=normalise_tile(attributes.get("tileId")),
-        orbit_direction=_text(attributes.get("orbitDirection")),
+        orbit_direction=clean_text(attributes.get("orbitDirection")),
         relative_orbit=to_int(attributes.get("relativeOrbitNumber")),
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         quicklook=quicklook,
@@ -268,137 +247,5 @@ def _collection_of(portal: Portal, query: SearchQuery, product_type: Any) -> str
     return collection_for_type(portal, query, "productType", product_type)
 
 
-# ---- helpers shared with the DHuS and resto adapters ---------------------------------------------------
 def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
-
-
-def _text(value: Any) -> Optional[str]:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def to_float(value: Any) -> Optional[float]:
-    """A number from a JSON number or numeric text, else None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def to_int(value: Any) -> Optional[int]:
-    """A whole number from a JSON number or numeric text, else None."""
-    number = to_float(value)
-    return int(number) if number is not None and number.is_integer() else None
-
-
-_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*(Z|[+-]\d\d:?\d\d)?$")
-
-
-def parse_time(value: Any) -> Optional[datetime]:
-    """A UTC datetime from the portals' ISO forms ('...T01:03:11.024000Z', '....024Z', no zone = UTC)."""
-    if not isinstance(value, str):
-        return None
-    match = _TIME.match(value.strip())
-    if not match:
-        return None
-    day, clock, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    zone = "+00:00" if not zone or zone == "Z" else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
-    try:
-        moment = datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}")
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc)
-
-
-def geometry_from_geojson(value: Any) -> Optional[BaseGeometry]:
-    """A shapely geometry from a GeoJSON mapping, or None when there is none or it cannot be read."""
-    if not isinstance(value, dict) or not value.get("type"):
-        return None
-    try:
-        geometry = shape(value)
-    except Exception:  # malformed coordinates: the product stays, without a footprint
-        return None
-    return None if geometry.is_empty else geometry
-
-
-def geometry_from_wkt(value: Any) -> Optional[BaseGeometry]:
-    """A shapely geometry from WKT or CDSE's EWKT (``geography'SRID=4326;POLYGON (...)'``), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    match = re.match(r"^geography'(.*)'$", text, re.S)
-    if match:
-        text = match.group(1)
-    text = re.sub(r"^SRID=\d+;", "", text, flags=re.I)
-    try:
-        geometry = shapely_wkt.loads(text)
-    except Exception:
-        return None
-    return None if geometry.is_empty else geometry
-
-
-def _number(value: float, precision: int) -> str:
-    text = f"{value:.{precision}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def wkt_polygons(query: SearchQuery, max_vertices: int, separator: str = ",", precision: int = 6) -> List[str]:
-    """The AOI as one ``POLYGON((x y,...))`` per part, simplified (still covering it) to `max_vertices`."""
-    geometry = covering_simplification(query.geometry, max_vertices) if max_vertices else query.geometry
-    parts = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
-    texts = []
-    for polygon in parts:
-        rings = [polygon.exterior, *polygon.interiors]
-        body = ",".join(
-            "(" + separator.join(f"{_number(x, precision)} {_number(y, precision)}" for x, y, *_ in ring.coords) + ")"
-            for ring in rings
-        )
-        texts.append(f"POLYGON({body})")
-    return texts
-
-
-_SENTINEL = re.compile(r"^(?:SENTINEL-?|S)([1-6])([A-D])?$", re.I)
-
-
-def platform_label(short_name: Any, serial: Any = None) -> Optional[str]:
-    """'SENTINEL-2' + 'A', 'S2A', 'Sentinel-2A' -> 'Sentinel-2A'; None when the portal does not say which unit."""
-    text = (_text(short_name) or "").replace(" ", "").upper()
-    letter = (_text(serial) or "").upper()
-    match = _SENTINEL.match(text)
-    if match:
-        letter = match.group(2) or (letter if re.fullmatch(r"[A-D]", letter) else "")
-        return f"Sentinel-{match.group(1)}{letter}" if letter else None
-    match = re.match(r"^LANDSAT-?(\d)$", text)
-    if match:
-        return f"Landsat {match.group(1)}"
-    return None
-
-
-@lru_cache(maxsize=1)
-def _builtin_collections() -> Dict[str, Dict[str, Any]]:
-    try:
-        return dict(json.loads(BUILTIN_PATH.read_text(encoding="utf-8")).get("collections", {}))
-    except (OSError, ValueError):
-        return {}
-
-
-def is_optical(unified: str) -> bool:
-    """Whether a cloud-cover filter means something for this unified collection (unknown ones: yes)."""
-    info = _builtin_collections().get(unified)
-    return bool(info.get("optical", False)) if isinstance(info, dict) else True
-
-
-def collection_for_type(portal: Portal, query: SearchQuery, key: str, product_type: Any) -> str:
-    """The unified collection a record belongs to: the one the portal maps to the record's own product
-    type when that differs from the query's (a portal may answer with neighbours), else the query's."""
-    if isinstance(product_type, str) and product_type:
-        mine = portal.collection_for(query.collection)
-        if isinstance(mine, dict) and mine.get(key) == product_type:
-            return query.collection
-        for unified, entry in portal.collections.items():
-            if isinstance(entry, dict) and entry.get(key) == product_type:
-                return unified
-    return query.collection

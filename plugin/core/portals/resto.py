@@ -12,13 +12,12 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..catalog import Portal
-from ..errors import ErrorKind, PortalError
 from ..naming import normalise_tile, parse_name
 from ..product import Product, make_product
 from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json
-from .odata import (
-    collection_for_type, geometry_from_geojson, is_optical, parse_time, platform_label, to_float, to_int,
+from .fields import (
+    collection_entry,    collection_for_type, geometry_from_geojson, is_optical, parse_time, platform_label, to_float, to_int,
 )
 
 MAX_RECORDS = 500  # resto servers (PEPS, SARA) cap maxRecords at 500
@@ -30,15 +29,6 @@ _ONLINE = {"disk": True, "tier2": True, "staging": False, "tape": False, "tier3"
 
 
 # ---- request ---------------------------------------------------------------------------------------------
-def _mapping(portal: Portal, query: SearchQuery) -> Dict[str, Any]:
-    entry = portal.collection_for(query.collection)
-    if isinstance(entry, str) and entry:
-        return {"collection": entry}
-    if isinstance(entry, dict) and entry.get("collection"):
-        return entry
-    raise PortalError(portal.title, f"does not offer the collection {query.collection}", ErrorKind.INVALID)
-
-
 def max_records(portal: Portal, query: SearchQuery) -> int:
     """Products per page: within resto's 500, the portal's maximum and the query's limit."""
     wanted = query.page_size or portal.page_size
@@ -47,7 +37,7 @@ def max_records(portal: Portal, query: SearchQuery) -> int:
 
 def build_request(portal: Portal, query: SearchQuery) -> Request:
     """The first page of a resto search."""
-    mapping = _mapping(portal, query)
+    mapping = collection_entry(portal, query)
     options = portal.options
     pairs: List[Tuple[str, Any]] = [("startDate", query.iso_start()), ("completionDate", query.iso_end())]
     if options.get("spatial") == "box":

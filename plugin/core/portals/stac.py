@@ -34,11 +34,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urljoin
 
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 
 from ..catalog import Portal
 from ..errors import ErrorKind, PortalError
@@ -46,6 +45,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
+from .fields import clean_text, geometry_from_geojson, parse_time
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -352,23 +352,23 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
     if not isinstance(feature, dict):
         return None
     props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
-    item_id = _text(feature.get("id"))
+    item_id = clean_text(feature.get("id"))
     # Earth Search and Planetary Computer ids are not product names (PORTALS.md sections 4, 5, 9)
-    name = next((_text(props.get(key)) for key in _NAME_KEYS if _text(props.get(key))), None) or item_id
+    name = next((clean_text(props.get(key)) for key in _NAME_KEYS if clean_text(props.get(key))), None) or item_id
     if not name:
         return None
     flavour = (portal.options or {}).get("flavour", "stac")
     assets, online_by_key = _assets(feature.get("assets"))
     archive = _archive(assets)
-    start = _datetime(props.get("start_datetime")) or _datetime(props.get("datetime"))
+    start = parse_time(props.get("start_datetime")) or parse_time(props.get("datetime"))
     return make_product(
         portal=portal.id,
         product_id=item_id or name,
         name=name,
         collection=query.collection,
-        footprint=_footprint(feature.get("geometry")),
+        footprint=geometry_from_geojson(feature.get("geometry")),
         start=start,
-        end=_datetime(props.get("end_datetime")),
+        end=parse_time(props.get("end_datetime")),
         platform=_human_platform(props.get("platform")),
         cloud_cover=_percent(props.get("eo:cloud_cover")),
         tile=_tile(props),
@@ -382,10 +382,6 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
         online=online_by_key.get(archive.key) if archive else None,
         properties=props,
     )
-
-
-def _text(value: Any) -> Optional[str]:
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _number(value: Any) -> Optional[float]:
@@ -404,44 +400,9 @@ def _whole(value: Any) -> Optional[int]:
     return int(number) if number is not None and number == int(number) and number > 0 else None
 
 
-_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?"
-)
-
-
-def _datetime(value: Any) -> Optional[datetime]:
-    """An RFC 3339 / ISO 8601 text as an aware UTC datetime (any number of fraction digits)."""
-    if not isinstance(value, str):
-        return None
-    match = _ISO.fullmatch(value.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                          int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    if zone and zone not in ("Z", "z"):
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return moment
-
-
-def _footprint(geometry: Any) -> Any:
-    if not isinstance(geometry, dict) or not geometry.get("type"):
-        return None
-    try:
-        footprint = shape(geometry)
-    except Exception:  # shapely raises several types for malformed coordinates
-        return None
-    return None if footprint.is_empty else footprint
-
-
 def _human_platform(value: Any) -> Optional[str]:
     """'sentinel-2a', 'S2A', 'Sentinel-2A' -> 'Sentinel-2A'; 'landsat-8' -> 'Landsat 8'; others as given."""
-    text = _text(value)
+    text = clean_text(value)
     if text is None:
         return None
     match = re.fullmatch(r"(?:sentinel[- ]?|s)([1-6])([a-d])", text, re.I)
@@ -455,7 +416,7 @@ def _human_platform(value: Any) -> Optional[str]:
 
 def _tile(props: Dict[str, Any]) -> Optional[str]:
     for key in ("grid:code", "s2:mgrs_tile"):
-        tile = normalise_tile(_text(props.get(key)))
+        tile = normalise_tile(clean_text(props.get(key)))
         if tile:
             return tile
     zone, band, square = props.get("mgrs:utm_zone"), props.get("mgrs:latitude_band"), props.get("mgrs:grid_square")
@@ -465,7 +426,7 @@ def _tile(props: Dict[str, Any]) -> Optional[str]:
 
 
 def _orbit_state(value: Any) -> Optional[str]:
-    text = _text(value)
+    text = clean_text(value)
     return text.upper() if text and text.upper() in ("ASCENDING", "DESCENDING") else None
 
 
@@ -495,8 +456,8 @@ def _assets(raw_assets: Any) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
         assets[str(key)] = Asset(
             key=str(key),
             href=href,
-            title=_text(raw.get("title")) or "",
-            media_type=_text(raw.get("type")) or "",
+            title=clean_text(raw.get("title")) or "",
+            media_type=clean_text(raw.get("type")) or "",
             roles=tuple(role for role in roles if isinstance(role, str)),
             size=size,
             checksum=checksum,
@@ -509,14 +470,14 @@ def _is_http(href: Optional[str]) -> bool:
 
 
 def _best_href(raw: Dict[str, Any]) -> Optional[str]:
-    href = _text(raw.get("href"))
+    href = clean_text(raw.get("href"))
     if _is_http(href):
         return href
     alternates = raw.get("alternate") if isinstance(raw.get("alternate"), dict) else {}
     preferred = [alternates.get("https")] + [value for key, value in alternates.items() if key != "https"]
     for alternate in preferred:
-        if isinstance(alternate, dict) and _is_http(_text(alternate.get("href"))):
-            return _text(alternate.get("href"))
+        if isinstance(alternate, dict) and _is_http(clean_text(alternate.get("href"))):
+            return clean_text(alternate.get("href"))
     return href
 
 
@@ -554,7 +515,7 @@ _MULTIHASH = {0xD5: ("MD5", 16), 0x1E: ("BLAKE3", 32), 0x12: ("SHA256", 32), 0x1
 
 def parse_multihash(value: Any) -> Optional[Tuple[str, str]]:
     """A ``file:checksum`` multihash as (algorithm, hex digest): 'd50110' + 32 hex = MD5, '1e20' + 64 = BLAKE3."""
-    text = _text(value)
+    text = clean_text(value)
     if text is None or len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]+", text):
         return None
     data = bytes.fromhex(text)

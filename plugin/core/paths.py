@@ -1,6 +1,6 @@
 """Safe file names and zip extraction: nothing a portal or an archive says can write outside the download folder.
 
-    safe_name("../../etc/passwd")            -> "_.._etc_passwd"     (one harmless name, never a path)
+    safe_name("../../etc/passwd")            -> "_.._etc_passwd"      (one harmless name, never a path)
     safe_name("CON")                         -> "_CON"               (Windows reserved device names)
     safe_join(root, "a/../../b", "c:\\x")    -> root/"a"/"b"/"c__x"  (each part sanitised, checked inside root)
     extract_zip(zip_path, folder)            -> top-level paths created (no zip-slip, no symlinks, atomic)
@@ -38,8 +38,8 @@ def safe_name(name: str, fallback: str = "download", max_bytes: int = MAX_NAME_B
     """One file or folder name made safe on Windows, macOS and Linux; never a path, never empty."""
     text = unicodedata.normalize("NFC", str(name or ""))
     text = _FORBIDDEN.sub("_", text)
-    # Windows silently drops trailing dots and spaces, which would make "x." and "x" the same file
-    text = text.strip().rstrip(". ")
+    # Windows silently drops trailing dots and spaces ("x." and "x" would be one file); leading dots hide files
+    text = text.strip().strip(". ")
     if text in ("", ".", ".."):
         text = fallback
     stem = text.split(".", 1)[0].strip().upper()

@@ -33,6 +33,7 @@ def test_windows_reserved_device_names_are_renamed(name):
 def test_control_characters_trailing_dots_and_empty_names():
     assert safe_name("a\x00b\x1fc\x7fd") == "a_b_c_d"
     assert safe_name("report. . ") == "report"
+    assert safe_name(".hidden") == "hidden"
     assert safe_name("") == "download"
     assert safe_name("..", fallback="product") == "product"
     assert safe_name("S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911") == \

@@ -118,6 +118,8 @@ class Hit:
     status: int = 0
     range_start: Optional[int] = None  # first byte asked with Range, None without Range
     bytes_sent: int = 0  # body bytes written
+    started: float = 0.0  # time.monotonic() when the request arrived
+    ended: float = 0.0  # ... and when the answer was complete (or cut)
 
     def form(self) -> Dict[str, str]:
         """The request body as a form."""
@@ -289,6 +291,16 @@ def header_check(name: str, value: str) -> Check:
     return lambda headers, query: _header(headers, name) == value
 
 
+def max_overlap(hits: List[Hit]) -> int:
+    """The most requests among `hits` that were being answered at the same moment."""
+    events = sorted([(h.started, 1) for h in hits] + [(h.ended, -1) for h in hits], key=lambda e: (e[0], e[1]))
+    current = best = 0
+    for _, step in events:
+        current += step
+        best = max(best, current)
+    return best
+
+
 def _header(headers: Dict[str, str], name: str) -> Optional[str]:
     for key, value in headers.items():
         if key.lower() == name.lower():
@@ -304,6 +316,14 @@ def _json(status: int, data) -> Answer:
 # The server
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # a client going away is normal here
+
+
 class DownloadServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 (ephemeral port) with download-portal behaviours."""
 
@@ -311,6 +331,8 @@ class DownloadServer:
         self.files: Dict[str, FileRoute] = {}
         self.handlers: Dict[str, Callable[[Hit], Answer]] = {}
         self.prefixes: List[Tuple[str, Callable[[Hit], Answer]]] = []
+        self.in_flight = 0  # file bodies being sent right now, all routes together
+        self.max_in_flight = 0
         self._hits: List[Hit] = []
         self._lock = threading.Lock()
         server = self
@@ -326,6 +348,7 @@ class DownloadServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 hit = Hit(self.command, unquote(parts.path), dict(parse_qsl(parts.query, keep_blank_values=True)),
                           {k: v for k, v in self.headers.items()}, self.rfile.read(length) if length else b"")
+                hit.started = time.monotonic()
                 with server._lock:
                     server._hits.append(hit)
                 try:
@@ -344,10 +367,12 @@ class DownloadServer:
                     server._send(self, hit, *answer)
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
+                finally:
+                    hit.ended = hit.ended or time.monotonic()
 
             do_GET = do_POST = do_HEAD = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="download-server", daemon=True)
@@ -463,14 +488,24 @@ class DownloadServer:
         with self._lock:
             route.in_flight += 1
             route.max_in_flight = max(route.max_in_flight, route.in_flight)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             self._write_body(handler, hit, route, start, cut_at, corrupt)
         finally:
             with self._lock:
                 route.in_flight -= 1
+                self.in_flight -= 1
 
     def _write_body(self, handler: BaseHTTPRequestHandler, hit: Hit, route: FileRoute, start: int,
                     cut_at: Optional[int], corrupt: bool) -> None:
+        try:
+            self._write_chunks(handler, hit, route, start, cut_at, corrupt)
+        finally:
+            hit.ended = time.monotonic()
+
+    def _write_chunks(self, handler: BaseHTTPRequestHandler, hit: Hit, route: FileRoute, start: int,
+                      cut_at: Optional[int], corrupt: bool) -> None:
         size = route.content.size
         flip_at = size // 2
         block = 64 * 1024 if route.rate else PatternContent.BLOCK
@@ -495,7 +530,7 @@ class DownloadServer:
             handler.wfile.write(data)
             offset += len(data)
             hit.bytes_sent += len(data)
-            if route.rate:
+            if route.rate and offset < size:
                 ahead = hit.bytes_sent / route.rate - (time.monotonic() - began)
                 if ahead > 0:
                     time.sleep(ahead)

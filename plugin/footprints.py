@@ -6,8 +6,9 @@ MultiPolygons in EPSG:4326; a product the portal gave no footprint for keeps a n
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
     Qgis,
@@ -142,6 +143,24 @@ def product_to_feature(product: Product, fields: QgsFields) -> QgsFeature:
 def products_to_features(products: List[Product], fields: QgsFields) -> List[QgsFeature]:
     """Features for several products, in the same order."""
     return [product_to_feature(product, fields) for product in products]
+
+
+def feature_sources(feature: QgsFeature) -> Dict[str, Dict[str, Any]]:
+    """The `sources` of a footprint feature as {portal id: {id, name, download, checksum...}}; {} when unreadable.
+
+    A memory layer holds the JSON text; a GeoJSON or GeoPackage written by QGIS may give it back already
+    decoded (OGR's JSON field subtype), so both forms are accepted.
+    """
+    index = feature.fields().indexOf("sources")
+    value = feature.attribute(index) if index >= 0 else None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(portal): dict(entry) for portal, entry in value.items() if isinstance(entry, dict)}
 
 
 def footprints_layer(name: str) -> QgsVectorLayer:

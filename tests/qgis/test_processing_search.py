@@ -16,7 +16,7 @@ from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
 
 from plugin.core.catalog import load_catalog
 from plugin.core.naming import parse_name
-from plugin.footprints import FIELD_NAMES
+from plugin.footprints import FIELD_NAMES, feature_sources
 from tests.support.fixtures import cassette, fixture_json
 from tests.support.portals import recorded_portals
 
@@ -183,6 +183,7 @@ def test_search_four_portals_writes_one_footprint_per_merged_product(eoportals_p
         assert sorted(feature["portals"].split(",")) == sorted(holders)
         sources = json.loads(feature["sources"])
         assert sorted(sources) == sorted(holders), "sources names each portal holding the product"
+        assert feature_sources(feature) == sources
         assert all(sources[p].get("id") for p in holders)
         start = feature["start"]
         assert isinstance(start, QDateTime) and start.isValid() and start.timeSpec() == Qt.TimeSpec.UTC

@@ -17,6 +17,7 @@ import pytest
 from qgis.core import QgsVectorLayer, QgsWkbTypes
 
 from plugin.core.catalog import load_catalog
+from plugin.footprints import feature_sources
 from tests.qgis.test_processing_search import AOI, FOUR, only_these_portals, recorded_identities, recorded_products
 from tests.support.portals import recorded_portals
 
@@ -93,3 +94,6 @@ def test_qgis_process_search_writes_geojson(tmp_path):
             assert feature["geometry"] is None
     for record in recorded_products("cdse"):
         assert by_identity[record.identity]["properties"]["size_bytes"] == record.size
+    # Read back through QGIS, as the download algorithm or a user's model would: every feature names its sources.
+    for feature in layer.getFeatures():
+        assert sorted(feature_sources(feature)) == sorted(expected[feature["identity"]])

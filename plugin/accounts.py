@@ -8,10 +8,13 @@ as plain data, and registered with the log so that it is masked wherever it coul
 How a configuration maps to credentials (also shown in the Portals dialog):
 
 - **Basic** (user name and password): ``username``/``password``, for OpenID Connect portals (Copernicus
-  Data Space: your login) and Basic-auth portals (DHuS mirrors). For an API-key portal (GEODES), the
-  **password field holds the API key** (the user name is not used): QGIS 3.22 has no "API Header" method.
+  Data Space: your login), Basic-auth portals (DHuS mirrors) and URL-signing portals (THEIA: access key as
+  user name, secret key as password). For an API-key portal (GEODES) and for Planetary Computer's optional
+  subscription key, the **password field holds the key** (the user name is not used): QGIS 3.22 has no
+  "API Header" method.
 - **API Header** (QGIS 3.26 and later): the value of the header the portal expects (``X-API-Key`` for
-  GEODES), or the configuration's only header value.
+  GEODES, ``Ocp-Apim-Subscription-Key`` for Planetary Computer), or the configuration's only header value;
+  for THEIA the ``access-key`` and ``secret-key`` headers.
 - Other methods (OAuth2, PKI, ESRI token) cannot be used by the portals and resolve to nothing.
 """
 from __future__ import annotations
@@ -28,8 +31,11 @@ from .log import log_warning, register_basic_auth, register_secret
 
 BASIC_METHOD = "Basic"
 API_HEADER_METHOD = "APIHeader"  # QgsAuthApiHeaderMethod, QGIS >= 3.26
-ACCOUNT_KINDS = ("oidc", "apikey", "basic")  # auth kinds for which a user account means something
+ACCOUNT_KINDS = ("oidc", "apikey", "basic", "signing")  # an account is needed to download
+OPTIONAL_ACCOUNT_KINDS = ("sas",)  # an account helps (Planetary Computer: fewer rate limits) but is not needed
 SEARCH_ACCOUNT_KINDS = ("basic",)  # DHuS mirrors answer searches only with an account
+KEY_KINDS = ("apikey", "sas")  # accounts that are one key
+KEY_HEADERS = {"sas": "Ocp-Apim-Subscription-Key"}  # the header of a key when the catalog names none
 
 
 def _tr(text: str) -> str:
@@ -40,6 +46,11 @@ def needs_account(portal: Portal, for_search: bool = False) -> bool:
     """Whether the portal needs an account: to download (oidc, apikey, basic) or, with `for_search`, to search."""
     kinds = SEARCH_ACCOUNT_KINDS if for_search else ACCOUNT_KINDS
     return portal.auth in kinds
+
+
+def accepts_account(portal: Portal) -> bool:
+    """Whether an account can be chosen for the portal (needed, or optional as for Planetary Computer)."""
+    return portal.auth in ACCOUNT_KINDS + OPTIONAL_ACCOUNT_KINDS
 
 
 def account_portal_id(portal: Portal) -> str:
@@ -68,15 +79,18 @@ def credentials_from_config(portal: Portal, config: QgsAuthMethodConfig) -> Opti
     values = {str(k): str(v) for k, v in dict(config.configMap()).items()}
     if method == BASIC_METHOD:
         username, password = values.get("username", ""), values.get("password", "")
-        if portal.auth == "apikey":
+        if portal.auth in KEY_KINDS:
             credentials = Credentials(api_key=password or username)
         else:
             credentials = Credentials(username=username, password=password)
     elif method == API_HEADER_METHOD:
-        wanted = str(portal.get("api_key_header", "X-API-Key")).lower()
         headers = {name.lower(): value for name, value in values.items() if name}
-        api_key = headers.get(wanted) or (next(iter(headers.values())) if headers else "")
-        credentials = Credentials(api_key=api_key)
+        if portal.auth == "signing" and "secret-key" in headers:
+            credentials = Credentials(username=headers.get("access-key", ""), password=headers["secret-key"])
+        else:
+            wanted = str(portal.get("api_key_header", KEY_HEADERS.get(portal.auth, "X-API-Key"))).lower()
+            api_key = headers.get(wanted) or (next(iter(headers.values())) if headers else "")
+            credentials = Credentials(api_key=api_key)
     else:
         return None
     return None if credentials.empty else credentials

@@ -15,7 +15,8 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsTask
 from qgis.gui import QgsAuthConfigSelect
@@ -42,6 +43,7 @@ from qgis.PyQt.QtWidgets import (
 
 from .. import accounts, settings
 from ..core.catalog import PROTOCOLS, Catalog, CatalogError, Portal, load_catalog, read_user_file, write_user_entry
+from ..core.auth import make_authenticator
 from ..core.credentials import Credentials, search_auth
 from ..core.errors import ErrorKind, PortalError
 from ..core.http import HttpSettings, fetch, make_session, portal_message
@@ -99,20 +101,30 @@ def read_probe(portal: Portal, body: bytes) -> Tuple[bool, str, Any]:
 
 
 class ConnectionTestTask(QgsTask):
-    """Sends a portal's probe request off the main thread; `done` reports (portal id, status, text, body)."""
+    """Sends a portal's probe request off the main thread; `done` reports (portal id, status, text, body).
+
+    For an OpenID Connect portal with an account, it then logs in once (one token request) so that the
+    test also says whether the account is accepted.
+    """
 
     done = pyqtSignal(str, str, str, bytes)
 
-    def __init__(self, portal: Portal, credentials: Optional[Credentials], http: HttpSettings, description: str):
+    def __init__(self, portal: Portal, credentials: Optional[Credentials], http: HttpSettings, description: str,
+                 account_portal: Optional[Portal] = None):
         super().__init__(description, QgsTask.Flag.CanCancel)
-        self.portal = copy.deepcopy(portal)  # the worker reads its own copy, never the dialog's
+        self.portal = copy.deepcopy(portal)  # the worker reads its own copies, never the dialog's
+        self.account_portal = copy.deepcopy(account_portal or portal)  # the portal holding the account
         self.credentials = credentials
         self.http = http
         self.request = probe_request(portal)
+        self.failed_request: Optional[Request] = None  # what to log with a failure (never the token request)
         self.status = settings.STATUS_FAILED
         self.text = ""
         self.body = b""
+        self.login_checked = False  # an account was sent to the token service and accepted
+        self.login_refused = False
         self.error: Optional[PortalError] = None
+        self._bug: Optional[BaseException] = None
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -121,8 +133,9 @@ class ConnectionTestTask(QgsTask):
         super().cancel()
 
     def run(self) -> bool:
-        """Worker thread: one request, never raises."""
+        """Worker thread: the probe, then the login check; never raises."""
         try:
+            self.failed_request = self.request
             session = make_session(self.http)
             try:
                 auth, extra = search_auth(self.portal.auth, self.credentials,
@@ -132,13 +145,20 @@ class ConnectionTestTask(QgsTask):
                                   auth=auth, extra_headers=extra)
             finally:
                 session.close()
+            self.failed_request = None
+            if self._should_log_in() and not self._cancel.is_set():
+                make_authenticator(self.account_portal, self.credentials, self.http).token()
+                self.login_checked = True
             self.status = settings.STATUS_OK
         except PortalError as error:
             self.error = error
             if error.kind == ErrorKind.AUTH:
-                # The portal's own words first; "check your account" is what the dialog says itself.
+                # The portal's own words; "needs an account" / "refused" is what the dialog says itself.
                 self.status = settings.STATUS_AUTH
-                self.text = f"{error.detail} (HTTP {error.status})" if error.detail else f"HTTP {error.status}"
+                self.login_refused = self.failed_request is None
+                words = error.detail or (error.message if self.login_refused else "")
+                self.text = f"{words} (HTTP {error.status})" if words and error.status else words or \
+                    f"HTTP {error.status}"
             else:
                 self.status = settings.STATUS_FAILED
                 self.text = error.message
@@ -150,14 +170,30 @@ class ConnectionTestTask(QgsTask):
             self._bug = exc
         return True
 
+    def _should_log_in(self) -> bool:
+        credentials = self.credentials
+        return (self.account_portal.auth == "oidc" and credentials is not None
+                and bool(credentials.username and credentials.password)
+                and bool(self.account_portal.get("token_url")))
+
     def finished(self, result: bool) -> None:
         """Main thread: log a failure and report."""
-        if getattr(self, "_bug", None) is not None:
+        if self._bug is not None:
             log_exception(self.tr("Connection test of {title} failed unexpectedly").format(title=self.portal.title),
                           self._bug)
         elif self.error is not None and self.error.kind != ErrorKind.CANCELLED:
-            log_request_failure(self.error, self.request)
+            log_request_failure(self.error, self.failed_request)
         self.done.emit(self.portal.id, self.status, self.text, self.body)
+
+
+def url_problem(url: str, tr: Callable[[str], str]) -> str:
+    """Why a portal URL cannot be used ('' when it can): not http(s), or a password written into it."""
+    if not re.match(r"^https?://[^\s/]+", url):
+        return tr("The URL must start with https:// or http://.")
+    if "@" in urlsplit(url).netloc:
+        # The catalog file is plain text on disk: an account belongs in QGIS's authentication database.
+        return tr("Remove the user name and password from the URL: choose an account instead.")
+    return ""
 
 
 def status_icon(status: str) -> QIcon:
@@ -273,9 +309,7 @@ class EndpointDialog(QDialog):
             return self.tr("Give the endpoint an identifier.")
         if portal_id in self.catalog.portals:
             return self.tr("A portal with the identifier '{id}' exists already.").format(id=portal_id)
-        if not re.match(r"^https?://[^\s/]+", url):
-            return self.tr("The URL must start with https:// or http://.")
-        return ""
+        return url_problem(url, self.tr)
 
     def _validate(self, *_args: Any) -> None:
         problem = self.problem()
@@ -503,7 +537,7 @@ class PortalsDialog(QDialog):
         self.table.blockSignals(blocked)
 
     def _account_text(self, portal: Portal) -> str:
-        if not accounts.needs_account(portal):
+        if not accounts.accepts_account(portal):
             return self.tr("Not needed")
         authcfg = self._authcfg.get(portal.id) or ""
         shared = accounts.account_portal_id(portal)
@@ -513,7 +547,9 @@ class PortalsDialog(QDialog):
             return self._config_name(authcfg) or authcfg
         if accounts.needs_account(portal, for_search=True):
             return self.tr("Needed to search")
-        return self.tr("Needed to download")
+        if accounts.needs_account(portal):
+            return self.tr("Needed to download")
+        return self.tr("Optional")
 
     @staticmethod
     def _config_name(authcfg: str) -> str:
@@ -566,11 +602,10 @@ class PortalsDialog(QDialog):
         self.url_edit.setToolTip(self.tr("Setting the URL enables the portal") if portal.template
                                  else self.tr("Built-in portal: add a mirror to use another address")
                                  if not editable else "")
-        needs = accounts.needs_account(portal)
         self.auth_select.blockSignals(True)
         self.auth_select.setConfigId(self._authcfg.get(portal.id, ""))
         self.auth_select.blockSignals(False)
-        self.auth_select.setEnabled(needs)
+        self.auth_select.setEnabled(accounts.accepts_account(portal))
         self.account_help.setText(self.account_help_text(portal))
         status, message = self._status.get(portal.id, ("", ""))
         self._show_test_result(portal, status, message)
@@ -598,6 +633,13 @@ class PortalsDialog(QDialog):
         if portal.auth == "basic":
             return self.tr("Needed to search and download. Choose or create a <b>Basic</b> configuration with "
                            "your user name and password for this server.") + share_note
+        if portal.auth == "signing":
+            return self.tr("Needed to download: files are signed by the portal's signing service. Choose or "
+                           "create a <b>Basic</b> configuration with your access key as user name and your "
+                           "secret key as password.") + share_note
+        if portal.auth == "sas":
+            return self.tr("Optional: searching and downloading are open. A subscription key gives fewer rate "
+                           "limits; put it as password in a <b>Basic</b> configuration.") + share_note
         return self.tr("No account is needed: searching and downloading are open.")
 
     def _url_edited(self) -> None:
@@ -607,8 +649,9 @@ class PortalsDialog(QDialog):
         url = self.url_edit.text().strip().rstrip("/")
         if url == self._url_of(portal):
             return
-        if url and not re.match(r"^https?://[^\s/]+", url):
-            self.test_result.setText(self.tr("The URL must start with https:// or http://."))
+        problem = url_problem(url, self.tr) if url else ""
+        if problem:
+            self.test_result.setText(problem)
             return
         self._urls[portal.id] = url
         self._enabled[portal.id] = bool(url)  # setting the URL of a template enables it
@@ -661,10 +704,14 @@ class PortalsDialog(QDialog):
         portal = self.portal_as_chosen(self.catalog.portal(portal_id))
         if not portal.url or portal_id in self._tasks:
             return None
-        authcfg = self._authcfg.get(portal_id) or self._authcfg.get(accounts.account_portal_id(portal), "")
+        owner_id = accounts.account_portal_id(portal)
+        authcfg = self._authcfg.get(portal_id) or self._authcfg.get(owner_id, "")
+        owner = portal
+        if not self._authcfg.get(portal_id) and owner_id in self.catalog.portals:
+            owner = self.portal_as_chosen(self.catalog.portals[owner_id])
         credentials = accounts.credentials_for(portal, authcfg) if authcfg else None
         task = ConnectionTestTask(portal, credentials, _http_settings(),
-                                  self.tr("EO Portals: testing {title}").format(title=portal.title))
+                                  self.tr("EO Portals: testing {title}").format(title=portal.title), owner)
         task.done.connect(self._test_done)
         self._tasks[portal_id] = task
         self._status[portal_id] = ("testing", "")
@@ -685,6 +732,9 @@ class PortalsDialog(QDialog):
             looks_right, what, _data = read_probe(portal, body)
             if looks_right:
                 message = what
+                if task is not None and task.login_checked:
+                    message = self.tr("{what}, account accepted").format(what=what) if what \
+                        else self.tr("account accepted")
                 if portal.protocol == "stac" and portal.get("_user"):
                     self._store_stac_options(portal, body)
             else:
@@ -693,8 +743,9 @@ class PortalsDialog(QDialog):
                     protocol=PROTOCOL_NAMES.get(portal.protocol, portal.protocol),
                     start=self.tr(" (it said: {text})").format(text=what) if what else "")
         elif status == settings.STATUS_AUTH:
-            sent_account = task is not None and task.credentials is not None
-            if sent_account:
+            if task is not None and task.login_refused:
+                message = self.tr("the login was refused: {text}").format(text=text)
+            elif task is not None and task.credentials is not None:
                 message = self.tr("the account was refused: {text}").format(text=text)
             else:
                 message = text or self.tr("choose an account")

@@ -7,17 +7,18 @@ created.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Callable, List
 
 import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
+from qgis.PyQt.QtCore import QSettings
 
 from plugin import accounts, log, settings
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
 
 TEST_MASTER_PASSWORD = "eo-portals-tests-master"
-PORTAL_IDS = ("cdse", "cdse_stac", "geodes", "dhus", "earth_search")
 
 
 def unlock_auth_database() -> None:
@@ -57,15 +58,14 @@ def make_config(qgis_app) -> Callable[..., str]:
 
 
 @pytest.fixture
-def clean_portal_settings(qgis_app):
-    """No saved account or enablement for the portals these tests use, before and after."""
-    def clear():
-        qs = QgsSettings()
-        for portal_id in PORTAL_IDS:
-            qs.remove(f"{settings.PREFIX}/portals/{portal_id}/authcfg")
-    clear()
-    yield
-    clear()
+def clean_portal_settings(qgis_app, tmp_path):
+    """QgsSettings written to a file of this test only: other test runs sharing the pytest-qgis profile
+    (which clear ``eo_portals/`` as they please) cannot change what this test reads back."""
+    current = Path(QgsSettings().fileName()).parents[1]  # <path>/QGIS/QGIS3.ini
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    assert QgsSettings().fileName().startswith(str(tmp_path))
+    yield Path(QgsSettings().fileName())
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(current))
 
 
 @pytest.fixture
@@ -153,10 +153,35 @@ def test_credentials_by_portal_lists_only_portals_with_an_account(make_config, c
 def test_which_portals_need_an_account(catalog):
     download = {pid for pid, portal in catalog.portals.items() if accounts.needs_account(portal)}
     search = {pid for pid, portal in catalog.portals.items() if accounts.needs_account(portal, for_search=True)}
-    assert {"cdse", "cdse_stac", "geodes", "dhus"} <= download
+    assert {"cdse", "cdse_stac", "geodes", "dhus", "theia"} <= download
     assert not {"earth_search", "planetary_computer"} & download
     assert "dhus" in search
     assert not {"cdse", "geodes", "earth_search"} & search
+    # Planetary Computer takes an optional subscription key; Earth Search nothing at all
+    assert accounts.accepts_account(catalog.portal("planetary_computer"))
+    assert not accounts.accepts_account(catalog.portal("earth_search"))
+
+
+def test_signing_and_subscription_keys_map_onto_what_the_core_sends(catalog):
+    basic = QgsAuthMethodConfig("Basic")
+    basic.setConfig("username", "access-AK1")
+    basic.setConfig("password", "secret-SK1")
+    # THEIA signing: access key as user name, secret key as password (core SigningAuth's headers)
+    assert accounts.credentials_from_config(catalog.portal("theia"), basic) == \
+        Credentials(username="access-AK1", password="secret-SK1")
+    # Planetary Computer: the subscription key is the password
+    assert accounts.credentials_from_config(catalog.portal("planetary_computer"), basic) == \
+        Credentials(api_key="secret-SK1")
+    headers = QgsAuthMethodConfig("APIHeader")
+    headers.setConfig("access-key", "AK2")
+    headers.setConfig("secret-key", "SK2")
+    assert accounts.credentials_from_config(catalog.portal("theia"), headers) == \
+        Credentials(username="AK2", password="SK2")
+    subscription = QgsAuthMethodConfig("APIHeader")
+    subscription.setConfig("Ocp-Apim-Subscription-Key", "sub-3")
+    subscription.setConfig("X-Other", "x")
+    assert accounts.credentials_from_config(catalog.portal("planetary_computer"), subscription) == \
+        Credentials(api_key="sub-3")
 
 
 def test_api_header_method_availability_matches_qgis():

@@ -11,10 +11,11 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, List
+from urllib.parse import parse_qsl
 
 import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import QCoreApplication, QSettings, Qt
 from qgis.PyQt.QtWidgets import QComboBox, QDialogButtonBox
 
 from plugin import accounts, log, settings
@@ -52,19 +53,21 @@ def unlock_auth_database() -> None:
 
 
 @pytest.fixture
-def portal_settings(qgis_app, monkeypatch):
-    """The saved per-portal choices are put back as they were after the test; no catalog from the environment."""
+def private_settings(qgis_app, tmp_path):
+    """QgsSettings written to a file of this test only: other test runs sharing the pytest-qgis profile
+    (which clear ``eo_portals/`` as they please) cannot change what this test reads back."""
+    current = Path(QgsSettings().fileName()).parents[1]  # <path>/QGIS/QGIS3.ini
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    assert QgsSettings().fileName().startswith(str(tmp_path))
+    yield Path(QgsSettings().fileName())
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(current))
+
+
+@pytest.fixture
+def portal_settings(private_settings, monkeypatch):
+    """Fresh per-portal choices in a private settings file; no catalog file from the environment."""
     monkeypatch.delenv(CATALOG_ENV, raising=False)
-    qs = QgsSettings()
-    group = f"{settings.PREFIX}/portals"
-    qs.beginGroup(group)
-    saved = {key: qs.value(key) for key in qs.allKeys()}
-    qs.endGroup()
-    qs.remove(group)
-    yield
-    qs.remove(group)
-    for key, value in saved.items():
-        qs.setValue(f"{group}/{key}", value)
+    yield private_settings
 
 
 @pytest.fixture
@@ -299,6 +302,9 @@ def test_dhus_mirror_url_enables_it_and_needs_an_account(dialog_factory, auth_co
     authcfg = auth_configs("Mirror login", "eve", password)
     with dhus_server("eve", password) as server:
         dialog = dialog_factory()
+        dialog.set_portal_url("dhus", "https://eve:" + password + "@mirror.example.org/dhus")
+        assert "Remove the user name and password" in dialog.test_result.text()
+        assert not is_checked(dialog, "dhus")
         dialog.set_portal_url("dhus", server.url + "/dhus")
         assert is_checked(dialog, "dhus")  # setting its URL enables the template
         assert cell(dialog, "dhus", COLUMN_URL) == server.url + "/dhus"
@@ -330,6 +336,51 @@ def test_dhus_mirror_url_enables_it_and_needs_an_account(dialog_factory, auth_co
     assert all(password not in text for text in received)
 
 
+def keycloak_server(user: str, password: str) -> ReplayServer:
+    """Planetary Computer's recorded landing page standing in for CDSE STAC, and a token service.
+
+    The recordings hold no token answers: both are typed here in Keycloak's shape (RFC 6749 section 5).
+    """
+    server = pc_landing_server()
+
+    def token(request: Recorded):
+        form = dict(parse_qsl(request.body.decode()))
+        if form.get("grant_type") == "password" and form.get("username") == user and form.get("password") == password \
+                and form.get("client_id") == "cdse-public":
+            return 200, {}, json.dumps({"access_token": "eyJ-access", "expires_in": 600, "refresh_token": "eyJ-refresh",
+                                        "refresh_expires_in": 3600, "token_type": "Bearer"}).encode()
+        return 401, {}, json.dumps({"error": "invalid_grant", "error_description": "Invalid user credentials"}).encode()
+
+    server.add("POST", "/token", handler=token)
+    return server
+
+
+def test_test_connection_logs_in_to_an_openid_portal_with_the_chosen_account(dialog_factory, auth_configs,
+                                                                              tmp_path, received):
+    good = auth_configs("CDSE login", "alice@example.org", "right-Pw-1")
+    bad = auth_configs("CDSE old login", "alice@example.org", "wrong-Pw-2")
+    with keycloak_server("alice@example.org", "right-Pw-1") as server:
+        catalog_file = tmp_path / "catalog.json"
+        catalog_file.write_text(json.dumps({
+            "cdse_stac": {"url": server.url + PC_ROOT},
+            "cdse": {"token_url": server.url + "/token"},
+        }), encoding="utf-8")
+        dialog = dialog_factory(catalog_file)
+        choose_account(dialog, "cdse", bad)  # CDSE STAC uses the CDSE account
+        dialog.test_connection("cdse_stac")
+        assert wait_for(lambda: dialog.test_status("cdse_stac")[0] != "testing")
+        assert dialog.test_status("cdse_stac") == (
+            "auth", "the login was refused: Invalid user credentials (HTTP 401)")
+
+        choose_account(dialog, "cdse", good)
+        dialog.test_connection("cdse_stac")
+        assert wait_for(lambda: dialog.test_status("cdse_stac")[0] != "testing")
+        assert dialog.test_status("cdse_stac") == ("ok", "Microsoft Planetary Computer STAC API, account accepted")
+        logins = server.received("POST", "/token")
+    assert len(logins) == 2
+    assert all("wrong-Pw-2" not in text and "right-Pw-1" not in text for text in received)
+
+
 # ---- mirrors and custom endpoints ------------------------------------------------------------------------------
 def test_adding_a_custom_stac_endpoint_writes_the_user_catalog_and_tests_it(dialog_factory, tmp_path):
     catalog_file = tmp_path / "profile" / "eo_portals" / "catalog.json"
@@ -343,6 +394,9 @@ def test_adding_a_custom_stac_endpoint_writes_the_user_catalog_and_tests_it(dial
         assert form.id_edit.text() == "institute_stac"
         form.url_edit.setText("ftp://wrong")
         assert form.problem_label.text() == "The URL must start with https:// or http://."
+        form.url_edit.setText("https://me:hunter2@stac.example.org/")
+        assert "Remove the user name and password from the URL" in form.problem_label.text()
+        assert not form.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
         form.url_edit.setText(server.url + PC_ROOT + "/")
         assert form.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
         form.buttons.button(QDialogButtonBox.StandardButton.Ok).click()

@@ -115,6 +115,7 @@ def eoportals_provider(qgis_app):
 
     Processing.initialize()
     registry = QgsApplication.processingRegistry()
+    assert registry.providerById("eoportals") is None, "another test left the EO Portals provider registered"
     provider = EOPortalsProvider()  # the Python reference keeps the provider alive while registered
     assert registry.addProvider(provider)
     yield provider

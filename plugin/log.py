@@ -79,9 +79,10 @@ def mask(text: Any) -> str:
     return text
 
 
-def _log(message: str, level: Qgis.MessageLevel, notify: bool = False) -> str:
+def _log(message: str, level: Qgis.MessageLevel) -> str:
     text = mask(message)
-    QgsMessageLog.logMessage(text, LOG_TAG, level, notify)
+    # Warnings and errors light up QGIS's log button; information lines do not.
+    QgsMessageLog.logMessage(text, LOG_TAG, level, level != Qgis.MessageLevel.Info)
     return text
 
 
@@ -158,12 +159,12 @@ def log_request_failure(outcome_or_error: Any, request: Optional[Request] = None
     error, request = _error_and_request(outcome_or_error, request)
     text = request_failure_text(error, request)
     if error is None or isinstance(error, EOPortalsError):
-        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning, False)
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning, True)
         return text
     if isinstance(error, BaseException) and error.__traceback__ is not None:
         trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         text = mask(f"{text}\n{trace}")
-    QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Critical, False)
+    QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Critical, True)
     return text
 
 

@@ -1,0 +1,182 @@
+# EO Portals: development tasks. GNU make, Debian 12 (as root, or as a user with sudo).
+#
+#   make test          install what is missing, run every test (QGIS + core on shapely 1.8, core on shapely 2)
+#   make run           start QGIS on a throw-away profile (build/profiles) with the plugin enabled
+#   make package       build/eo_portals-<version>.zip for plugins.qgis.org (committed files + compiled translations)
+#   make deploy        copy the plugin into your default QGIS profile
+#   make translations  refresh i18n/*.ts from the sources and compile them
+#   make bench | screenshots | clean | distclean
+#
+# Variables you can set: EO_PORTALS_FIXTURES (recorded portal answers; default ../shared/fixtures when it
+# exists), PYTEST_ARGS (e.g. "-k lifecycle -x"), TEST_TIMEOUT (seconds per test), PYTHON2 (the Python of the
+# shapely-2 venv), QGIS_PROFILE_DIR (target of `make deploy`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+PLUGIN := eo_portals
+VERSION := $(shell sed -n 's/^version=//p' $(ROOT)/metadata.txt)
+
+# Debian packages the tests, `make run` and the translations need.
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal xvfb python3-venv python3-shapely python3-yaml \
+	python3-requests pyqt5-dev-tools qttools5-dev-tools tinyproxy openssl git
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Test venv: Debian's Python with its QGIS, GDAL and shapely 1.8, plus the test tools from PyPI.
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+TEST_TOOLS := pytest pytest-qgis==5.0.2 hypothesis pytest-timeout
+# Core venv: no system packages (so no QGIS, no Qt), shapely 2 from PyPI.
+PYTHON2 ?= $(shell p=$$(command -v python3 2>/dev/null || true); \
+	if [ -n "$$p" ] && [ "$$(readlink -f "$$p")" != "$$(readlink -f /usr/bin/python3)" ]; then echo "$$p"; \
+	else echo /usr/bin/python3; fi)
+VENV2 := $(ROOT)/.venv-shapely2
+PY2 := $(VENV2)/bin/python
+CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout
+
+TEST_TIMEOUT ?= 300
+PYTEST_ARGS ?=
+PYTEST_OPTS := -p no:cacheprovider --timeout=$(TEST_TIMEOUT) -ra $(PYTEST_ARGS)
+
+# The recorded portal answers; never copied into the repository.
+EO_PORTALS_FIXTURES ?= $(wildcard $(ROOT)/../shared/fixtures)
+FIXTURES := $(if $(strip $(EO_PORTALS_FIXTURES)),$(abspath $(EO_PORTALS_FIXTURES)))
+
+# Translations: sources in i18n/eo_portals_<lang>.ts (French first), compiled .qm are build outputs.
+TS_FILES := $(sort $(wildcard $(ROOT)/i18n/$(PLUGIN)_*.ts))
+QM_FILES := $(TS_FILES:.ts=.qm)
+LRELEASE := $(firstword $(wildcard /usr/lib/qt5/bin/lrelease) lrelease)
+PYLUPDATE := pylupdate5
+
+# What a user installs: the committed files minus the development ones.
+PACKAGE_EXCLUDES := tests bench docs .ci .github Makefile .gitignore .gitattributes
+PACKAGE_PATHSPEC := . $(foreach p,$(PACKAGE_EXCLUDES),':(exclude)$(p)')
+ZIP := $(ROOT)/build/$(PLUGIN)-$(VERSION).zip
+
+# `make run`: a profile of its own, so your own QGIS settings are never touched.
+RUN_PROFILES := $(ROOT)/build/profiles
+RUN_PROFILE := $(PLUGIN)
+RUN_PROFILE_DIR := $(RUN_PROFILES)/profiles/$(RUN_PROFILE)
+QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
+
+.PHONY: help deps venv venv2 test test-qgis test-core run deploy package translations compile-translations \
+	bench screenshots clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(ROOT)/Makefile
+
+## Debian packages: apt only runs when something is missing.
+deps:
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' "$$pkg" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "Missing:$$missing. This is not a Debian system: install QGIS >= 3.22 and these tools yourself." >&2; exit 1; \
+	fi; \
+	if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then \
+		echo "Missing:$$missing. Run 'make' as root once, or install sudo." >&2; exit 1; \
+	fi; \
+	echo "Installing Debian packages:$$missing"; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+venv: $(VENV)/.eo_portals_ready
+$(VENV)/.eo_portals_ready: $(ROOT)/Makefile | deps
+	/usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check $(TEST_TOOLS)
+	$(PY) -c "import qgis.core, osgeo.gdal, shapely, requests, yaml, pytest, pytest_qgis, hypothesis"
+	touch $@
+
+venv2: $(VENV2)/.eo_portals_ready
+$(VENV2)/.eo_portals_ready: $(ROOT)/Makefile | deps
+	@echo "Core venv from $(PYTHON2) ($$($(PYTHON2) --version 2>&1)), without system packages"
+	$(PYTHON2) -m venv --clear $(VENV2)
+	$(PY2) -m pip install -q --disable-pip-version-check $(CORE_TOOLS)
+	$(PY2) -c "import shapely, sys; sys.exit('shapely ' + shapely.__version__ + ' is not 2.x' if int(shapely.__version__.split('.')[0]) < 2 else 0)"
+	touch $@
+
+## Tests: both runs always happen; the target fails when either fails or collects nothing (pytest exit 5).
+test: venv venv2 compile-translations
+	@cd $(ROOT); \
+	if [ -n "$(FIXTURES)" ] && [ -d "$(FIXTURES)" ]; then echo "Recorded portal answers: $(FIXTURES)"; \
+	else echo "Recorded portal answers not found (set EO_PORTALS_FIXTURES): the tests that replay them are skipped."; fi; \
+	run() { \
+		local label="$$1"; shift; "$$@"; local rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "!! $$label: pytest collected no tests" >&2; \
+		elif [ $$rc -ne 0 ]; then echo "!! $$label: failed (pytest exit $$rc)" >&2; fi; \
+		return $$rc; }; \
+	set +e; \
+	echo "== 1/2 all tests: QGIS $$($(PY) -c 'from qgis.core import Qgis; print(Qgis.version())'), shapely $$($(PY) -c 'import shapely; print(shapely.__version__)')"; \
+	run "QGIS tests (Debian Python)" env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" \
+		$(PY) -m pytest tests $(PYTEST_OPTS); first=$$?; \
+	echo "== 2/2 core tests without QGIS: $$($(PY2) --version), shapely $$($(PY2) -c 'import shapely; print(shapely.__version__)')"; \
+	run "core tests (shapely 2)" env EO_PORTALS_FIXTURES="$(FIXTURES)" \
+		$(PY2) -m pytest tests/core $(PYTEST_OPTS); second=$$?; \
+	set -e; \
+	if [ $$first -ne 0 ] || [ $$second -ne 0 ]; then exit 1; fi; \
+	echo "All tests passed (QGIS run and shapely-2 core run)."
+
+## Translations: `translations` refreshes the .ts sources (keeping existing translations) and compiles them;
+## `test`, `package`, `run` only compile.
+translations: deps
+	@cd $(ROOT); \
+	sources=$$(find plugin -name '*.py' -not -path 'plugin/core/*' | sort); \
+	forms=$$(find plugin -name '*.ui' | sort); \
+	targets="$(TS_FILES)"; [ -n "$$targets" ] || targets="i18n/$(PLUGIN)_fr.ts"; \
+	mkdir -p i18n; \
+	$(PYLUPDATE) -verbose $$sources $$forms -ts $$targets
+	@$(MAKE) --no-print-directory -C $(ROOT) compile-translations
+
+compile-translations: $(QM_FILES)
+%.qm: %.ts | deps
+	$(LRELEASE) -silent $< -qm $@
+
+## Run QGIS with the plugin (a symlink to this checkout) enabled in a profile of its own.
+run: deps compile-translations
+	mkdir -p $(RUN_PROFILE_DIR)/python/plugins $(RUN_PROFILE_DIR)/QGIS
+	ln -sfn $(ROOT) $(RUN_PROFILE_DIR)/python/plugins/$(PLUGIN)
+	/usr/bin/python3 -c "import sys; from qgis.PyQt.QtCore import QSettings; \
+		s = QSettings(sys.argv[1], QSettings.Format.IniFormat); s.setValue('PythonPlugins/$(PLUGIN)', True); s.sync(); \
+		sys.exit(s.status())" $(RUN_PROFILE_DIR)/QGIS/QGIS3.ini
+	EO_PORTALS_FIXTURES="$(FIXTURES)" qgis --profiles-path $(RUN_PROFILES) --profile $(RUN_PROFILE)
+
+## Plugin zip: committed files only (git archive HEAD), plus the compiled translations.
+package: compile-translations
+	@cd $(ROOT); mkdir -p build; rm -f $(ZIP); \
+	if [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+		echo "Note: uncommitted changes are not in the package (it is made from HEAD)."; fi; \
+	git archive --format=zip \
+		$(if $(QM_FILES),--prefix=$(PLUGIN)/i18n/ $(foreach q,$(QM_FILES),--add-file=$(q))) \
+		--prefix=$(PLUGIN)/ -o $(ZIP) HEAD -- $(PACKAGE_PATHSPEC); \
+	echo "Built $(ZIP)"
+
+## Copy the plugin into your default QGIS profile (the working tree's files, as the package would hold them).
+deploy: compile-translations
+	@cd $(ROOT); target="$(QGIS_PROFILE_DIR)/python/plugins/$(PLUGIN)"; \
+	rm -rf "$$target"; mkdir -p "$$target"; \
+	git ls-files -z --cached --others --exclude-standard -- $(PACKAGE_PATHSPEC) | \
+	while IFS= read -r -d '' f; do if [ -e "$$f" ]; then cp --parents -- "$$f" "$$target/"; fi; done; \
+	for q in $(QM_FILES); do mkdir -p "$$target/i18n"; cp -- "$$q" "$$target/i18n/"; done; \
+	echo "Copied to $$target; enable 'EO Portals' in Plugins > Manage and Install Plugins."
+
+bench: venv compile-translations
+	@cd $(ROOT); shopt -s nullglob; scripts=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "No bench/*.py scripts to run." >&2; exit 1; fi; \
+	for s in "$${scripts[@]}"; do echo "== $$s"; \
+		env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" $(PY) "$$s"; done
+
+screenshots: venv compile-translations
+	cd $(ROOT) && env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" $(PY) tests/tools/screenshots.py
+
+## clean keeps the venvs and the `make run` profile (it may hold your test accounts); distclean removes all.
+clean:
+	rm -rf $(ROOT)/build/$(PLUGIN)-*.zip $(ROOT)/.pytest_cache $(ROOT)/.hypothesis $(QM_FILES)
+	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(ROOT)/build $(VENV) $(VENV2)

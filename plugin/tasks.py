@@ -21,7 +21,9 @@ from .core.http import HttpSettings
 from .core.portals.base import Request
 from .core.product import Product
 from .core.query import SearchQuery
-from .core.search import DEFAULT_BUDGET, Outcome, SearchResult, search
+from .core.errors import ErrorKind, PortalError
+from .core.product import merge_products
+from .core.search import DEFAULT_BUDGET, Outcome, SearchResult, search, sort_products
 
 
 def _tr(text: str) -> str:
@@ -64,7 +66,8 @@ class SearchTask(QgsTask):
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._lock = threading.Lock()
-        self._ended = 0
+        self._received: Dict[str, tuple] = {}
+        self._failure = ""
         expected = self.portals if self.cursors is None else [p for p in self.portals if self.cursors.get(p.id)]
         self._expected = max(1, len(expected))
 
@@ -75,30 +78,63 @@ class SearchTask(QgsTask):
     def _on_outcome(self, outcome: Outcome, products: List[Product]) -> None:
         """Called from a worker thread each time a portal ends."""
         if self._done.is_set():
-            return  # a portal that ended after the budget: the task (and its signals) may be gone
+            return  # a portal that ended after the task did: the task (and its signals) may be gone
         with self._lock:
-            self._ended += 1
-            progress = 100.0 * self._ended / self._expected
+            if outcome.portal in self._received:
+                return
+            self._received[outcome.portal] = (outcome, list(products))
+            progress = 100.0 * len(self._received) / self._expected
         try:
             self.setProgress(min(99.0, progress))
             self.outcome_ready.emit(outcome, list(products))
         except RuntimeError:  # the C++ task was deleted meanwhile
             pass
 
-    def run(self) -> bool:  # noqa: D102 (runs in a worker thread)
+    def _search(self) -> None:
         try:
             self.result = search(
                 self.portals, self.query, settings=self.settings, credentials=self.credentials,
                 budget=self.budget, cancel=self._cancel, on_outcome=self._on_outcome, cursors=self.cursors,
             )
-            return True
-        except Exception as exc:  # never raise from run(): keep the text for finished()
+        except Exception as exc:  # kept for run(), which reports it
             self.error_details = traceback.format_exc()
-            self.result = None
             self._failure = f"{type(exc).__name__}: {exc}"
+
+    def run(self) -> bool:  # noqa: D102 (runs in a worker thread)
+        # The fan-out runs in its own thread so that a cancel ends the task at once, even while a portal
+        # is still waiting for an answer (its request stops at its own timeout, in the background).
+        worker = threading.Thread(target=self._search, name="eo-portals-search-task", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            if self._cancel.is_set() or self.isCanceled():
+                self._cancel.set()
+                self._finish_cancelled()
+                break
+        self._done.set()
+        if self.result is None:
             return False
-        finally:
-            self._done.set()
+        return True
+
+    def _finish_cancelled(self) -> None:
+        """A result from the portals that ended before the cancel; the others are reported as cancelled."""
+        with self._lock:
+            received = dict(self._received)
+        searched = self.portals if self.cursors is None else [p for p in self.portals if self.cursors.get(p.id)]
+        result = SearchResult(query=self.query)
+        found: List[Product] = []
+        for portal in searched:
+            if portal.id in received:
+                outcome, products = received[portal.id]
+                found.extend(products)
+            else:
+                outcome = Outcome(portal.id, portal.title,
+                                  error=PortalError(portal.title, "cancelled", ErrorKind.CANCELLED))
+                self._on_outcome(outcome, [])
+            result.outcomes[portal.id] = outcome
+            result.cursors[portal.id] = None  # where a cancelled portal stopped is not known
+        result.products = sort_products(merge_products(found, portal_order=[p.id for p in searched]))
+        self.result = result
 
     def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
         if ok and self.result is not None:
@@ -106,7 +142,7 @@ class SearchTask(QgsTask):
         elif self._cancel.is_set() or self.isCanceled():
             self.search_failed.emit(_tr("The search was cancelled."))
         else:
-            self.search_failed.emit(getattr(self, "_failure", "") or _tr("The search failed."))
+            self.search_failed.emit(self._failure or _tr("The search failed."))
 
 
 class WriteFileTask(QgsTask):

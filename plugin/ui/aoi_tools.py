@@ -105,15 +105,31 @@ class RectangleTool(QgsMapTool):
         self.drawn.emit(QgsGeometry.fromRect(rect))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # QgsMapCanvas's convention is backwards: a tool *ignores* an event to say it consumed it.
         if event.key() == Qt.Key.Key_Escape:
-            self._reset()
-            event.accept()
-            self.cancelled.emit()
-        else:
             event.ignore()
+            self._cancel()
+
+    def _canvas_key(self, event: QKeyEvent) -> None:
+        # While a mouse button is down the canvas does not pass keys to the tool, only this signal:
+        # that is how Esc cancels a rectangle being dragged.
+        if event.key() == Qt.Key.Key_Escape and self._start is not None:
+            self._cancel()
+
+    def _cancel(self) -> None:
+        self._reset()
+        self.cancelled.emit()
+
+    def activate(self) -> None:  # noqa: D102
+        super().activate()
+        self.canvas().keyPressed.connect(self._canvas_key)
 
     def deactivate(self) -> None:  # noqa: D102
         self._reset()
+        try:
+            self.canvas().keyPressed.disconnect(self._canvas_key)
+        except (TypeError, RuntimeError):
+            pass
         super().deactivate()
 
     def remove(self) -> None:
@@ -164,16 +180,15 @@ class PolygonTool(QgsMapTool):
             self._show(self.toMapCoordinates(event.pos()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # QgsMapCanvas's convention is backwards: a tool *ignores* an event to say it consumed it.
         if event.key() == Qt.Key.Key_Escape:
+            event.ignore()
             self._reset()
-            event.accept()
             self.cancelled.emit()
         elif event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete) and self._points:
+            event.ignore()
             self._points.pop()
             self._show()
-            event.accept()
-        else:
-            event.ignore()
 
     def _finish(self) -> None:
         points = self._points
@@ -229,6 +244,10 @@ class AreaOfInterest(QObject):
     def wkt(self) -> str:
         """The area as WKT in EPSG:4326 ('' when there is none)."""
         return self._geometry.asWkt(7) if self._geometry is not None else ""
+
+    def shown_geometry(self) -> QgsGeometry:
+        """What the map shows of the area (in the canvas CRS; empty when nothing is drawn)."""
+        return self._band.asGeometry()
 
     def is_set(self) -> bool:
         """Whether there is an area."""

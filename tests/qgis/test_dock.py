@@ -1,0 +1,651 @@
+"""The dock panel driven through its real widgets, against portals replaying their real recorded answers.
+
+Expected rows come from the recordings themselves (records per portal, identities by the mission naming
+convention), never from numbers typed here. Nothing leaves the machine: besides the loopback portals, QGIS's
+proxy is set to a closed loopback port (with 127.0.0.1 excluded), so a link to a real host (a quicklook of
+the recordings) fails at once instead of reaching out.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+    QgsSettings,
+)
+from qgis.PyQt.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QSettings, Qt, QTimer
+from qgis.PyQt.QtGui import QColor, QImage
+from qgis.PyQt.QtTest import QTest
+
+from plugin import settings as prefs
+from plugin.core.naming import parse_name
+from plugin.footprints import FIELD_NAMES
+from plugin.ui.dock import EOPortalsDock
+from plugin.ui.footprints_layer import GROUP_NAME
+from plugin.ui.results_model import Column, PRODUCT_ROLE
+from tests.support.fixtures import cassette, fixture_bytes, fixture_json
+from tests.support.portals import recorded_portals
+
+FOUR = ["earth_search", "cdse", "planetary_computer", "geodes"]
+AOI = "POLYGON((3 47,4 47,4 48,3 48,3 47))"
+NAMES = {"earth_search": "Earth Search", "cdse": "CDSE", "planetary_computer": "Planetary Computer",
+         "geodes": "GEODES"}
+
+
+# ---- helpers: the Qt event loop in tests (the plugin itself never spins one) ----------------------------
+def spin(ms: int) -> None:
+    """Let Qt deliver events for `ms` milliseconds."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Run the event loop until `predicate()` holds (or `timeout` seconds)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        spin(10)
+    return predicate()
+
+
+def wait_for_search(dock: EOPortalsDock, timeout: float = 30.0) -> None:
+    """Until the search ended and every footprint is on the map."""
+    assert wait_until(lambda: not dock.is_searching() and dock.pending_footprints() == 0, timeout), \
+        "the search did not end in time"
+
+
+# ---- what the recordings hold ---------------------------------------------------------------------------
+@dataclass
+class Record:
+    """One product as a portal's recorded answer gives it."""
+
+    portal: str
+    name: str
+    cloud: Optional[float]
+    has_geometry: bool
+
+    @property
+    def identity(self) -> str:
+        parsed = parse_name(self.name)
+        return parsed.identity if parsed else f"{self.portal}:{self.name}"
+
+
+def _stac(portal: str, features: Iterable[dict]) -> List[Record]:
+    records = []
+    for feature in features:
+        props = feature["properties"]
+        name = props.get("s2:product_uri") or props.get("identifier") or feature["id"]
+        records.append(Record(portal, name, props.get("eo:cloud_cover"), feature.get("geometry") is not None))
+    return records
+
+
+@functools.lru_cache(maxsize=None)
+def recorded(portal: str) -> List[Record]:
+    """The products the loopback `portal` serves (tests/support/portals.py), read from its recording."""
+    if portal == "earth_search":  # two recorded pages, the second answers the first one's next link
+        pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
+        return [record for page in pages for record in _stac(portal, page["features"])]
+    if portal == "planetary_computer":
+        return _stac(portal, json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])
+                     ["features"])
+    if portal == "geodes":
+        return _stac(portal, fixture_json("geodes/search_peps_s2_l1c.json")["features"])
+    if portal == "cdse":
+        return [Record(portal, value["Name"], next((a["Value"] for a in value.get("Attributes", [])
+                                                     if a.get("Name") == "cloudCover"), None),
+                       bool(value.get("GeoFootprint") or value.get("Footprint")))
+                for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]]
+    raise ValueError(portal)
+
+
+def expected_products(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
+    """{identity: portals holding it} over the recordings of `portals` (cloudier ones left out)."""
+    holders: Dict[str, List[str]] = {}
+    for portal in portals:
+        for record in recorded(portal):
+            if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
+                continue
+            holders.setdefault(record.identity, [])
+            if portal not in holders[record.identity]:
+                holders[record.identity].append(portal)
+    return holders
+
+
+def jpeg_bytes(image: QImage) -> bytes:
+    """An image encoded as JPEG by Qt."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "JPEG", 95)
+    buffer.close()
+    return bytes(data)
+
+
+# ---- fixtures -------------------------------------------------------------------------------------------
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """Clean plugin settings, a quicklook cache in tmp_path, and a proxy that goes nowhere except loopback."""
+    # A settings file of this test's own: other test processes may share the default one.
+    default_path = str(Path(QgsSettings().fileName()).parents[1])
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    settings = QgsSettings()
+    assert settings.fileName().startswith(str(tmp_path))
+    settings.setValue("proxy/proxyEnabled", True)
+    settings.setValue("proxy/proxyType", "HttpProxy")
+    settings.setValue("proxy/proxyHost", "127.0.0.1")
+    settings.setValue("proxy/proxyPort", "9")  # discard port: nothing listens, the connection is refused
+    settings.setValue("proxy/noProxyUrls", ["http://127.0.0.1"])
+    monkeypatch.setattr(prefs, "quicklook_cache_folder", lambda: tmp_path / "quicklooks")
+    yield tmp_path
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, default_path)
+
+
+@pytest.fixture
+def make_dock(qgis_iface, qgis_new_project, offline):
+    """Build docks the way the plugin does; each is shut down at the end of the test."""
+    docks: List[EOPortalsDock] = []
+    qgis_iface.messageBar().clear_messages()
+    canvas = qgis_iface.mapCanvas()
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    canvas.setExtent(QgsRectangle(-10, 35, 20, 60))
+
+    def make() -> EOPortalsDock:
+        dock = EOPortalsDock(qgis_iface)
+        dock.resize(420, 900)
+        docks.append(dock)
+        return dock
+
+    yield make
+    for dock in docks:
+        dock.shutdown()
+        dock.deleteLater()
+    spin(20)
+
+
+def prepare(dock: EOPortalsDock, portals: List[str], collection: str = "S2_MSI_L2A", cloud: int = 100) -> None:
+    """An area, a collection, the portals and no cloud limit, as a user would set them."""
+    assert dock.aoi.set_wkt(AOI)
+    assert dock.set_collection(collection)
+    dock.set_checked_portals(portals)
+    dock.cloud_slider.setValue(cloud)
+
+
+def row_products(dock: EOPortalsDock) -> List:
+    return [dock.proxy.index(row, 0).data(PRODUCT_ROLE) for row in range(dock.proxy.rowCount())]
+
+
+# ---- tests ----------------------------------------------------------------------------------------------
+def test_search_shows_merged_products_outcomes_and_footprints(make_dock, tmp_path, monkeypatch, qgis_iface):
+    with recorded_portals(tmp_path, FOUR) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, FOUR)
+        started = []
+        dock.search_started.connect(lambda: started.append(True))
+        dock.search_button.click()
+        assert started and dock.is_searching()
+        assert dock.search_button.text() == "Cancel"
+        wait_for_search(dock)
+        # the search was sent to each portal, on loopback
+        for portal in FOUR:
+            assert rp.searches(portal), f"{portal} was not searched"
+
+    expected = expected_products(FOUR)
+    products = row_products(dock)
+    assert len(products) == len(expected) == dock.model.rowCount()
+    assert {p.identity: sorted(p.portals) for p in products} == {k: sorted(v) for k, v in expected.items()}
+    # one line per portal, as each ended, with the number it found
+    lines = dock.status_lines()
+    assert len(lines) == 4
+    for portal in FOUR:
+        count = len(recorded(portal))
+        line = next(text for text in lines if text.startswith(NAMES[portal] + ":"))
+        assert line.startswith(f"{NAMES[portal]}: {count}") and "product" in line
+    assert dock.count_label.text() == f"{len(expected)} products"
+    assert dock.search_button.text() == "Search"
+    # the table shows readable values: dates, cloud in percent, sizes in human units, portal names
+    cdse = next(p for p in products if "cdse" in p.portals)
+    row = dock.proxy.mapFromSource(dock.model.index(dock.model.row_of(cdse.identity), 0)).row()
+    assert dock.proxy.index(row, Column.DATE).data() == cdse.start.strftime("%Y-%m-%d %H:%M")
+    assert dock.proxy.index(row, Column.SIZE).data().endswith(("MB", "GB"))
+    assert dock.proxy.index(row, Column.PORTALS).data() == "CDSE"
+    # footprints: one layer in the plugin's group, the shared fields, one feature per product with a footprint
+    layer = dock.footprints.layer
+    assert [field.name() for field in layer.fields()] == list(FIELD_NAMES)
+    group = QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME)
+    assert group is not None and group.findLayer(layer.id()) is not None
+    with_footprint = [p for p in products if p.footprint is not None]
+    recorded_with_geometry = {r.identity for portal in FOUR for r in recorded(portal) if r.has_geometry}
+    assert layer.featureCount() == len(with_footprint) == len(recorded_with_geometry)
+    by_identity = {f["identity"]: f for f in layer.getFeatures()}
+    assert set(by_identity) == {p.identity for p in with_footprint}
+    sample = with_footprint[0]
+    assert by_identity[sample.identity]["portals"] == ",".join(sample.portals)
+    assert json.loads(by_identity[sample.identity]["sources"]).keys() == set(sample.portals)
+    # no error for a search that went well
+    assert qgis_iface.messageBar().get_messages(1) == []
+
+
+def test_a_failing_portal_shows_its_message_while_the_others_results_appear(make_dock, tmp_path, monkeypatch,
+                                                                              qgis_iface):
+    with recorded_portals(tmp_path, FOUR, fail={"cdse": 401}, garbage=["geodes"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, FOUR)
+        assert dock.start_search()
+        wait_for_search(dock)
+    lines = dock.status_lines()
+    assert "CDSE: HTTP 401, check your account" in lines
+    assert any(line.startswith("GEODES: the answer could not be read") for line in lines)
+    expected = expected_products(["earth_search", "planetary_computer"])
+    assert {p.identity for p in row_products(dock)} == set(expected)
+    warnings = qgis_iface.messageBar().get_messages(1)
+    assert len(warnings) == 1 and "CDSE: HTTP 401, check your account" in warnings[0] and "GEODES" in warnings[0]
+    # the status dots remember it for the next session
+    assert prefs.portal_status("cdse")[0] == prefs.STATUS_AUTH
+    assert prefs.portal_status("geodes")[0] == prefs.STATUS_FAILED
+    assert prefs.portal_status("earth_search")[0] == prefs.STATUS_OK
+    assert dock.portal_status_text("cdse").startswith("Needs an account")
+    assert dock.portal_status_text("geodes").startswith("Failed last time")
+    assert dock.portal_status_text("earth_search").startswith("Reachable")
+
+
+def test_a_portal_that_hangs_times_out_and_the_others_are_shown_meanwhile(make_dock, tmp_path, monkeypatch):
+    QgsSettings().setValue("eo_portals/search/budget", 5)
+    with recorded_portals(tmp_path, ["earth_search", "geodes"], delay={"geodes": 30}) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["earth_search", "geodes"])
+        assert dock.start_search()
+        # Earth Search's rows appear while GEODES still hangs
+        assert wait_until(lambda: dock.model.rowCount() == len(expected_products(["earth_search"])), 4)
+        assert dock.is_searching()
+        wait_for_search(dock, timeout=20)
+    assert "GEODES: timed out after 5 s" in dock.status_lines()
+
+
+def test_cancel_keeps_what_was_found(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["earth_search", "geodes"], delay={"geodes": 30}) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["earth_search", "geodes"])
+        assert dock.start_search()
+        assert wait_until(lambda: dock.model.rowCount() > 0, 5)
+        dock.search_button.click()  # now reads "Cancel"
+        wait_for_search(dock, timeout=10)
+    assert "GEODES: cancelled" in dock.status_lines()
+    assert dock.model.rowCount() == len(expected_products(["earth_search"]))
+
+
+def test_cloud_limit_reaches_the_portals_and_the_rows(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"], cloud=40)
+        assert dock.cloud_value.text() == "≤ 40 %"
+        assert dock.start_search()
+        wait_for_search(dock)
+        body = rp.searches("planetary_computer")[0].json()
+    assert body["query"]["eo:cloud_cover"] == {"lte": 40.0}
+    expected = expected_products(["planetary_computer"], max_cloud=40)
+    assert 0 < len(expected) < len(recorded("planetary_computer"))
+    assert {p.identity for p in row_products(dock)} == set(expected)
+    assert all(p.cloud_cover <= 40 for p in row_products(dock))
+
+
+def test_cloud_slider_only_for_optical_collections(make_dock, tmp_path, monkeypatch):
+    dock = make_dock()
+    dock.show()
+    dock.advanced_box.setCollapsed(False)
+    assert dock.set_collection("S2_MSI_L2A")
+    assert dock.cloud_slider.isVisible() and dock.tile_edit.isVisible()
+    assert dock.set_collection("S1_SAR_GRD")
+    assert not dock.cloud_slider.isVisible()
+    assert not dock.tile_edit.isVisible()  # MGRS tiles are Sentinel-2's
+    assert dock.orbit_direction_combo.isVisible() and dock.relative_orbit_spin.isVisible()
+    assert [dock.platform_combo.itemData(i) for i in range(dock.platform_combo.count())] == ["", "S1A", "S1B", "S1C"]
+    query_area = dock.aoi.set_wkt(AOI)
+    assert query_area
+    dock.cloud_slider.setValue(10)
+    assert dock.build_query().max_cloud is None  # a radar search has no cloud filter
+
+
+def test_selection_follows_between_table_and_map(make_dock, tmp_path, monkeypatch, qgis_iface):
+    with recorded_portals(tmp_path, FOUR) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, FOUR)
+        assert dock.start_search()
+        wait_for_search(dock)
+    layer = dock.footprints.layer
+    # table -> map: select two rows
+    dock.table.selectRow(0)
+    dock.table.selectionModel().select(dock.proxy.index(2, 0), dock.table.selectionModel().SelectionFlag.Select |
+                                       dock.table.selectionModel().SelectionFlag.Rows)
+    chosen = {dock.proxy.index(r, 0).data(PRODUCT_ROLE).identity for r in (0, 2)}
+    assert {f["identity"] for f in layer.getSelectedFeatures()} == chosen
+    assert {p.identity for p in dock.selected_products()} == chosen
+    assert dock.download_button.isEnabled()
+    # map -> table: select features on the layer (as the select tool does)
+    wanted = [f for f in layer.getFeatures()][3:6]
+    layer.selectByIds([f.id() for f in wanted])
+    assert {p.identity for p in dock.selected_products()} == {f["identity"] for f in wanted}
+    layer.removeSelection()
+    assert dock.selected_products() == []
+    assert not dock.download_button.isEnabled()
+    # double click zooms the map to the footprint
+    canvas = qgis_iface.mapCanvas()
+    index = dock.proxy.index(1, Column.DATE)
+    product = index.data(PRODUCT_ROLE)
+    canvas.setExtent(QgsRectangle(-170, -80, -160, -70))
+    dock.table.doubleClicked.emit(index)
+    west, south, east, north = product.footprint.bounds
+    extent = canvas.extent()
+    assert extent.contains(QgsRectangle(west, south, east, north))
+    assert extent.width() < 1.3 * (east - west) or extent.height() < 1.3 * (north - south)
+
+
+def test_filter_text_and_sorting(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer", "earth_search"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer", "earth_search"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    total = dock.model.rowCount()
+    dock.filter_edit.setText("59v")
+    tiles = [dock.proxy.index(r, Column.TILE).data() for r in range(dock.proxy.rowCount())]
+    expected = [p for p in dock.products() if p.tile and p.tile.lower().startswith("59v")]
+    assert len(tiles) == len(expected) > 0 and all(t.startswith("59V") for t in tiles)
+    assert dock.count_label.text() == f"{len(expected)} of {total} products shown"
+    dock.filter_edit.setText("landsat")
+    landsat = [p for p in dock.products() if "landsat" in (p.platform or "").lower() or "LC0" in p.title]
+    assert len(landsat) == 1 and row_products(dock) == landsat  # the recorded Landsat item of Earth Search
+    dock.filter_edit.clear()
+    dock.table.sortByColumn(Column.CLOUD, Qt.SortOrder.AscendingOrder)
+    clouds = [p.cloud_cover for p in row_products(dock) if p.cloud_cover is not None]
+    assert clouds == sorted(clouds) and len(clouds) == total
+    dock.table.sortByColumn(Column.DATE, Qt.SortOrder.DescendingOrder)
+    starts = [p.start for p in row_products(dock)]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_load_more_continues_from_the_cursors(make_dock, tmp_path, monkeypatch):
+    """CDSE's recorded paging (5 pages of 10, 10, 10, 10, 7 records) served by $skip as a loopback OData portal."""
+    base_real = "https://catalogue.dataspace.copernicus.eu/odata/v1"
+    pages = [fixture_bytes(f"cdse_odata/paging/page_{n}.json") for n in range(1, 6)]
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        root = rp.server.url + "/paged/odata/v1"
+
+        def answer(request):
+            page = pages[int(request.query.get("$skip", "0")) // 10]
+            return 200, {"Content-Type": "application/json"}, page.replace(base_real.encode(), root.encode())
+
+        rp.server.add("GET", "/paged/odata/v1/Products", handler=answer)
+        catalog = json.loads(rp.catalog_path.read_text())
+        catalog["paged"] = {"title": "Paged OData", "protocol": "odata", "url": root,
+                            "collections": {"S1_SAR_GRD": {"collection": "SENTINEL-1"}}}
+        path = tmp_path / "paged_catalog.json"
+        path.write_text(json.dumps(catalog))
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(path))
+        QgsSettings().setValue("eo_portals/search/limit", 10)
+        dock = make_dock()
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        first = [len(json.loads(p)["value"]) for p in pages]
+        assert dock.model.rowCount() == first[0]
+        assert not dock.load_more_button.isHidden() and dock.load_more_button.isEnabled()
+        dock.load_more_button.click()
+        wait_for_search(dock)
+        assert dock.model.rowCount() == first[0] + first[1]
+        skips = [r.query.get("$skip", "0") for r in rp.server.received("GET", "/paged/odata/v1/Products")]
+        assert skips == ["0", "10"]
+
+
+def test_values_come_back_in_a_new_panel(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, FOUR) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        first = make_dock()
+        assert first.set_collection("S2_MSI_L1C")
+        first.set_checked_portals(["earth_search", "geodes"])
+        first.set_date_preset(7)
+        first.cloud_slider.setValue(35)
+        first._select_data(first.orbit_direction_combo, "DESCENDING")
+        first.relative_orbit_spin.setValue(51)
+        first.tile_edit.setText("31TCJ")
+        first._select_data(first.platform_combo, "S2B")
+        first.advanced_box.setCollapsed(False)
+        first.aoi.set_wkt(AOI)
+        first.shutdown()  # what the plugin calls when QGIS closes or the plugin unloads
+
+        second = make_dock()
+    assert second.collection() == "S2_MSI_L1C"
+    assert second.checked_portals() == ["earth_search", "geodes"]
+    assert second.preset_buttons[7].isChecked()
+    assert second.end_edit.date().daysTo(second.start_edit.date()) == -7
+    assert second.cloud_slider.value() == 35
+    assert second.orbit_direction_combo.currentData() == "DESCENDING"
+    assert second.relative_orbit_spin.value() == 51
+    assert second.tile_edit.text() == "31TCJ"
+    assert second.platform_combo.currentData() == "S2B"
+    assert not second.advanced_box.isCollapsed()
+    assert second.aoi.is_set() and second.aoi.geometry().equals(first.aoi.geometry())
+    query = second.build_query()
+    assert (query.collection, query.max_cloud, query.orbit_direction, query.relative_orbit, query.tile,
+            query.platform) == ("S2_MSI_L1C", 35.0, "DESCENDING", 51, "31TCJ", "S2B")
+
+
+def test_custom_dates_come_back_as_dates(make_dock):
+    from datetime import date
+
+    first = make_dock()
+    first.set_dates(date(2023, 10, 1), date(2023, 10, 31))
+    assert not any(button.isChecked() for button in first.preset_buttons.values())
+    first.save_preferences()
+    second = make_dock()
+    assert second.start_edit.date().toString("yyyy-MM-dd") == "2023-10-01"
+    assert second.end_edit.date().toString("yyyy-MM-dd") == "2023-10-31"
+
+
+def test_quicklook_from_a_served_jpeg_in_the_panel_and_on_the_map(make_dock, tmp_path, monkeypatch):
+    image = QImage(120, 80, QImage.Format.Format_RGB32)
+    image.fill(QColor(200, 30, 30))
+    for x in range(60, 120):
+        for y in range(80):
+            image.setPixelColor(x, y, QColor(30, 30, 200))
+    served = jpeg_bytes(image)
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        rp.server.add("GET", "/previews/quicklook.jpg", served, content_type="image/jpeg")
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+        row = 0
+        product = dock.proxy.index(row, 0).data(PRODUCT_ROLE)
+        # The recording's preview links point at the real portal: rewrite this product's to the loopback one.
+        url = rp.server.url + "/previews/quicklook.jpg"
+        product.quicklook = url
+        for source in product.sources:
+            source.quicklook = url
+        shown = []
+        dock.quicklook_shown.connect(shown.append)
+        dock.table.selectRow(row)
+        assert wait_until(lambda: shown == [url], 10), dock.quicklook_view.text()
+        got = dock.quicklook_view.image()
+        assert (got.width(), got.height()) == (120, 80)
+        left, right = got.pixelColor(20, 40), got.pixelColor(100, 40)
+        assert left.red() > 150 and left.blue() < 90 and right.blue() > 150 and right.red() < 90
+        assert dock.quicklook_title.text() == product.title
+        cached = list((tmp_path / "quicklooks").glob("*.jpg"))
+        assert len(cached) == 1 and cached[0].read_bytes() == served
+        # "Show on map": the image placed on the footprint's bounding box, in EPSG:4326
+        assert dock.show_on_map_button.isEnabled()
+        layer = dock.show_quicklook_on_map()
+        assert isinstance(layer, QgsRasterLayer) and layer.isValid()
+        assert layer.crs().authid() == "EPSG:4326"
+        west, south, east, north = product.footprint.bounds
+        extent = layer.extent()
+        assert (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()) == pytest.approx(
+            (west, south, east, north), abs=1e-6)
+        group = QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME)
+        assert group.findLayer(layer.id()) is not None
+        # another product, then back: the second time it comes from the disk cache
+        dock.table.selectRow(1)
+        assert wait_until(lambda: dock._quicklook_url != url, 2)
+        dock.table.selectRow(row)
+        assert wait_until(lambda: shown == [url, url], 10)
+        assert len(rp.server.received("GET", "/previews/quicklook.jpg")) == 1
+
+
+def test_a_quicklook_that_fails_says_why(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        rp.server.add("GET", "/previews/missing.jpg", b'{"detail": "no such preview"}', status=404)
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+        product = dock.proxy.index(0, 0).data(PRODUCT_ROLE)
+        product.quicklook = rp.server.url + "/previews/missing.jpg"  # rewritten to a loopback URL that fails
+        for source in product.sources:
+            source.quicklook = product.quicklook
+        dock.table.selectRow(0)
+        assert wait_until(lambda: "404" in dock.quicklook_view.text(), 10), dock.quicklook_view.text()
+    assert "no such preview" in dock.quicklook_view.text()
+    assert not dock.quicklook_view.has_image() and not dock.show_on_map_button.isEnabled()
+
+
+def test_reducers_keep_one_product_per_tile_on_table_and_map(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, FOUR) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, FOUR)
+        assert dock.start_search()
+        wait_for_search(dock)
+    everything = dock.products()
+    tiles = {(p.collection, p.tile) for p in everything if p.tile}
+    untiled = [p for p in everything if not p.tile]
+    dock.least_cloudy_action.trigger()
+    reduced = dock.products()
+    assert len(reduced) == len(tiles) + len(untiled)
+    for product in reduced:
+        if product.tile:
+            same_tile = [p.cloud_cover for p in everything if (p.collection, p.tile) == (product.collection, product.tile)]
+            assert product.cloud_cover == min(c for c in same_tile if c is not None)
+    assert dock.footprints.layer.featureCount() == sum(1 for p in reduced if p.footprint is not None)
+    assert dock.all_results_action.isEnabled()
+    dock.all_results_action.trigger()
+    assert {p.identity for p in dock.products()} == {p.identity for p in everything}
+    assert dock.footprints.layer.featureCount() == sum(1 for p in everything if p.footprint is not None)
+
+
+def test_exports_write_the_rows_shown(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer", "earth_search"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer", "earth_search"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    dock.filter_edit.setText("60V")
+    shown = {p.identity for p in row_products(dock)}
+    assert shown
+    written = {}
+    for kind, name in (("geojson", "out.geojson"), ("csv", "out.csv"), ("stac", "out.json")):
+        task = dock.export(kind, str(tmp_path / name))
+        task.written.connect(lambda path, k=kind: written.__setitem__(k, path))
+    assert wait_until(lambda: len(written) == 3, 10)
+    geojson = json.loads((tmp_path / "out.geojson").read_text())
+    assert {f["properties"]["identity"] for f in geojson["features"]} == shown
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    assert len(rows) == len(shown) + 1 and rows[0].startswith("identity,title")
+    stac = json.loads((tmp_path / "out.json").read_text())
+    assert {f["properties"]["eoportals:identity"] for f in stac["features"]} == shown
+
+
+def test_saved_search_round_trip(make_dock, tmp_path):
+    first = make_dock()
+    first.aoi.set_wkt(AOI)
+    assert first.set_collection("S1_SAR_GRD")
+    first.set_date_preset(90)
+    first._select_data(first.orbit_direction_combo, "ASCENDING")
+    first.relative_orbit_spin.setValue(88)
+    first.set_checked_portals(["earth_search"])
+    path = tmp_path / "saved.json"
+    path.write_text(first.saved_search().to_json())
+    second = make_dock()
+    assert second.open_saved_search(str(path), run=False)
+    assert second.collection() == "S1_SAR_GRD"
+    assert second.preset_buttons[90].isChecked()
+    assert second.orbit_direction_combo.currentData() == "ASCENDING"
+    assert second.relative_orbit_spin.value() == 88
+    assert second.checked_portals() == ["earth_search"]
+    assert second.aoi.geometry().equals(first.aoi.geometry())
+    (tmp_path / "bad.json").write_text('{"something": "else"}')
+    assert not second.open_saved_search(str(tmp_path / "bad.json"), run=False)
+
+
+def test_download_button_emits_the_selected_products(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    asked = []
+    dock.download_requested.connect(asked.append)
+    assert not dock.download_button.isEnabled()
+    dock.table.selectRow(3)
+    dock.download_button.click()
+    assert [[p.identity for p in products] for products in asked] == [[dock.proxy.index(3, 0).data(PRODUCT_ROLE).identity]]
+
+
+def test_other_parts_add_tabs(make_dock):
+    from qgis.PyQt.QtWidgets import QLabel
+
+    dock = make_dock()
+    index = dock.add_tab(QLabel("downloads"), "Downloads")
+    assert dock.tabs.count() == 2 and dock.tabs.tabText(0) == "Search" and dock.tabs.tabText(index) == "Downloads"
+
+
+def test_nothing_to_search_in_says_so(make_dock, qgis_iface):
+    dock = make_dock()
+    dock.aoi.clear()
+    assert not dock.start_search()
+    assert "area of interest" in qgis_iface.messageBar().get_messages(1)[-1]
+    dock.aoi.set_wkt(AOI)
+    dock.set_checked_portals([])
+    assert not dock.start_search()
+    assert "portal" in qgis_iface.messageBar().get_messages(1)[-1]
+
+
+def test_shutdown_stops_the_search_and_leaves_nothing_on_the_canvas(make_dock, tmp_path, monkeypatch, qgis_iface):
+    canvas = qgis_iface.mapCanvas()
+    items_before = len(canvas.scene().items())
+    with recorded_portals(tmp_path, ["geodes"], delay={"geodes": 30}) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["geodes"])
+        dock.polygon_button.click()
+        assert canvas.mapTool() is dock.aoi.polygon_tool
+        assert dock.start_search()
+        task = dock.task
+        dock.shutdown()
+        assert task.isCanceled()
+        assert canvas.mapTool() is not dock.aoi.polygon_tool
+        assert len(canvas.scene().items()) == items_before
+        assert wait_until(lambda: QgsApplication.taskManager().countActiveTasks() == 0, 15)

@@ -19,7 +19,7 @@ from .http import HttpSettings, fetch, make_session
 from .portals import adapter_for
 from .portals.base import Request
 from .product import Product, merge_products
-from .query import SearchQuery
+from .query import QueryError, SearchQuery, normalise_platform
 
 DEFAULT_BUDGET = 30.0
 
@@ -122,7 +122,8 @@ def search_portal(
             outcome.pages += 1
             if page.total is not None:
                 outcome.total = page.total
-            products.extend(page.products)
+            # A portal that ignored a filter must not show the user what they excluded.
+            products.extend(p for p in page.products if matches_query(p, query))
             request = page.next
     except PortalError as error:
         outcome.error = error
@@ -200,6 +201,33 @@ def search(
             ordered.extend(found.get(portal.id, []))
     result.products = sort_products(merge_products(ordered, portal_order=[p.id for p in portals]))
     return result
+
+
+def matches_query(product: Product, query: SearchQuery) -> bool:
+    """False when the portal states a value the query excludes (a server that ignored a filter).
+
+    What the portal did not state (None) never excludes a product.
+    """
+    optical = query.collection.startswith(("S2_", "LANDSAT_"))
+    if query.max_cloud is not None and optical and product.cloud_cover is not None:
+        if product.cloud_cover > query.max_cloud:
+            return False
+    if query.tile and query.collection.startswith("S2_") and product.tile and product.tile != query.tile:
+        return False
+    if query.orbit_direction and product.orbit_direction in ("ASCENDING", "DESCENDING"):
+        if product.orbit_direction != query.orbit_direction:
+            return False
+    if query.relative_orbit is not None and product.relative_orbit is not None:
+        if product.relative_orbit != query.relative_orbit:
+            return False
+    if query.platform and product.platform:
+        try:
+            stated = normalise_platform(product.platform)
+        except QueryError:  # a platform name we do not know: cannot contradict the query
+            stated = None
+        if stated is not None and stated != query.platform:
+            return False
+    return True
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -340,3 +340,18 @@ def test_cdse_and_stac_portals_naming_the_same_acquisition_get_one_identity():
     # the newest processing (CDSE's baseline 05.00) names the merged product
     assert product.title == "S2A_MSIL1C_20200808T010311_N0500_R045_T54PXA_20230413T212505"
     assert parse_name(product.title).version == ("0500", "20230413T212505")
+
+
+def test_a_portal_that_ignored_the_cloud_filter_does_not_show_cloudy_products():
+    """The recorded CDSE answer holds products far above 50 % cloud: the search drops them, whatever the server did."""
+    from plugin.core.search import matches_query
+
+    catalog = load_catalog(env={})
+    portal = catalog.portal("cdse")
+    body = fixture_bytes("cdse_odata/search_s2_l1c_expand.json")
+    query = SearchQuery.create(PACIFIC, "2020-08-08", "2020-08-16", "S2_MSI_L1C", max_cloud=50)
+    products = odata.parse(portal, query, body, odata.build_request(portal, query)).products
+    clouds = [p.cloud_cover for p in products]
+    assert any(c > 50 for c in clouds)  # the recording really contains cloudy products
+    kept = [p for p in products if matches_query(p, query)]
+    assert [p.cloud_cover for p in kept] == [c for c in clouds if c <= 50]

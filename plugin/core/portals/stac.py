@@ -233,7 +233,7 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     products = []
     for feature in features:
         product = product_from_item(portal, query, feature)
-        if product is not None and _agrees(product, query):
+        if product is not None:
             products.append(product)
     total = _total(data)
     next_request = _next_request(portal, data, request, len(features), total)
@@ -314,33 +314,6 @@ def _next_page(request: Request, returned: int, total: Optional[int]) -> Optiona
     following = copy.deepcopy(body)
     following["page"] = page + 1
     return Request(request.method, request.url, params=request.params, json_body=following, headers=request.headers)
-
-
-def _agrees(product: Product, query: SearchQuery) -> bool:
-    """False when the portal states a value the query excludes (a server that ignored a filter)."""
-    family = _family(query.collection)
-    if query.max_cloud is not None and family in ("S2", "LANDSAT") and product.cloud_cover is not None:
-        if product.cloud_cover > query.max_cloud:
-            return False
-    if query.tile and family == "S2" and product.tile and product.tile != query.tile:
-        return False
-    if query.orbit_direction and product.orbit_direction in ("ASCENDING", "DESCENDING"):
-        if product.orbit_direction != query.orbit_direction:
-            return False
-    if query.relative_orbit is not None and product.relative_orbit is not None:
-        if product.relative_orbit != query.relative_orbit:
-            return False
-    if query.platform and product.platform and _platform_code(product.platform) not in (None, query.platform):
-        return False
-    return True
-
-
-def _platform_code(human: str) -> Optional[str]:
-    match = re.fullmatch(r"Sentinel-(\d)([A-D])", human)
-    if match:
-        return f"S{match.group(1)}{match.group(2)}"
-    match = re.fullmatch(r"Landsat (\d)", human)
-    return f"LC0{match.group(1)}" if match else None
 
 
 # ---- one item --------------------------------------------------------------------------------------------

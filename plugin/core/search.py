@@ -184,13 +184,19 @@ def search(
     if portals:
         executor = ThreadPoolExecutor(max_workers=len(portals), thread_name_prefix="eo-portals-search")
         futures = {executor.submit(run, portal): portal for portal in portals}
-        wait(futures, timeout=budget + 5.0)
+        give_up = time.monotonic() + budget + 5.0
+        pending = set(futures)
+        # Wait in short steps so that a cancel returns at once, even while a portal's socket is stuck.
+        while pending and time.monotonic() < give_up and not (cancel is not None and cancel.is_set()):
+            _done, pending = wait(pending, timeout=0.1)
         executor.shutdown(wait=False)
+        cancelled = cancel is not None and cancel.is_set()
         with lock:
             for future, portal in futures.items():
                 if portal.id not in result.outcomes:
-                    outcome = Outcome(portal.id, portal.title, elapsed=budget,
-                                      error=PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT))
+                    error = (PortalError(portal.title, "cancelled", ErrorKind.CANCELLED) if cancelled else
+                             PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT))
+                    outcome = Outcome(portal.id, portal.title, elapsed=budget, error=error)
                     result.outcomes[portal.id] = outcome
                     result.cursors[portal.id] = None
                     if on_outcome is not None:

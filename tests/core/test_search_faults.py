@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from typing import List
 
@@ -104,3 +105,24 @@ def test_failing_portals_are_named_with_their_cause_and_never_hide_the_others(fa
 
     assert {o.portal for o in result.failed} == {"geodes", "cdse", "cdse_stac", "closed_stac"}
 
+
+
+def test_cancel_returns_at_once_and_keeps_what_was_found(tmp_path):
+    """A user who cancels while one portal hangs gets the finished portals' products back straight away."""
+    with recorded_portals(tmp_path, ["planetary_computer", "earth_search"], delay={"earth_search": 30}) as rp:
+        catalog = load_catalog(rp.catalog_path, env={})
+        query = SearchQuery.create(AOI, "2019-01-01", "2019-01-02", "S2_MSI_L2A")
+        cancel = threading.Event()
+
+        def cancel_when_pc_is_done(outcome, products):
+            if outcome.portal == "planetary_computer":
+                cancel.set()
+
+        started = time.monotonic()
+        result = search(catalog.select(["planetary_computer", "earth_search"]), query, budget=25, cancel=cancel,
+                        on_outcome=cancel_when_pc_is_done)
+        elapsed = time.monotonic() - started
+    assert elapsed < 5
+    assert result.outcomes["planetary_computer"].ok and result.outcomes["planetary_computer"].count > 0
+    assert result.outcomes["earth_search"].message.endswith("cancelled")
+    assert len(result.products) == result.outcomes["planetary_computer"].count

@@ -45,6 +45,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import queue as stdlib_queue
 import re
 import shutil
 import threading
@@ -315,12 +316,48 @@ class FetchContext:
             self.control.wait(seconds)
 
 
-def hasher_for(checksums: Dict[str, str]) -> Tuple[Optional[str], Optional[str], "Optional[hashlib._Hash]"]:
+class BackgroundHash:
+    """A hashlib hash fed from another thread: hashing overlaps with receiving and writing.
+
+    hashlib releases the GIL on large buffers, so MD5 no longer caps the download speed on a multi-core
+    machine; at most `depth` chunks wait in the queue, so memory stays flat.
+    """
+
+    def __init__(self, name: str, depth: int = 8):
+        self._hash = hashlib.new(name)
+        self._queue: "stdlib_queue.Queue[Optional[bytes]]" = stdlib_queue.Queue(depth)
+        self._thread = threading.Thread(target=self._run, name="eo-download-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            block = self._queue.get()
+            if block is None:
+                return
+            self._hash.update(block)
+
+    def update(self, block: bytes) -> None:
+        """Queue `block` for hashing (blocks when the hasher is `depth` chunks behind)."""
+        self._queue.put(block)
+
+    def hexdigest(self) -> str:
+        """The digest of everything queued; ends the thread."""
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        """Stop the thread (after it has hashed what is queued)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
+def hasher_for(checksums: Dict[str, str]) -> Tuple[Optional[str], Optional[str], Optional[BackgroundHash]]:
     """(algorithm, expected hex, hasher) for the best checksum we can compute, or Nones."""
     normal = {re.sub(r"[^A-Z0-9]", "", k.upper()): str(v).strip().lower() for k, v in (checksums or {}).items() if v}
     for name, hashlib_name in _HASHES:
         if name in normal:
-            return name, normal[name], hashlib.new(hashlib_name)
+            return name, normal[name], BackgroundHash(hashlib_name)
     return None, None, None
 
 
@@ -402,9 +439,12 @@ def _verify_existing(dest: Path, target: FileTarget, ctx: FetchContext) -> Optio
         return None
     algorithm, expected, hasher = hasher_for(target.checksums)
     if hasher is not None:
-        _hash_prefix(dest, hasher, ctx.control)
-        if hasher.hexdigest() != expected:
-            return None
+        try:
+            _hash_prefix(dest, hasher, ctx.control)
+            if hasher.hexdigest() != expected:
+                return None
+        finally:
+            hasher.close()
         return FileResult(dest, size, f"{algorithm} verified", reused=True)
     return FileResult(dest, size, unverifiable(target.checksums), reused=True)
 
@@ -444,154 +484,158 @@ def fetch_file(
             _truncate(part)
             offset = 0
         algorithm, wanted, hasher = hasher_for(target.checksums)
-        if complete:
-            # an earlier run received every byte but stopped before the rename: check what is there
-            if hasher is not None:
-                _hash_prefix(part, hasher, ctx.control)
-            size = offset
-        else:
-            url = ctx.auth.sign(target.url, ctx.collection)
-            try:
-                response = open_following_redirects(ctx, url, offset)
-            except requests.exceptions.RequestException as exc:
-                failures += 1
-                error = error_for_exception(title, exc, ctx.settings.timeout)
-                if failures >= ctx.policy.attempts:
-                    raise PortalError(title, ctx.masked(error.message), error.kind) from None
-                LOG.info("%s: %s, retrying", title, ctx.masked(error.message))
-                ctx.sleep(ctx.policy.delay(failures))
-                continue
-            with response:
-                status = response.status_code
-                if status == 202:
-                    raise PortalError(title, "the product is offline: the portal is bringing it back from its "
-                                             "long-term archive, retry later", ErrorKind.OFFLINE, status)
-                if status in ctx.auth.refresh_statuses and not refreshed and ctx.auth.invalidate():
-                    refreshed = True  # once: the account gets a fresh token or signature
-                    LOG.info("%s: HTTP %s, renewing the authorisation", title, status)
-                    continue
-                if status == 429 or status >= 500:
+        try:
+            if complete:
+                # an earlier run received every byte but stopped before the rename: check what is there
+                if hasher is not None:
+                    _hash_prefix(part, hasher, ctx.control)
+                size = offset
+            else:
+                url = ctx.auth.sign(target.url, ctx.collection)
+                try:
+                    response = open_following_redirects(ctx, url, offset)
+                except requests.exceptions.RequestException as exc:
                     failures += 1
-                    body = response.raw.read(20000, decode_content=False) if status >= 500 else b""
-                    error = error_for_status(title, status, body, response.headers)
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    if wait is None:
-                        wait = ctx.policy.delay(failures)
+                    error = error_for_exception(title, exc, ctx.settings.timeout)
                     if failures >= ctx.policy.attempts:
-                        raise PortalError(title, ctx.masked(error.message), error.kind, status)
-                    if wait > ctx.policy.max_retry_after:
-                        raise PortalError(title, f"the portal asks to wait {wait / 60:.0f} min (HTTP {status}); "
-                                                 "retry later", ErrorKind.THROTTLED, status, retry_after=wait)
-                    LOG.info("%s: HTTP %s, retrying in %.0f s", title, status, wait)
-                    ctx.sleep(wait)
+                        raise PortalError(title, ctx.masked(error.message), error.kind) from None
+                    LOG.info("%s: %s, retrying", title, ctx.masked(error.message))
+                    ctx.sleep(ctx.policy.delay(failures))
                     continue
-                if status == 416:
-                    total = parse_content_range(response.headers.get("Content-Range"))[2]
-                    if total is not None and total == offset and (expected is None or expected == total):
-                        expected = total
-                        continue  # the .part already holds everything: the next turn verifies it
-                    _truncate(part)
-                    restarts += 1
-                    if restarts > 2:
-                        raise PortalError(title, "the portal refuses the byte range requests", ErrorKind.HTTP, 416)
-                    continue
-                if status >= 400:
-                    body = response.raw.read(20000, decode_content=False)
-                    error = error_for_status(title, status, body, response.headers)
-                    raise PortalError(title, ctx.masked(error.message), error.kind, status, ctx.masked(error.detail))
-                length = _int(response.headers.get("Content-Length"))
-                if status == 206:
-                    first, _, total = parse_content_range(response.headers.get("Content-Range"))
-                    if first != offset or (expected is not None and total is not None and total != expected):
-                        # a range we did not ask for, or another file: start over from zero
+                with response:
+                    status = response.status_code
+                    if status == 202:
+                        raise PortalError(title, "the product is offline: the portal is bringing it back from its "
+                                                 "long-term archive, retry later", ErrorKind.OFFLINE, status)
+                    if status in ctx.auth.refresh_statuses and not refreshed and ctx.auth.invalidate():
+                        refreshed = True  # once: the account gets a fresh token or signature
+                        LOG.info("%s: HTTP %s, renewing the authorisation", title, status)
+                        continue
+                    if status == 429 or status >= 500:
+                        failures += 1
+                        body = response.raw.read(20000, decode_content=False) if status >= 500 else b""
+                        error = error_for_status(title, status, body, response.headers)
+                        wait = retry_after_seconds(response.headers.get("Retry-After"))
+                        if wait is None:
+                            wait = ctx.policy.delay(failures)
+                        if failures >= ctx.policy.attempts:
+                            raise PortalError(title, ctx.masked(error.message), error.kind, status)
+                        if wait > ctx.policy.max_retry_after:
+                            raise PortalError(title, f"the portal asks to wait {wait / 60:.0f} min (HTTP {status}); "
+                                                     "retry later", ErrorKind.THROTTLED, status, retry_after=wait)
+                        LOG.info("%s: HTTP %s, retrying in %.0f s", title, status, wait)
+                        ctx.sleep(wait)
+                        continue
+                    if status == 416:
+                        total = parse_content_range(response.headers.get("Content-Range"))[2]
+                        if total is not None and total == offset and (expected is None or expected == total):
+                            expected = total
+                            continue  # the .part already holds everything: the next turn verifies it
                         _truncate(part)
                         restarts += 1
                         if restarts > 2:
-                            raise PortalError(title, "the portal answers inconsistent byte ranges", ErrorKind.HTTP)
+                            raise PortalError(title, "the portal refuses the byte range requests", ErrorKind.HTTP, 416)
                         continue
-                    announced = total if total is not None else (offset + length if length is not None else None)
-                elif status == 200:
+                    if status >= 400:
+                        body = response.raw.read(20000, decode_content=False)
+                        error = error_for_status(title, status, body, response.headers)
+                        raise PortalError(title, ctx.masked(error.message), error.kind, status, ctx.masked(error.detail))
+                    length = _int(response.headers.get("Content-Length"))
+                    if status == 206:
+                        first, _, total = parse_content_range(response.headers.get("Content-Range"))
+                        if first != offset or (expected is not None and total is not None and total != expected):
+                            # a range we did not ask for, or another file: start over from zero
+                            _truncate(part)
+                            restarts += 1
+                            if restarts > 2:
+                                raise PortalError(title, "the portal answers inconsistent byte ranges", ErrorKind.HTTP)
+                            continue
+                        announced = total if total is not None else (offset + length if length is not None else None)
+                    elif status == 200:
+                        if offset:
+                            LOG.info("%s: the server ignored the byte range, restarting %s", title, dest.name)
+                        offset = 0
+                        announced = length
+                    else:
+                        raise PortalError(title, f"unexpected answer (HTTP {status})", ErrorKind.HTTP, status)
+                    if expected is not None and announced is not None and announced != expected:
+                        raise PortalError(title, f"the portal sent {announced} bytes where {expected} were announced",
+                                          ErrorKind.HTTP, status)
+                    total_size = expected if expected is not None else announced
+                    remaining = (total_size - offset) if total_size is not None else None
+                    if remaining is not None:
+                        free = shutil.disk_usage(dest.parent).free
+                        if free < remaining + DISK_MARGIN:
+                            raise _disk_error(title, dest.parent, remaining)
                     if offset:
-                        LOG.info("%s: the server ignored the byte range, restarting %s", title, dest.name)
-                    offset = 0
-                    announced = length
-                else:
-                    raise PortalError(title, f"unexpected answer (HTTP {status})", ErrorKind.HTTP, status)
-                if expected is not None and announced is not None and announced != expected:
-                    raise PortalError(title, f"the portal sent {announced} bytes where {expected} were announced",
-                                      ErrorKind.HTTP, status)
-                total_size = expected if expected is not None else announced
-                remaining = (total_size - offset) if total_size is not None else None
-                if remaining is not None:
-                    free = shutil.disk_usage(dest.parent).free
-                    if free < remaining + DISK_MARGIN:
-                        raise _disk_error(title, dest.parent, remaining)
-                if offset:
-                    resumed_from = offset
-                    if hasher is not None:
-                        _hash_prefix(part, hasher, ctx.control)
-                    LOG.info("%s: resuming %s from byte %d", title, dest.name, offset)
-                received = 0
-                cut: Optional[str] = None
-                try:
-                    handle = _open_part(part, append=bool(offset))
-                except OSError as exc:
-                    raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
-                try:
-                    for chunk in response.iter_content(CHUNK):
-                        handle.write(chunk)
+                        resumed_from = offset
                         if hasher is not None:
-                            hasher.update(chunk)
-                        received += len(chunk)
-                        if progress is not None:
-                            progress(offset + received, total_size)
-                        ctx.control.check()
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                except requests.exceptions.RequestException as exc:
-                    cut = error_for_exception(title, exc, ctx.settings.timeout).message
-                except OSError as exc:
-                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                        raise _disk_error(title, dest.parent) from None
-                    raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
-                finally:
+                            _hash_prefix(part, hasher, ctx.control)
+                        LOG.info("%s: resuming %s from byte %d", title, dest.name, offset)
+                    received = 0
+                    cut: Optional[str] = None
                     try:
-                        handle.close()
+                        handle = _open_part(part, append=bool(offset))
+                    except OSError as exc:
+                        raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
+                    try:
+                        for chunk in response.iter_content(CHUNK):
+                            handle.write(chunk)
+                            if hasher is not None:
+                                hasher.update(chunk)
+                            received += len(chunk)
+                            if progress is not None:
+                                progress(offset + received, total_size)
+                            ctx.control.check()
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    except requests.exceptions.RequestException as exc:
+                        cut = error_for_exception(title, exc, ctx.settings.timeout).message
                     except OSError as exc:
                         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                             raise _disk_error(title, dest.parent) from None
-                        raise
-                fetched += received
-                size = offset + received
-                if cut is None and announced is not None and size < announced:
-                    cut = f"the connection was cut after {size} of {announced} bytes"
-                if cut is not None:
-                    # progress on disk is kept when the portal resumes, so only a try that got nothing counts fully
-                    failures = 1 if (ctx.portal.resume and received) else failures + 1
-                    if failures >= ctx.policy.attempts:
-                        raise PortalError(title, f"download interrupted: {ctx.masked(cut)}", ErrorKind.UNREACHABLE)
-                    LOG.info("%s: download of %s interrupted (%s), retrying", title, dest.name, ctx.masked(cut))
-                    ctx.sleep(ctx.policy.delay(failures))
-                    continue
-        # every byte is on disk: check it before the file gets its final name
-        if on_verify is not None:
-            on_verify()
-        problem = None
-        if expected is not None and size != expected:
-            problem = f"size mismatch: {size} bytes received, {expected} expected"
-        elif hasher is not None and hasher.hexdigest() != wanted:
-            problem = f"checksum mismatch ({algorithm}): the file is corrupt"
-        if problem is not None:
-            part.unlink()
-            corrupt += 1
-            if corrupt > 1:
-                raise PortalError(title, f"{problem}; it was deleted", ErrorKind.CHECKSUM)
-            LOG.warning("%s: %s, downloading %s again", title, problem, dest.name)
-            continue
-        os.replace(part, dest)
-        verification = f"{algorithm} verified" if hasher is not None else unverifiable(target.checksums)
-        LOG.info("%s: %s done (%d bytes, %s)", title, dest.name, size, verification)
-        return FileResult(dest, size, verification, resumed_from, fetched)
+                        raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
+                    finally:
+                        try:
+                            handle.close()
+                        except OSError as exc:
+                            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                                raise _disk_error(title, dest.parent) from None
+                            raise
+                    fetched += received
+                    size = offset + received
+                    if cut is None and announced is not None and size < announced:
+                        cut = f"the connection was cut after {size} of {announced} bytes"
+                    if cut is not None:
+                        # progress on disk is kept when the portal resumes, so only a try that got nothing counts fully
+                        failures = 1 if (ctx.portal.resume and received) else failures + 1
+                        if failures >= ctx.policy.attempts:
+                            raise PortalError(title, f"download interrupted: {ctx.masked(cut)}", ErrorKind.UNREACHABLE)
+                        LOG.info("%s: download of %s interrupted (%s), retrying", title, dest.name, ctx.masked(cut))
+                        ctx.sleep(ctx.policy.delay(failures))
+                        continue
+            # every byte is on disk: check it before the file gets its final name
+            if on_verify is not None:
+                on_verify()
+            problem = None
+            if expected is not None and size != expected:
+                problem = f"size mismatch: {size} bytes received, {expected} expected"
+            elif hasher is not None and hasher.hexdigest() != wanted:
+                problem = f"checksum mismatch ({algorithm}): the file is corrupt"
+            if problem is not None:
+                part.unlink()
+                corrupt += 1
+                if corrupt > 1:
+                    raise PortalError(title, f"{problem}; it was deleted", ErrorKind.CHECKSUM)
+                LOG.warning("%s: %s, downloading %s again", title, problem, dest.name)
+                continue
+            os.replace(part, dest)
+            verification = f"{algorithm} verified" if hasher is not None else unverifiable(target.checksums)
+            LOG.info("%s: %s done (%d bytes, %s)", title, dest.name, size, verification)
+            return FileResult(dest, size, verification, resumed_from, fetched)
+        finally:
+            if hasher is not None:
+                hasher.close()  # a retry or an error must not leave the hashing thread behind
 
 
 def _int(value: Optional[str]) -> Optional[int]:

@@ -13,7 +13,8 @@ import re
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Set
+from collections import deque
+from typing import Callable, Deque, Dict, List, Optional, Set
 
 from qgis.core import (
     Qgis,
@@ -66,7 +67,7 @@ from .. import settings as prefs
 from ..core.catalog import Catalog, Portal, load_catalog
 from ..core.errors import EOPortalsError, ErrorKind, QueryError
 from ..core.export import SavedSearch, dumps, to_csv, to_geojson, to_stac_item_collection
-from ..core.product import Product
+from ..core.product import Product, merge_products
 from ..core.query import SearchQuery
 from ..core.reducers import Reducer, reduce_products
 from ..core.search import Outcome, SearchResult
@@ -79,8 +80,10 @@ from .results_model import IDENTITY_ROLE, PRODUCT_ROLE, Column, ResultsFilterPro
 
 LOG_TAG = "EO Portals"
 PRESET_DAYS = (7, 30, 90)
-FOOTPRINT_BATCH_SECONDS = 0.012  # main-thread time spent adding footprints per event-loop turn
-FOOTPRINT_BATCH_MIN = 50
+BATCH_SECONDS = 0.010  # main-thread time spent adding rows and footprints per event-loop turn
+REPAINT_SECONDS = 0.3  # the footprints layer is redrawn at most this often while rows arrive
+BATCH_FIRST = 50  # products in the first batch; later batches are sized from the time the last one took
+BATCH_MAX = 2000
 
 STATUS_COLORS = {
     prefs.STATUS_OK: QColor(26, 150, 65),
@@ -213,11 +216,16 @@ class EOPortalsDock(QgsDockWidget):
         self.outcomes: Dict[str, Outcome] = {}
         self.footprints: Optional[FootprintsLayer] = None
         self._tasks: Set[QgsTask] = set()  # Python references keep running tasks alive
-        self._pending: Dict[str, Product] = {}  # footprints waiting for their batch
+        # Products received but not yet rows and footprints: added in time-bounded batches (see _add_pending).
+        self._incoming: Deque[Product] = deque()
+        self._batch = BATCH_FIRST
+        self._last_repaint = 0.0
+        self._finished_result: Optional[SearchResult] = None  # search_finished waits for the last batch
         self._pending_timer = QTimer(self)
         self._pending_timer.setInterval(0)
-        self._pending_timer.timeout.connect(self._add_pending_footprints)
+        self._pending_timer.timeout.connect(self._add_pending)
         self._unreduced: Optional[List[Product]] = None
+        self._reducer: Optional[Reducer] = None
         self._syncing = False
         self._setting_dates = False
         self._date_preset = 0
@@ -465,6 +473,8 @@ class EOPortalsDock(QgsDockWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        # fixed row heights: inserting thousands of rows never asks every row for its size
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -732,6 +742,7 @@ class EOPortalsDock(QgsDockWidget):
 
     def apply_reducer(self, reducer: Optional[Reducer]) -> None:
         """Keep one product per tile (or, with None, every result again)."""
+        self._reducer = reducer
         if reducer is None:
             if self._unreduced is None:
                 return
@@ -742,7 +753,6 @@ class EOPortalsDock(QgsDockWidget):
             products = reduce_products(self._unreduced, reducer)
         self.model.set_products(products)
         if self.footprints is not None:
-            self._pending.clear()
             self.footprints.replace(products)
         self._update_result_actions()
 
@@ -850,7 +860,7 @@ class EOPortalsDock(QgsDockWidget):
         except Exception:  # settings must never block unloading
             pass
         self._pending_timer.stop()
-        self._pending.clear()
+        self._incoming.clear()
         for task in list(self._tasks):
             self._disconnect_task(task)
             try:
@@ -902,8 +912,10 @@ class EOPortalsDock(QgsDockWidget):
                 pass
 
     def _reset_results(self) -> None:
-        self._pending.clear()
+        self._incoming.clear()
+        self._finished_result = None
         self._pending_timer.stop()
+        self._reducer = None
         if self.footprints is not None:
             self._detach_footprints()
         self.model.clear()
@@ -928,7 +940,6 @@ class EOPortalsDock(QgsDockWidget):
 
     def _on_footprints_removed(self) -> None:
         self.footprints = None
-        self._pending.clear()
 
     def _on_outcome(self, outcome: Outcome, products: List[Product]) -> None:
         if self._shut_down:
@@ -938,13 +949,10 @@ class EOPortalsDock(QgsDockWidget):
         self._remember_status(outcome)
         if not outcome.ok and outcome.error is not None and outcome.error.kind is not ErrorKind.CANCELLED:
             _log_failure(outcome)
-        if not products:
-            return
-        touched = self.model.add_products(products)
-        if self._unreduced is not None:
-            self._unreduced = self._unreduced + [p for p in touched if p.identity not in
-                                                 {u.identity for u in self._unreduced}]
-        self._queue_footprints(touched)
+        if products:
+            self._incoming.extend(products)
+            if not self._pending_timer.isActive():
+                self._pending_timer.start()
 
     def _on_search_done(self, result: SearchResult) -> None:
         if self._shut_down:
@@ -958,10 +966,13 @@ class EOPortalsDock(QgsDockWidget):
         if failed:
             lines = "; ".join(self.outcome_text(o) for o in failed)
             self._message(self.tr("Some portals failed: {lines}").format(lines=lines), Qgis.MessageLevel.Warning)
-        if self.model.rowCount() == 0 and not failed:
+        if self.model.rowCount() == 0 and not self._incoming and not failed:
             self._message(self.tr("No product matches this search."), Qgis.MessageLevel.Info)
         self._update_result_actions()
-        self.search_finished.emit(result)
+        if self._incoming:
+            self._finished_result = result  # emitted once the last rows are in
+        else:
+            self.search_finished.emit(result)
 
     def _on_search_failed(self, message: str) -> None:
         if self._shut_down:
@@ -1294,34 +1305,58 @@ class EOPortalsDock(QgsDockWidget):
         self.download_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
         self._update_count()
 
-    def _queue_footprints(self, products: List[Product]) -> None:
-        if self.footprints is None:
+    def _add_pending(self) -> None:
+        """Turn received products into rows and footprints, one batch per event-loop turn, each batch sized
+        to take about BATCH_SECONDS: a page of thousands of products never freezes the map or the panel."""
+        if self._incoming:
+            count = min(self._batch, len(self._incoming))
+            batch = [self._incoming.popleft() for _ in range(count)]
+            started = time.perf_counter()
+            self._add_batch(batch)
+            per_product = (time.perf_counter() - started) / count
+            # sized from the last batch: the cost per row grows with the rows (sorted inserts in the proxy)
+            self._batch = max(10, min(BATCH_MAX, int(BATCH_SECONDS / max(per_product, 1e-6))))
+            now = time.monotonic()
+            if now - self._last_repaint > REPAINT_SECONDS:
+                self._last_repaint = now
+                self._repaint_footprints()
+        if self._incoming:
             return
-        for product in products:
-            self._pending[product.identity] = product
-        if not self._pending_timer.isActive():
-            self._pending_timer.start()
+        self._pending_timer.stop()
+        self._repaint_footprints()
+        if self._reducer is not None and self._unreduced is not None:
+            self.apply_reducer(self._reducer)
+        self._sync_layer_selection_from_table()
+        self._update_result_actions()
+        if self._finished_result is not None:
+            result, self._finished_result = self._finished_result, None
+            self.search_finished.emit(result)
 
-    def _add_pending_footprints(self) -> None:
-        """Add footprints for a slice of main-thread time, then let QGIS breathe."""
-        if self.footprints is None or not self.footprints.alive:
-            self._pending.clear()
-            self._pending_timer.stop()
+    def _repaint_footprints(self) -> None:
+        if self.footprints is not None and self.footprints.layer is not None:
+            self.footprints.layer.updateExtents()
+            self.footprints.layer.triggerRepaint()
+
+    def _add_batch(self, batch: List[Product]) -> None:
+        if self._reducer is not None and self._unreduced is not None:
+            # a reducer is on: collect, it is applied again once everything is in
+            known = {p.identity: i for i, p in enumerate(self._unreduced)}
+            for product in merge_products(batch, portal_order=self.model.portal_order or None):
+                index = known.get(product.identity)
+                if index is None:
+                    known[product.identity] = len(self._unreduced)
+                    self._unreduced.append(product)
+                else:
+                    self._unreduced[index] = merge_products(
+                        [self._unreduced[index], product], portal_order=self.model.portal_order or None)[0]
             return
-        deadline = time.perf_counter() + FOOTPRINT_BATCH_SECONDS
-        batch_size = FOOTPRINT_BATCH_MIN
-        while self._pending and time.perf_counter() < deadline:
-            keys = list(self._pending)[:batch_size]
-            batch = [self._pending.pop(key) for key in keys]
-            self.footprints.add_or_update(batch)
-            batch_size = min(batch_size * 2, 1000)
-        if not self._pending:
-            self._pending_timer.stop()
-            self._sync_layer_selection_from_table()
+        touched = self.model.add_products(batch)
+        if self.footprints is not None and self.footprints.alive:
+            self.footprints.add_or_update(touched, repaint=False)
 
     def pending_footprints(self) -> int:
-        """Footprints not on the map yet (they are added in batches)."""
-        return len(self._pending)
+        """Products received but not yet in the table and on the map (they are added in batches)."""
+        return len(self._incoming)
 
     # ---- selection sync -------------------------------------------------------------------------------
     def _on_table_selection(self, *_args) -> None:

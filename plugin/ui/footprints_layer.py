@@ -76,8 +76,10 @@ class FootprintsLayer(QObject):
     def __len__(self) -> int:
         return len(self._fids)
 
-    def add_or_update(self, products: Iterable[Product]) -> int:
-        """Add new products as features, update the attributes of those already there; returns how many were added."""
+    def add_or_update(self, products: Iterable[Product], repaint: bool = True) -> int:
+        """Add new products as features, update the attributes of those already there; returns how many were added.
+
+        With `repaint` False the caller redraws the layer itself (after several batches)."""
         if self.layer is None:
             return 0
         provider = self.layer.dataProvider()
@@ -105,7 +107,7 @@ class FootprintsLayer(QObject):
                 for product, feature in zip(new, added):
                     self._fids[product.identity] = feature.id()
                     self._identities[feature.id()] = product.identity
-        if new or changes:
+        if repaint and (new or changes):
             self.layer.updateExtents()
             self.layer.triggerRepaint()
         return len(new)

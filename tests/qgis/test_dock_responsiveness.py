@@ -1,0 +1,116 @@
+"""QGIS stays responsive: a timer ticking every 10 ms on the main thread never waits more than 100 ms.
+
+Measured while the dock searches slow loopback portals (each answers after 1 to 2 s) from the click on
+"Search" until the last footprint is on the map, and while a page of thousands of products is turned into
+rows and footprints.
+"""
+from __future__ import annotations
+
+import time
+from typing import List
+
+from qgis.PyQt.QtCore import QTimer
+from shapely.affinity import translate
+
+from plugin.core.product import Product, Source
+from plugin.core.search import Outcome
+from tests.qgis.test_dock import (  # noqa: F401 (fixtures)
+    FOUR,
+    expected_products,
+    make_dock,
+    offline,
+    prepare,
+    spin,
+    wait_for_search,
+)
+from tests.support.portals import recorded_portals
+
+LONGEST_ALLOWED = 0.100
+
+
+class Ticker:
+    """A 10 ms timer on the main thread that records the longest wait between two ticks."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.longest = 0.0
+        self.ticks = 0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+        self.ticks += 1
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.ticks = 0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        self._tick()
+        return self.longest
+
+
+def test_the_main_thread_never_waits_during_a_search_of_slow_portals(make_dock, tmp_path, monkeypatch):
+    delays = {"earth_search": 1.0, "cdse": 1.5, "planetary_computer": 2.0, "geodes": 1.2}
+    with recorded_portals(tmp_path, FOUR, delay=delays) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        dock.show()  # painted too, as in QGIS
+        prepare(dock, FOUR)
+        spin(100)
+        ticker = Ticker()
+        ticker.start()
+        started = time.perf_counter()
+        dock.search_button.click()
+        wait_for_search(dock)
+        spin(200)
+        elapsed = time.perf_counter() - started
+        longest = ticker.stop()
+    assert dock.model.rowCount() == len(expected_products(FOUR))
+    assert elapsed >= max(delays.values())  # the measure spans the whole search
+    assert ticker.ticks > elapsed / 0.010 * 0.5
+    assert longest < LONGEST_ALLOWED, f"the main thread waited {longest * 1000:.0f} ms"
+
+
+def _many(products: List[Product], count: int) -> List[Product]:
+    """`count` distinct products made from recorded ones, footprints shifted so that none coincide."""
+    made = []
+    index = 0
+    while len(made) < count:
+        for product in products:
+            if len(made) == count:
+                break
+            index += 1
+            shifted = translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01)
+            made.append(Product(**{**product.__dict__, "identity": f"{product.identity}#{index}",
+                                   "title": f"{product.title}#{index}", "footprint": shifted,
+                                   "sources": [Source(**{**s.__dict__}) for s in product.sources]}))
+    return made
+
+
+def test_the_main_thread_never_waits_while_thousands_of_products_arrive(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        dock.show()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    recorded = [p for p in dock.products() if p.footprint is not None]
+    many = _many(recorded, 5000)
+    ticker = ticker_start = Ticker()
+    ticker_start.start()
+    # what the search task delivers on the main thread when a portal answers with a big page
+    dock._on_outcome(Outcome("planetary_computer", "Planetary Computer", count=len(many)), many)
+    wait_for_search(dock, timeout=60)
+    longest = ticker.stop()
+    assert dock.model.rowCount() == len(recorded) + len(many)
+    assert dock.footprints.layer.featureCount() == len(recorded) + len(many)
+    assert longest < LONGEST_ALLOWED, f"the main thread waited {longest * 1000:.0f} ms"

@@ -649,3 +649,9 @@ def test_shutdown_stops_the_search_and_leaves_nothing_on_the_canvas(make_dock, t
         assert canvas.mapTool() is not dock.aoi.polygon_tool
         assert len(canvas.scene().items()) == items_before
         assert wait_until(lambda: QgsApplication.taskManager().countActiveTasks() == 0, 15)
+
+
+def test_exports_have_the_columns_of_the_footprints_layers():
+    from plugin.core.export import COLUMNS
+
+    assert list(COLUMNS) == list(FIELD_NAMES)

@@ -1,7 +1,7 @@
 """The plugin object QGIS loads: one action, the dock, the Processing provider and the translator.
 
 Everything `initGui()` adds, `unload()` removes, so that reloading or disabling the plugin leaves QGIS as it was.
-The dock and the Processing provider are imported lazily: opening QGIS costs nothing until the user asks.
+The dock is built the first time the user opens it, so starting QGIS does not pay for it.
 """
 from __future__ import annotations
 

@@ -243,6 +243,42 @@ def test_action_opens_and_closes_the_dock_and_unload_shuts_it_down(plugin_packag
     assert plugin.dock is None
 
 
+@pytest.mark.usefixtures("no_provider_left_over")
+def test_a_panel_that_cannot_be_built_is_reported_and_leaves_the_action_unchecked(
+        plugin_package, qgis_window, monkeypatch):
+    _require(DOCK_SOURCE)
+    from eo_portals.plugin.ui.dock import EOPortalsDock
+
+    def broken_init(self, *args, **kwargs):
+        raise RuntimeError("panel construction failed (injected by the test)")
+
+    monkeypatch.setattr(EOPortalsDock, "__init__", broken_init)
+    logged = []
+
+    def collect(text, tag, level):
+        if tag == "EO Portals":
+            logged.append(text)
+
+    QgsApplication.messageLog().messageReceived.connect(collect)
+    bar = qgis_window.iface.messageBar()
+    bar.clearWidgets()
+    plugin = plugin_package.classFactory(qgis_window.iface)
+    plugin.initGui()
+    try:
+        plugin.action.trigger()
+        assert plugin.dock is None
+        assert not plugin.action.isChecked()
+        assert _our_docks(qgis_window.window) == []
+        assert [item.text() for item in bar.items()] == ["The panel could not be opened; details are in the log."]
+        assert any("The EO Portals panel could not be opened" in text and "injected by the test" in text
+                   for text in logged), logged
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(collect)
+        plugin.unload()
+        bar.clearWidgets()
+    assert qgis_window.toolbar.actions() == []
+
+
 def _translated_message(ts_file: Path) -> Optional[Dict[str, str]]:
     """One finished translation that differs from its source text, from a .ts file."""
     for context in ET.parse(ts_file).getroot().iter("context"):
@@ -367,7 +403,9 @@ def test_real_qgis_loads_the_plugin_from_a_profile_and_unloads_it_cleanly(tmp_pa
     (profile / "python" / "plugins").mkdir(parents=True)
     (profile / "QGIS").mkdir()
     (profile / "python" / "plugins" / "eo_portals").symlink_to(ROOT, target_is_directory=True)
-    (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\neo_portals=true\n", encoding="utf-8")
+    # The news feed is the one thing QGIS fetches from the internet at start-up: tests stay offline.
+    (profile / "QGIS" / "QGIS3.ini").write_text(
+        "[PythonPlugins]\neo_portals=true\n\n[core]\nNewsFeed\\httpsfeedqgisorg\\disabled=true\n", encoding="utf-8")
     script, report_file = tmp_path / "check.py", tmp_path / "report.json"
     script.write_text(QGIS_SCRIPT, encoding="utf-8")
     open_dock = DOCK_SOURCE.exists()

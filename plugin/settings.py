@@ -19,6 +19,7 @@ resolved by `plugin/accounts.py` when a task is prepared. Keys live under ``eo_p
     eo_portals/search/budget              int   seconds a portal may take for one search (30)
     eo_portals/quicklooks/cache_mb        int   size bound of the quicklook cache (200)
     eo_portals/catalog_path               str   the user's portal catalog file (default: in the profile)
+    eo_portals/ui/splitter                str   the panel's splitter sizes (Qt state, base64)
     eo_portals/portals/<id>/enabled       bool  shown in the dock (default: the catalog's "enabled")
     eo_portals/portals/<id>/authcfg       str   QgsAuthManager configuration id ("" = no account)
     eo_portals/portals/<id>/last_status   str   ok | auth | failed | "" (never searched)

@@ -31,7 +31,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.gui import QgsCollapsibleGroupBox, QgsDockWidget
-from qgis.PyQt.QtCore import QDate, QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QByteArray, QDate, QItemSelection, QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -75,7 +75,7 @@ from ..network import http_settings
 from ..tasks import SearchTask, WriteFileTask
 from .aoi_tools import WGS84, AreaOfInterest
 from .footprints_layer import FootprintsLayer, add_to_group
-from .quicklook import QuicklookCache, QuicklookTask, QuicklookView, usable_url
+from .quicklook import ElidedLabel, QuicklookCache, QuicklookTask, QuicklookView, usable_url
 from .results_model import IDENTITY_ROLE, PRODUCT_ROLE, Column, ResultsFilterProxy, ResultsModel
 
 LOG_TAG = "EO Portals"
@@ -98,6 +98,19 @@ MISSION_FILTERS = {
     "S1": {"orbit_direction", "relative_orbit", "platform"},
     "LANDSAT": {"platform"},
 }
+
+
+# Texts that reach the panel as data (catalog collection titles, the core's notes on the area): listed here
+# so that pylupdate puts them in the .ts file; the panel translates them with self.tr() when it shows them.
+_DATA_TEXTS = (
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Sentinel-2 L1C (top-of-atmosphere reflectance)"),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Sentinel-2 L2A (surface reflectance)"),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Sentinel-1 GRD (ground range detected)"),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Sentinel-1 SLC (single look complex)"),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Landsat 8-9 Collection 2 Level-2 (surface reflectance)"),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest was self-intersecting and has been repaired."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest crosses the antimeridian and has been split in two."),
+)
 
 
 def _icon(name: str) -> QIcon:
@@ -233,6 +246,7 @@ class EOPortalsDock(QgsDockWidget):
         self._quicklook_vrt = ""
         self._quicklook_product: Optional[Product] = None
         self._shut_down = False
+        self._portals_dialog = None
 
         self._build_ui()
         self._fill_collections()
@@ -409,15 +423,21 @@ class EOPortalsDock(QgsDockWidget):
         actions.addWidget(self.search_button, 1)
         actions.addWidget(self.saved_search_button)
         actions.addWidget(self.portals_button)
-        query.addLayout(actions)
         query.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(query_widget)
-        self.splitter.addWidget(scroll)
+        # The filters scroll when the panel is short; the Search button stays in sight below them.
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(4)
+        self.query_scroll = QScrollArea()
+        self.query_scroll.setWidgetResizable(True)
+        self.query_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.query_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.query_scroll.setWidget(query_widget)
+        top_layout.addWidget(self.query_scroll, 1)
+        top_layout.addLayout(actions)
+        self.splitter.addWidget(top)
 
         # ---- results side ----
         results_widget = QWidget()
@@ -431,7 +451,8 @@ class EOPortalsDock(QgsDockWidget):
         self.status_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.status_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status_list.setFrameShape(QFrame.Shape.NoFrame)
-        self.status_list.setIconSize(QSize(16, 16))
+        self.status_list.setIconSize(QSize(14, 14))
+        self.status_list.setSpacing(0)
         self.status_list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.status_list.setVisible(False)
         results.addWidget(self.status_list)
@@ -509,10 +530,8 @@ class EOPortalsDock(QgsDockWidget):
         self.quicklook_view.show_message(self.tr("Select a product to see its quicklook."))
         quicklook.addWidget(self.quicklook_view, 1)
         row = QHBoxLayout()
-        self.quicklook_title = QLabel()
+        self.quicklook_title = ElidedLabel()
         self.quicklook_title.setObjectName("quicklookTitle")
-        self.quicklook_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.quicklook_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.quicklook_title, 1)
         self.show_on_map_button = QPushButton(_icon("/mActionAddRasterLayer.svg"), self.tr("Show on map"))
         self.show_on_map_button.setToolTip(self.tr("Add the quicklook as a layer placed on the footprint's bounding box "
@@ -524,7 +543,7 @@ class EOPortalsDock(QgsDockWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([380, 360, 160])
+        self._splitter_placed = False
 
     def _tool_button(self, icon: str, text: str, tooltip: str, checkable: bool = False) -> QToolButton:
         button = QToolButton()
@@ -826,6 +845,8 @@ class EOPortalsDock(QgsDockWidget):
         p.advanced_open = not self.advanced_box.isCollapsed()
         p.aoi_wkt = self.aoi.wkt()
         prefs.save_search_preferences(p)
+        if self._splitter_placed:
+            prefs.set_value("ui/splitter", bytes(self.splitter.saveState().toBase64()).decode("ascii"))
 
     def reload_portals(self) -> None:
         """Read the catalog and the portal settings again (after the portals dialog)."""
@@ -847,8 +868,10 @@ class EOPortalsDock(QgsDockWidget):
             self._message(self.tr("The portals dialog is not available in this version."), Qgis.MessageLevel.Info)
             return
         dialog = PortalsDialog(self)
-        dialog.exec()
-        self.reload_portals()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self.reload_portals())
+        dialog.open()  # window-modal, without a local event loop
+        self._portals_dialog = dialog
 
     def shutdown(self) -> None:
         """Stop tasks and timers, take map tools and rubber bands off the canvas, disconnect signals."""
@@ -887,9 +910,21 @@ class EOPortalsDock(QgsDockWidget):
             self._set_status(portal.id, None)
         self.status_list.setVisible(True)
         self._fit_status_list()
+        if cursors is None:
+            self._make_room_for_results()
         self._set_searching(True)
         self._start_task(task)
         self.search_started.emit()
+
+    def _make_room_for_results(self) -> None:
+        """Results are coming: the filters (which scroll) give up space to the table if they hold most of it."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total <= 0 or sizes[0] <= total * 0.4:
+            return
+        query = int(total * 0.35)
+        quicklook = sizes[2]
+        self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
     def _start_task(self, task: QgsTask) -> None:
         self._tasks.add(task)
@@ -1482,7 +1517,6 @@ class EOPortalsDock(QgsDockWidget):
             self._clear_quicklook()
             return
         self.quicklook_title.setText(product.title)
-        self.quicklook_title.setToolTip(product.title)
         url = self.quicklook_url(product)
         self._quicklook_url = url
         if not url:
@@ -1582,6 +1616,20 @@ class EOPortalsDock(QgsDockWidget):
         if level == Qgis.MessageLevel.Critical:
             duration = 0
         self.iface.messageBar().pushMessage(self.tr("EO Portals"), text, level=level, duration=duration)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """The first time the panel shows: the splitter as the user left it, else the filters in full."""
+        super().showEvent(event)
+        if self._splitter_placed:
+            return
+        self._splitter_placed = True
+        state = prefs.get_value("ui/splitter", "")
+        if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
+            return
+        total = max(self.splitter.height(), 300)
+        quicklook = max(120, total // 6)
+        query = min(self.splitter.widget(0).sizeHint().height() + 8, int(total * 0.6))
+        self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Remember the values when the panel is closed."""

@@ -490,7 +490,7 @@ def test_quicklook_from_a_served_jpeg_in_the_panel_and_on_the_map(make_dock, tmp
         assert (got.width(), got.height()) == (120, 80)
         left, right = got.pixelColor(20, 40), got.pixelColor(100, 40)
         assert left.red() > 150 and left.blue() < 90 and right.blue() > 150 and right.red() < 90
-        assert dock.quicklook_title.text() == product.title
+        assert dock.quicklook_title.full_text() == product.title
         cached = list((tmp_path / "quicklooks").glob("*.jpg"))
         assert len(cached) == 1 and cached[0].read_bytes() == served
         # "Show on map": the image placed on the footprint's bounding box, in EPSG:4326

@@ -5,7 +5,7 @@
     url = auth.sign(href, collection="sentinel-2-l2a")          # SAS / THEIA signing; other kinds: unchanged
     headers = auth.headers_for(url, origin=url)                 # {"Authorization": "Bearer ..."} ...
     basic = auth.basic_for(url, origin=url)                     # ("user", "password") for DHuS, else None
-    if answer.status_code in auth.refresh_statuses and auth.invalidate(): ...retry once...
+    if answer.status_code in auth.refresh_statuses and auth.invalidate(sent_at): ...retry once...
 
 Kinds (catalog `auth`):
 - ``oidc`` (CDSE, CREODIAS): OpenID Connect password grant (`client_id` from the catalog, `totp` when the
@@ -101,8 +101,12 @@ class Authenticator:
         """HTTP Basic credentials to send to `url`, or None."""
         return None
 
-    def invalidate(self) -> bool:
-        """Forget cached tokens after the server refused them; True when a retry may succeed."""
+    def invalidate(self, sent_at: Optional[float] = None) -> bool:
+        """Forget cached tokens after the server refused them; True when a retry may succeed.
+
+        `sent_at` (time.monotonic()) is when the refused request left: a token obtained after it (another
+        download already renewed it) is kept, so simultaneous refusals renew the token once, not once each.
+        """
         return False
 
     def secrets(self) -> Tuple[str, ...]:
@@ -182,6 +186,7 @@ class OidcAuth(Authenticator, _TokenEndpoint):
         self.refreshes = 0  # refresh grants sent
         self._access = ""
         self._access_expiry = 0.0
+        self._obtained = 0.0  # time.monotonic() of the current access token
         self._refresh = ""
         self._refresh_expiry = 0.0
         self._refused: Optional[PortalError] = None
@@ -253,6 +258,7 @@ class OidcAuth(Authenticator, _TokenEndpoint):
         # refresh a little early: 10 % of the lifetime, at most a minute, so no request leaves with a dying token
         self._access = access
         self._access_expiry = now + lifetime - min(60.0, lifetime / 10.0)
+        self._obtained = time.monotonic()
         if data.get("refresh_token"):
             refresh_life = _seconds(data.get("refresh_expires_in"), 0.0)
             self._refresh = str(data["refresh_token"])
@@ -267,11 +273,12 @@ class OidcAuth(Authenticator, _TokenEndpoint):
             return {}
         return {"Authorization": f"Bearer {self.token()}"}
 
-    def invalidate(self) -> bool:
+    def invalidate(self, sent_at: Optional[float] = None) -> bool:
         with self._lock:
             if self._refused is not None:
                 return False
-            self._access_expiry = 0.0  # the next request refreshes (or logs in) once for everybody
+            if sent_at is None or self._obtained <= sent_at:
+                self._access_expiry = 0.0  # the next request refreshes (or logs in) once for everybody
             return True
 
 
@@ -290,6 +297,7 @@ class SasAuth(Authenticator, _TokenEndpoint):
         self.sign_hosts = re.compile(sign_hosts)
         self.token_requests: Dict[str, int] = {}  # per collection, for tests and logs
         self._tokens: Dict[str, Tuple[str, float]] = {}
+        self._obtained: Dict[str, float] = {}
 
     def secrets(self) -> Tuple[str, ...]:
         return super().secrets() + tuple(token for token, _ in self._tokens.values())
@@ -318,11 +326,14 @@ class SasAuth(Authenticator, _TokenEndpoint):
                 raise PortalError(self.title, "the SAS token service gave an unexpected answer",
                                   ErrorKind.PARSE) from None
             self._tokens[key] = (token, expiry if expiry is not None else self._clock() + 600.0)
+            self._obtained[key] = time.monotonic()
             return token
 
-    def invalidate(self) -> bool:
+    def invalidate(self, sent_at: Optional[float] = None) -> bool:
         with self._lock:
-            self._tokens.clear()
+            for key in list(self._tokens):
+                if sent_at is None or self._obtained.get(key, 0.0) <= sent_at:
+                    del self._tokens[key]
             return True
 
 
@@ -341,6 +352,7 @@ class SigningAuth(Authenticator, _TokenEndpoint):
         self.sign_hosts = re.compile(sign_hosts)
         self.sign_requests = 0
         self._signed: Dict[str, Tuple[str, float]] = {}
+        self._obtained: Dict[str, float] = {}
 
     def secrets(self) -> Tuple[str, ...]:
         signatures = tuple(urlsplit(url).query for url, _ in self._signed.values())
@@ -364,11 +376,14 @@ class SigningAuth(Authenticator, _TokenEndpoint):
             if not isinstance(href, str) or not href.startswith(("http://", "https://")):
                 raise PortalError(self.title, "the signing service gave an unexpected answer", ErrorKind.PARSE)
             self._signed[url] = (href, self._clock() + SIGNED_URL_TTL)
+            self._obtained[url] = time.monotonic()
             return href
 
-    def invalidate(self) -> bool:
+    def invalidate(self, sent_at: Optional[float] = None) -> bool:
         with self._lock:
-            self._signed.clear()
+            for url in list(self._signed):
+                if sent_at is None or self._obtained.get(url, 0.0) <= sent_at:
+                    del self._signed[url]
             return True
 
 

@@ -408,9 +408,12 @@ def _disk_error(title: str, folder: Path, needed: Optional[int] = None) -> Porta
     return PortalError(title, message, ErrorKind.DISK)
 
 
-def open_following_redirects(ctx: FetchContext, url: str, offset: int) -> requests.Response:
+def open_following_redirects(ctx: FetchContext, url: str, offset: int) -> Tuple[requests.Response, float]:
     """GET `url` (from byte `offset`), following redirects ourselves so the account's credentials are re-sent
-    to the hosts of the same site (requests drops them on cross-host redirects)."""
+    to the hosts of the same site (requests drops them on cross-host redirects).
+
+    Returns the final answer (streaming) and when its request left (time.monotonic(), for `invalidate`).
+    """
     origin = current = url
     timeout = (min(15.0, ctx.settings.timeout), ctx.settings.timeout)
     for _ in range(MAX_REDIRECTS + 1):
@@ -418,11 +421,13 @@ def open_following_redirects(ctx: FetchContext, url: str, offset: int) -> reques
         headers.update(ctx.auth.headers_for(current, origin))
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        response = ctx.session.get(current, headers=headers, auth=ctx.auth.basic_for(current, origin),
-                                   stream=True, allow_redirects=False, timeout=timeout)
+        basic = ctx.auth.basic_for(current, origin)
+        sent_at = time.monotonic()
+        response = ctx.session.get(current, headers=headers, auth=basic, stream=True, allow_redirects=False,
+                                   timeout=timeout)
         location = response.headers.get("Location")
         if response.status_code not in _REDIRECTS or not location:
-            return response
+            return response, sent_at
         response.close()
         current = urljoin(current, location)
         if urlsplit(current).scheme not in ("http", "https"):
@@ -493,7 +498,7 @@ def fetch_file(
             else:
                 url = ctx.auth.sign(target.url, ctx.collection)
                 try:
-                    response = open_following_redirects(ctx, url, offset)
+                    response, sent_at = open_following_redirects(ctx, url, offset)
                 except requests.exceptions.RequestException as exc:
                     failures += 1
                     error = error_for_exception(title, exc, ctx.settings.timeout)
@@ -507,7 +512,7 @@ def fetch_file(
                     if status == 202:
                         raise PortalError(title, "the product is offline: the portal is bringing it back from its "
                                                  "long-term archive, retry later", ErrorKind.OFFLINE, status)
-                    if status in ctx.auth.refresh_statuses and not refreshed and ctx.auth.invalidate():
+                    if status in ctx.auth.refresh_statuses and not refreshed and ctx.auth.invalidate(sent_at):
                         refreshed = True  # once: the account gets a fresh token or signature
                         LOG.info("%s: HTTP %s, renewing the authorisation", title, status)
                         continue

@@ -267,3 +267,20 @@ def test_earth_search_needs_nothing(tmp_path):
     auth = Accounts(catalog).for_portal(catalog.portal("earth_search"))
     url = "https://sentinel-cogs.s3.us-west-2.amazonaws.com/x.tif"
     assert (auth.sign(url), auth.headers_for(url, url), auth.basic_for(url, url)) == (url, {}, None)
+
+
+def test_a_refusal_renews_only_a_token_older_than_the_refused_request(tmp_path, idp):
+    import time
+
+    accounts, catalog = cdse_accounts(tmp_path, idp, Credentials(username="alice", password=PASSWORD))
+    auth = accounts.for_portal(catalog.portal("cdse"))
+    sent_before = time.monotonic()
+    first = auth.token()
+    # another download renewed the token after this request left: keep it, retry with it
+    assert auth.invalidate(sent_before) is True
+    assert auth.token() == first and idp.provider.refreshes == 0
+    # the refused request carried the current token: renew it, once
+    assert auth.invalidate(time.monotonic()) is True
+    second = auth.token()
+    assert second != first and auth.token() == second
+    assert (idp.provider.logins, idp.provider.refreshes) == (1, 1)

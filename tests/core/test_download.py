@@ -743,3 +743,32 @@ def test_retry_after_a_failure(tmp_path, hosts):
     finally:
         manager.stop()
     assert manager.job(job.id).error == ""
+
+
+def test_simultaneous_refusals_renew_the_token_once(tmp_path, hosts):
+    a, _ = hosts
+    idp = OidcProvider("alice", CDSE_PASSWORD)
+    a.add_token_endpoint("/token", idp)
+    products = []
+    for index in range(4):
+        content = PatternContent(300_000, seed=index)
+        # answers take 0.3 s: the four requests are all on their way before the first refusal comes back
+        a.add_file(f"/z/{index}.zip", content, delay=0.3, require=idp.check)
+        name = S2.replace("T31TDH", f"T31TD{'ABCD'[index]}") + ".SAFE"
+        products.append(archive_product("cdse", a.url + f"/z/{index}.zip", size=content.size, md5=content.md5(),
+                                        name=name))
+    env = Env(tmp_path, {"cdse": {"token_url": a.url + "/token"}},
+              {"cdse": Credentials(username="alice", password=CDSE_PASSWORD)})
+    env.accounts.for_portal(env.catalog.portal("cdse")).token()  # logged in earlier
+    idp.expire_access_tokens()  # the server ends the session; the plugin does not know yet
+    manager = DownloadManager(env.downloader, max_downloads=4)
+    manager.start()
+    try:
+        for product in products:
+            manager.add(product, str(env.folder))
+        assert manager.wait(timeout=30)
+    finally:
+        manager.stop()
+    assert [j.state for j in manager.jobs()] == [State.DONE] * 4
+    assert sum(1 for h in a.hits() if h.status == 401) == 4
+    assert (idp.logins, idp.refreshes) == (1, 1)

@@ -12,6 +12,7 @@ bodies, 401 and 202 (offline).
         host_b.hits("/dl/p.zip")[0].range_start, .bytes_sent         # Range asked, body bytes written
 
 Faults on a file route: `script` (answers served first, one per request: ``[(429, {"Retry-After": "3"})]``),
+`delay` (seconds before each answer),
 `cut_after`/`cuts` (drop the connection after N body bytes, `cuts` times), `corrupt` (flip one byte in the
 next `corrupt` bodies), `rate` (bytes per second), `offline` (202), `ranges` (honour Range or answer 200).
 
@@ -138,6 +139,7 @@ class FileRoute:
     rate: Optional[float] = None
     offline: bool = False
     content_type: str = "application/zip"
+    delay: float = 0.0  # seconds before answering each request
     on_cut: Optional[Callable[[], None]] = None  # called when the connection has been cut
     in_flight: int = 0  # bodies being sent right now
     max_in_flight: int = 0  # the most sent at once
@@ -154,6 +156,7 @@ class OidcProvider:
                  expires_in: int = 600, refresh_expires_in: int = 3600):
         self.username, self.password, self.client_id, self.totp = username, password, client_id, totp
         self.expires_in, self.refresh_expires_in = expires_in, refresh_expires_in
+        self.delay = 0.0  # seconds before answering (a slow identity server)
         self.logins = 0  # successful password grants
         self.refused = 0  # refused password grants
         self.refreshes = 0  # successful refresh grants
@@ -173,6 +176,8 @@ class OidcProvider:
             return list(self._refresh)
 
     def answer(self, form: Dict[str, str]) -> Answer:
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             self.grants.append(dict(form))
             now = time.time()
@@ -441,6 +446,8 @@ class DownloadServer:
             hit.bytes_sent = len(body)
 
     def _serve_file(self, handler: BaseHTTPRequestHandler, hit: Hit, route: FileRoute) -> None:
+        if route.delay:
+            time.sleep(route.delay)
         with self._lock:
             scripted = route.script.pop(0) if route.script else None
         if scripted is not None:

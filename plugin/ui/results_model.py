@@ -20,9 +20,15 @@ from qgis.PyQt.QtCore import (
 
 from ..core.product import Product, merge_products
 
-PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 1  # the Product of a row
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # raw value to sort on
-IDENTITY_ROLE = Qt.ItemDataRole.UserRole + 3
+# Roles are plain ints: PyQt5's enums are ints, PyQt6's are Python enums with a value.
+_USER_ROLE = getattr(Qt.ItemDataRole.UserRole, "value", Qt.ItemDataRole.UserRole)
+PRODUCT_ROLE = _USER_ROLE + 1  # the Product of a row
+SORT_ROLE = _USER_ROLE + 2  # raw value to sort on
+IDENTITY_ROLE = _USER_ROLE + 3
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_RIGHT_ALIGNED = getattr(_RIGHT, "value", None)
+if _RIGHT_ALIGNED is None:
+    _RIGHT_ALIGNED = int(_RIGHT)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -168,7 +174,7 @@ class ResultsModel(QAbstractTableModel):
             lines.append(_tr("Portals: {portals}").format(portals=self._portals_text(product)))
             return "\n".join(lines)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.CLOUD, Column.SIZE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT_ALIGNED
         return None
 
     def _display(self, product: Product, column: int) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List
 
 from qgis.core import QgsApplication, QgsSettings
 

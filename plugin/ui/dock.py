@@ -19,14 +19,12 @@ from typing import Callable, Deque, Dict, List, Optional, Set
 from qgis.core import (
     Qgis,
     QgsApplication,
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
     QgsGeometry,
     QgsMessageLog,
     QgsProject,
     QgsRasterLayer,
-    QgsRectangle,
     QgsTask,
     QgsVectorLayer,
 )
@@ -35,7 +33,6 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QByteArray, QDate, QItemSelectio
 from qgis.PyQt.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
-    QAction,
     QApplication,
     QComboBox,
     QDateEdit,

@@ -18,7 +18,6 @@ import pytest
 from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProject,
     QgsRasterLayer,
     QgsRectangle,
@@ -26,7 +25,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QSettings, Qt, QTimer
 from qgis.PyQt.QtGui import QColor, QImage
-from qgis.PyQt.QtTest import QTest
 
 from plugin import settings as prefs
 from plugin.core.naming import parse_name

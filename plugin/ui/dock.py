@@ -692,6 +692,9 @@ class EOPortalsDock(QgsDockWidget):
         collection = self.collection()
         if not collection:
             raise QueryError(self.tr("Choose a collection."))
+        if self.end_edit.date() < self.start_edit.date():
+            raise QueryError(self.tr("The end date ({end}) is before the start date ({start}).").format(
+                end=self.end_edit.date().toString("yyyy-MM-dd"), start=self.start_edit.date().toString("yyyy-MM-dd")))
         filters = self._available_filters(collection)
         optical = self._is_optical(collection)
         cloud = self.cloud_slider.value()
@@ -1576,6 +1579,8 @@ class EOPortalsDock(QgsDockWidget):
         if not path:
             return
         task = WriteFileTask(self.tr("Save search"), path, saved.to_json)
+        task.written.connect(lambda written: self._message(
+            self.tr("Search saved to {path}").format(path=written), Qgis.MessageLevel.Success))
         task.write_failed.connect(lambda message: self._message(
             self.tr("The search could not be saved: {reason}").format(reason=message), Qgis.MessageLevel.Critical))
         self._start_task(task)

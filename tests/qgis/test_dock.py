@@ -621,6 +621,8 @@ def test_other_parts_add_tabs(make_dock):
 
 
 def test_nothing_to_search_in_says_so(make_dock, qgis_iface):
+    from datetime import date
+
     dock = make_dock()
     dock.aoi.clear()
     assert not dock.start_search()
@@ -629,6 +631,11 @@ def test_nothing_to_search_in_says_so(make_dock, qgis_iface):
     dock.set_checked_portals([])
     assert not dock.start_search()
     assert "portal" in qgis_iface.messageBar().get_messages(1)[-1]
+    dock.set_checked_portals(["earth_search"])
+    dock.set_dates(date(2024, 5, 1), date(2024, 4, 1))
+    assert not dock.start_search()
+    assert qgis_iface.messageBar().get_messages(1)[-1].endswith(
+        "The end date (2024-04-01) is before the start date (2024-05-01).")
 
 
 def test_shutdown_stops_the_search_and_leaves_nothing_on_the_canvas(make_dock, tmp_path, monkeypatch, qgis_iface):

@@ -587,6 +587,8 @@ class EOPortalsDock(QgsDockWidget):
         self.aoi.failed.connect(lambda text: self._message(text, Qgis.MessageLevel.Warning))
         self.aoi.drawing_finished.connect(self._drawing_finished)
         self.collection_combo.currentIndexChanged.connect(self._on_collection_changed)
+        self.filters_box.collapsedStateChanged.connect(self._apply_filter_visibility)
+        self.advanced_box.collapsedStateChanged.connect(self._apply_filter_visibility)
         self.start_edit.dateChanged.connect(self._on_dates_edited)
         self.end_edit.dateChanged.connect(self._on_dates_edited)
         self.cloud_slider.valueChanged.connect(self._update_cloud_label)
@@ -1197,20 +1199,7 @@ class EOPortalsDock(QgsDockWidget):
 
     def _on_collection_changed(self) -> None:
         collection = self.collection()
-        optical = self._is_optical(collection)
-        self.cloud_label.setVisible(optical)
-        self.cloud_slider.setVisible(optical)
-        self.cloud_value.setVisible(optical)
-        filters = self._available_filters(collection)
-        for name, widgets in (
-            ("orbit_direction", (self.orbit_direction_label, self.orbit_direction_combo)),
-            ("relative_orbit", (self.relative_orbit_label, self.relative_orbit_spin)),
-            ("tile", (self.tile_label, self.tile_edit)),
-            ("platform", (self.platform_label, self.platform_combo)),
-        ):
-            for widget in widgets:
-                widget.setVisible(name in filters)
-        self.advanced_box.setVisible(bool(filters))
+        self._apply_filter_visibility()
         current_platform = self.platform_combo.currentData() or ""
         self.platform_combo.clear()
         self.platform_combo.addItem(self.tr("Any"), "")
@@ -1219,6 +1208,25 @@ class EOPortalsDock(QgsDockWidget):
             self.platform_combo.addItem(platform, platform)
         self._select_data(self.platform_combo, current_platform)
         self._update_portal_availability()
+
+    def _apply_filter_visibility(self, *_args) -> None:
+        """Show the filters the collection supports (again after a group box expands: it shows its children)."""
+        collection = self.collection()
+        optical = self._is_optical(collection)
+        if not self.filters_box.isCollapsed():
+            for widget in (self.cloud_label, self.cloud_slider, self.cloud_value):
+                widget.setVisible(optical)
+        filters = self._available_filters(collection)
+        if not self.advanced_box.isCollapsed():
+            for name, widgets in (
+                ("orbit_direction", (self.orbit_direction_label, self.orbit_direction_combo)),
+                ("relative_orbit", (self.relative_orbit_label, self.relative_orbit_spin)),
+                ("tile", (self.tile_label, self.tile_edit)),
+                ("platform", (self.platform_label, self.platform_combo)),
+            ):
+                for widget in widgets:
+                    widget.setVisible(name in filters)
+        self.advanced_box.setVisible(bool(filters))
 
     def _select_data(self, combo: QComboBox, value: str) -> None:
         index = combo.findData(value)

@@ -314,6 +314,19 @@ def test_cloud_slider_only_for_optical_collections(make_dock, tmp_path, monkeypa
     assert not dock.cloud_slider.isVisible()
     assert not dock.tile_edit.isVisible()  # MGRS tiles are Sentinel-2's
     assert dock.orbit_direction_combo.isVisible() and dock.relative_orbit_spin.isVisible()
+    # folding and unfolding the groups does not bring the filters that do not apply back
+    for box in (dock.advanced_box, dock.filters_box):
+        box.setCollapsed(True)
+        box.setCollapsed(False)
+    assert not dock.tile_edit.isVisible() and not dock.cloud_slider.isVisible()
+    dock.advanced_box.setCollapsed(True)
+    assert dock.set_collection("S2_MSI_L1C")
+    dock.advanced_box.setCollapsed(False)
+    assert dock.tile_edit.isVisible() and dock.cloud_slider.isVisible()
+    assert dock.set_collection("LANDSAT_C2_L2")  # Earth Search and Planetary Computer offer it
+    assert dock.platform_combo.isVisible() and not dock.orbit_direction_combo.isVisible()
+    assert dock.cloud_slider.isVisible()
+    assert dock.set_collection("S1_SAR_GRD")
     assert [dock.platform_combo.itemData(i) for i in range(dock.platform_combo.count())] == ["", "S1A", "S1B", "S1C"]
     query_area = dock.aoi.set_wkt(AOI)
     assert query_area

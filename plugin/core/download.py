@@ -865,20 +865,26 @@ class DownloadManager:
         self._dispatcher: Optional[threading.Thread] = None
         self._last_progress: Dict[str, Tuple[float, int]] = {}
         self._last_saved: Dict[str, float] = {}
+        self._removing: set = set()
+        self._loaded = threading.Event()
+        # the store is written by one thread of its own: callers (the QGIS main thread) never wait for the disk
+        self._writes: "stdlib_queue.Queue[Optional[Tuple[str, object]]]" = stdlib_queue.Queue()
+        self._writer: Optional[threading.Thread] = None
 
     # -- life cycle ------------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Load the stored jobs (interrupted ones go back to the queue) and start dispatching."""
-        if self.store is not None:
-            self.store.recover()
-            with self._cond:
-                for job in self.store.load():
-                    self._jobs.setdefault(job.id, job)
+        """Start dispatching; the stored jobs are loaded on the worker side (interrupted ones queued again)
+        and each is announced through `on_state`. Returns at once."""
+        self._writer = threading.Thread(target=self._write_loop, name="eo-download-queue-writer", daemon=True)
+        self._writer.start()
         self._dispatcher = threading.Thread(target=self._dispatch, name="eo-download-dispatcher", daemon=True)
         self._dispatcher.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop dispatching; running downloads stop and stay queued (their .part is kept for next time)."""
+        """Stop dispatching; running downloads stop and stay queued (their .part is kept for next time).
+
+        Waits up to `timeout` for the workers to stop (at most one chunk each) and the store to be written.
+        """
         with self._cond:
             self._closing = True
             for control in self._controls.values():
@@ -890,6 +896,9 @@ class DownloadManager:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._dispatcher is not None:
             self._dispatcher.join(max(0.0, deadline - time.monotonic()))
+        if self._writer is not None:
+            self._writes.put(None)
+            self._writer.join(max(0.0, deadline - time.monotonic()))
 
     # -- requests from the user --------------------------------------------------------------------------------
     def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False) -> Job:
@@ -940,15 +949,16 @@ class DownloadManager:
             self._cond.notify_all()
 
     def remove(self, job_id: str) -> None:
-        """Forget a job (cancelling it first when it runs); files already complete stay on disk."""
-        self.cancel(job_id)
-        thread = self._threads.get(job_id)
-        if thread is not None:
-            thread.join(10.0)
+        """Forget a job (a running one is cancelled and forgotten once stopped); complete files stay on disk."""
         with self._cond:
-            self._jobs.pop(job_id, None)
-            if self.store is not None:
-                self.store.delete(job_id)
+            if job_id in self._threads:
+                self._removing.add(job_id)
+                self._controls[job_id].cancel()
+                return
+            job = self._jobs.pop(job_id, None)
+            if job is not None and job.state not in FINAL_STATES:
+                self._discard_parts(job)
+            self._write("delete", job_id)
 
     def pause_all(self) -> None:
         """Pause every queued and running job (running ones keep their .part)."""
@@ -981,6 +991,9 @@ class DownloadManager:
         ids = list(job_ids) if job_ids is not None else None
         deadline = None if timeout is None else time.monotonic() + timeout
 
+        if not self._loaded.wait(timeout):
+            return False
+
         def settled() -> bool:
             jobs = [self._jobs[i] for i in ids if i in self._jobs] if ids is not None else list(self._jobs.values())
             return all((j.state in FINAL_STATES or j.state is State.PAUSED) and j.id not in self._threads
@@ -995,13 +1008,45 @@ class DownloadManager:
             return True
 
     # -- internals ------------------------------------------------------------------------------------------
-    def _changed(self, job: Job) -> None:
-        """Persist and announce a state change (called with the lock held or from the job's thread)."""
+    def _write(self, operation: str, payload: object) -> None:
         if self.store is not None:
+            self._writes.put((operation, payload))
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._writes.get()
+            if item is None:
+                return
+            operation, payload = item
             try:
-                self.store.save(job)
+                getattr(self.store, operation)(payload)
             except Exception:  # noqa: BLE001 - a broken queue file must not stop downloads
                 LOG.exception("could not save the download queue")
+
+    def _load(self) -> None:
+        """Read the stored jobs (dispatcher thread); interrupted ones go back to the queue."""
+        try:
+            if self.store is not None:
+                self.store.recover()
+                stored = self.store.load()
+                with self._cond:
+                    for job in stored:
+                        if job.id not in self._jobs:
+                            if self._paused and job.state is State.QUEUED:
+                                job.state = State.PAUSED
+                            self._jobs[job.id] = job
+                            self._announce(job)
+        except Exception:  # noqa: BLE001
+            LOG.exception("could not read the download queue")
+        finally:
+            self._loaded.set()
+
+    def _changed(self, job: Job) -> None:
+        """Persist and announce a state change (called with the lock held or from the job's thread)."""
+        self._write("save", job.snapshot())
+        self._announce(job)
+
+    def _announce(self, job: Job) -> None:
         if self.on_state is not None:
             try:
                 self.on_state(job.snapshot())
@@ -1019,10 +1064,7 @@ class DownloadManager:
         self._last_progress[job.id] = (now, job.bytes_done)
         if self.store is not None and now - self._last_saved.get(job.id, 0.0) > 2.0:
             self._last_saved[job.id] = now
-            try:
-                self.store.save_progress(job)
-            except Exception:  # noqa: BLE001
-                LOG.exception("could not save download progress")
+            self._write("save_progress", job.snapshot())
         if self.on_progress is not None:
             try:
                 self.on_progress(job.id, job.bytes_done, job.bytes_total, job.speed)
@@ -1045,6 +1087,7 @@ class DownloadManager:
             self._cond.notify_all()
 
     def _dispatch(self) -> None:
+        self._load()
         with self._cond:
             while not self._closing:
                 if not self._paused:
@@ -1104,6 +1147,10 @@ class DownloadManager:
                 if ended is not None:
                     job.state = ended
                     self._changed(job)
+                if job.id in self._removing:
+                    self._removing.discard(job.id)
+                    self._jobs.pop(job.id, None)
+                    self._write("delete", job.id)
                 self._cond.notify_all()
 
     def _discard_parts(self, job: Job) -> None:

@@ -772,3 +772,21 @@ def test_simultaneous_refusals_renew_the_token_once(tmp_path, hosts):
     assert [j.state for j in manager.jobs()] == [State.DONE] * 4
     assert sum(1 for h in a.hits() if h.status == 401) == 4
     assert (idp.logins, idp.refreshes) == (1, 1)
+
+
+def test_removing_a_running_job_returns_at_once_and_cleans_up(tmp_path, hosts):
+    a, _ = hosts
+    env, products = slow_dhus(tmp_path, a, 1, size=3_000_000, rate=300_000)
+    manager = DownloadManager(env.downloader)
+    manager.start()
+    try:
+        job = manager.add(products[0], str(env.folder))
+        part = env.folder / f"{products[0].title}.zip.part"
+        assert wait_until(lambda: part.exists() and part.stat().st_size > 0, timeout=10)
+        started = time.monotonic()
+        manager.remove(job.id)  # called from the QGIS main thread: must not wait for the worker
+        assert time.monotonic() - started < 0.1
+        assert wait_until(lambda: manager.job(job.id) is None, timeout=10)
+    finally:
+        manager.stop()
+    assert not part.exists()

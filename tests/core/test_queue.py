@@ -257,3 +257,26 @@ def test_a_killed_process_resumes_from_its_part_without_fetching_twice(tmp_path)
     assert not part.exists()
     stored, = JobQueue(db).load()
     assert (stored.state, stored.notes) == (State.DONE, [f"{S2}.zip: MD5 verified"])
+
+
+def test_a_restart_announces_the_stored_jobs_and_remove_forgets_them(tmp_path):
+    db = tmp_path / "downloads.sqlite"
+    queue = JobQueue(db)
+    done = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.DONE, files=[str(tmp_path / "a.zip")])
+    failed = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.FAILED,
+                 error="Copernicus Data Space (OData): HTTP 404: Product not found")
+    for job in (done, failed):
+        queue.save(job)
+    queue.close()
+    announced = []
+    catalog = load_catalog(tmp_path / "none.json")
+    manager = DownloadManager(Downloader(catalog), store=JobQueue(db), on_state=announced.append)
+    manager.start()  # returns at once; the rows arrive through on_state, as they will in the Downloads tab
+    try:
+        assert manager.wait(timeout=10)
+        assert [(j.id, j.state, j.error) for j in announced] == [(done.id, State.DONE, ""),
+                                                                  (failed.id, State.FAILED, failed.error)]
+        manager.remove(done.id)
+    finally:
+        manager.stop()
+    assert [j.id for j in JobQueue(db).load()] == [failed.id]

@@ -73,7 +73,8 @@ MAX_REDIRECTS = 10
 DISK_MARGIN = 16 * 1024 * 1024  # keep this much free beyond the file itself
 _REDIRECTS = (301, 302, 303, 307, 308)
 # algorithms in order of preference, as portals name them -> hashlib name
-_HASHES = (("MD5", "md5"), ("SHA256", "sha256"), ("SHA512", "sha512"), ("SHA1", "sha1"))
+_HASHES = (("MD5", "md5"), ("SHA256", "sha256"), ("SHA512", "sha512"), ("SHA3256", "sha3_256"),
+           ("SHA3512", "sha3_512"), ("SHA1", "sha1"))
 
 
 class State(enum.Enum):
@@ -241,7 +242,7 @@ def archive_of(product: Product, source: Source) -> Optional[FileTarget]:
         ext = _extension(source.download_url, default=".zip")
         return FileTarget("product", source.download_url, base + ext, source.size, dict(source.checksums))
     for key, asset in source.assets.items():
-        if "data" in asset.roles and asset.is_archive:
+        if "archive" in asset.roles or ("data" in asset.roles and asset.is_archive):
             ext = _extension(asset.href, asset.media_type, ".zip")
             size = asset.size if asset.size is not None else source.size
             return FileTarget(key, asset.href, base + ext, size, _asset_checksums(asset, source, True))
@@ -276,7 +277,7 @@ def plan_source(product: Product, source: Source, portal: Portal, assets: Sequen
     if assets:
         files, missing = asset_targets(product, source, assets)
         if not files:
-            raise PortalError(portal.title, f"has none of the chosen assets ({', '.join(assets)})",
+            raise PortalError(portal.title, f"has none of the chosen assets over HTTP ({', '.join(assets)})",
                               ErrorKind.INVALID)
         return SourcePlan(source, portal, files, missing)
     archive = archive_of(product, source)

@@ -790,3 +790,66 @@ def test_removing_a_running_job_returns_at_once_and_cleans_up(tmp_path, hosts):
     finally:
         manager.stop()
     assert not part.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plans for products parsed by the STAC adapter from real recorded answers
+
+
+def recorded(portal_id, body, collection):
+    from shapely.geometry import box
+
+    from plugin.core.portals import stac
+    from plugin.core.query import SearchQuery
+
+    catalog = load_catalog(env={})
+    portal = catalog.portal(portal_id)
+    query = SearchQuery.create(box(-180, -90, 180, 90), "2015-01-01", "2026-01-01", collection)
+    return stac.parse(portal, query, body, stac.build_request(portal, query)).products, catalog
+
+
+def test_cdse_stac_recorded_item_whole_product_and_chosen_files():
+    from tests.support.fixtures import fixture_json
+
+    item = fixture_json("cdse_stac/item_s2_l2a.json")
+    (product,), catalog = recorded("cdse_stac", json.dumps({"type": "FeatureCollection", "features": [item]}).encode(),
+                                   "S2_MSI_L2A")
+    portal = catalog.portal("cdse_stac")
+    whole = download.plan_source(product, product.sources[0], portal)
+    target, = whole.files
+    assert target.url == "https://download.dataspace.copernicus.eu/odata/v1/Products(7d10d1f8-e4a8-40d8-af15-4c227639d61a)/$value"
+    assert target.relative == "S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440.zip"
+    assert (target.size, target.checksums) == (981355618, {"MD5": "3ae2f90d5e19911094dafdc192fe86ad"})
+    # single files are zipper ".../Nodes(<file>)/$value" links: named after the asset key and media type
+    files = download.plan_source(product, product.sources[0], portal, ("TCI_10m", "SCL_20m")).files
+    assert [f.relative for f in files] == ["S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440/TCI_10m.jp2",
+                                           "S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440/SCL_20m.jp2"]
+    algorithm, expected, hasher = download.hasher_for(files[0].checksums)
+    hasher.close()
+    assert (algorithm, expected) == ("SHA3256", "11860e42005c87603518300f88648e124759d889d5720e34467d0222551fe6d9")
+    assert Downloader(catalog).limit_key(portal) == "cdse"  # counts against the CDSE account's 4
+
+
+def test_geodes_recorded_offline_product_is_reported_without_a_request(tmp_path):
+    from tests.support.fixtures import fixture_bytes
+
+    products, catalog = recorded("geodes", fixture_bytes("geodes/search_peps_s2_l1c.json"), "S2_MSI_L1C")
+    product = products[0]
+    source = product.sources[0]
+    assert source.online is False  # "Is online: false" in the recorded asset description
+    # moved to a closed loopback port, so that a regression could never reach the real portal
+    source.download_url = "http://127.0.0.1:9/api/download/x"
+    job = Downloader(catalog).run(Job(product=product, folder=str(tmp_path)))
+    assert job.state is State.OFFLINE
+    assert job.error == ("GEODES (CNES): the product is offline (in the long-term archive): order it on the portal, "
+                         "then retry")
+
+
+def test_earth_search_recorded_l1c_assets_are_s3_only(tmp_path):
+    from tests.support.fixtures import fixture_bytes
+
+    products, catalog = recorded("earth_search", fixture_bytes("earth_search/items_s2_l1c.json"), "S2_MSI_L1C")
+    job = Downloader(catalog).run(Job(product=products[0], folder=str(tmp_path), assets=("visual", "red")))
+    assert job.state is State.FAILED
+    assert job.error == "Earth Search (Element 84, AWS): has none of the chosen assets over HTTP (visual, red)"
+    assert list(tmp_path.iterdir()) == []

@@ -14,30 +14,37 @@ honours ``Retry-After``; a 401 (403 for signed URLs) makes the account refresh i
 offline. Redirects are followed here (bounded, http(s) only) so the account's header reaches the download
 host. Full disk: a clear message, the .part kept for later.
 
-`Downloader.run(job, control)` — one product. Picks what to download from each source (`plan_source`): the
-whole product archive (`Source.download_url`, or a STAC asset with role ``data`` that is a zip) when no
-assets are chosen; the chosen asset keys otherwise, into a folder per product. Tries the product's sources
-in order (the user's preference) and falls back to the next one when a source fails; offline sources are
-skipped with a message. Optionally extracts archives (paths.extract_zip).
+`Downloader.run(job, control)` — one product, in the calling thread (what a Processing algorithm or a
+QgsTask calls; `control.cancel()` from the feedback stops it). Picks what to download from each source
+(`plan_source`): the whole product archive (`Source.download_url`, or a STAC asset with role ``archive``, or
+``data`` and a zip) when no assets are chosen; the chosen asset keys otherwise (http(s) hrefs only), into a
+folder named after the product. Tries the product's sources in order (the user's preference) and falls back
+to the next one when a source fails; offline sources are skipped with a message. Optionally extracts zips
+(paths.extract_zip, into ``<name>.SAFE`` for Sentinel products zipped without their folder). The job ends
+DONE (``files``: final paths; ``notes``: "X.zip: MD5 verified"...), FAILED or OFFLINE (``error``: one
+"<Portal>: <reason>" per source tried).
 
 `DownloadManager` — the queue in memory: worker threads, a global limit and per-account limits (catalog
 ``max_downloads``; ``cdse`` and ``cdse_stac`` share CDSE's 4), cancel per job, pause all / resume all,
-retry, persistence through a store (queue.JobQueue) so a restart resumes, and two callbacks::
+retry, remove, persistence through a store (queue.JobQueue, written by a thread of its own) so a restart
+resumes. Every method returns at once (safe on the QGIS main thread) except `wait` and `stop`::
 
     manager = DownloadManager(Downloader(catalog, accounts, http_settings), max_downloads=4,
                               store=JobQueue(path), on_state=..., on_progress=...)
-    manager.start()                       # loads the stored jobs; interrupted ones resume from their .part
+    manager.start()                       # stored jobs are loaded and announced through on_state;
+                                          # interrupted ones resume from their .part
     job = manager.add(product, "/data/eo", assets=("visual",), extract=False)
     manager.pause_all(); manager.resume_all(); manager.cancel(job.id); manager.retry(job.id)
-    manager.wait([job.id]); manager.stop()
+    manager.remove(job.id); manager.jobs(); manager.job(job.id)
+    manager.wait([job.id]); manager.stop()   # stop(): running jobs stay queued for next time
 
-``on_state(job)`` receives a copy of the job at each state change; ``on_progress(job_id, done, total,
-bytes_per_second)`` at most every `progress_interval` seconds per job. Messages are English and name the
-portal (PortalError text); the QGIS layer translates what it shows.
+``on_state(job)`` receives a copy of the job at each state change (and for each stored job at start);
+``on_progress(job_id, done, total_or_None, bytes_per_second)`` at most every `progress_interval` seconds per
+job. Both run on worker threads. Messages are English and name the portal (PortalError text, secrets
+masked); the QGIS layer translates what it shows.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import enum
 import errno

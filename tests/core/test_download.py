@@ -4,8 +4,6 @@ import errno
 import hashlib
 import json
 import logging
-import os
-import threading
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
 from plugin.core.download import (
-    Control, DownloadManager, Downloader, FetchContext, FileTarget, Job, RetryPolicy, State, fetch_file,
+    DownloadManager, Downloader, FetchContext, FileTarget, Job, RetryPolicy, State, fetch_file,
 )
 from plugin.core.http import make_session
 from plugin.core.product import Asset, make_product, merge_products
@@ -688,7 +686,8 @@ def test_pause_all_keeps_the_parts_and_resume_all_continues_them(tmp_path, hosts
     manager = DownloadManager(env.downloader)
     manager.start()
     try:
-        jobs = [manager.add(p, str(env.folder)) for p in products]
+        for product in products:
+            manager.add(product, str(env.folder))
         parts = [env.folder / f"{p.title}.zip.part" for p in products]
         assert wait_until(lambda: all(p.exists() and p.stat().st_size > 100_000 for p in parts), timeout=10)
         manager.pause_all()
@@ -725,7 +724,7 @@ def test_cancel_stops_the_job_and_removes_its_part(tmp_path, hosts):
         manager.stop()
     assert [j.state for j in manager.jobs()] == [State.CANCELLED, State.CANCELLED]
     assert list(env.folder.iterdir()) == []
-    assert a.hits(f"/dhus/odata/v1/Products('p1')/$value") == []
+    assert a.hits("/dhus/odata/v1/Products('p1')/$value") == []
 
 
 def test_retry_after_a_failure(tmp_path, hosts):

@@ -13,6 +13,8 @@ from urllib.parse import quote, urlsplit
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 
 from .core.http import HttpSettings, USER_AGENT
+from .log import log_warning, register_basic_auth
+from .ssl import ca_bundle
 
 DEFAULT_TIMEOUT_MS = 60000  # QGIS's own default for qgis/networkAndProxy/networkTimeout
 
@@ -35,10 +37,12 @@ def _as_list(value: Any) -> List[str]:
 
 
 def _host_of(entry: str) -> str:
-    """The host of an exclusion entry: QGIS stores URL prefixes, `requests` matches host names."""
+    """An exclusion entry for the core: QGIS's URL prefixes ('http://intranet:8080/') stay prefixes, as QGIS
+    matches them; anything else ('intranet.local', 'intranet.local/path') is a host name."""
     text = entry.strip()
     if "://" in text:
-        return urlsplit(text).hostname or ""
+        parts = urlsplit(text)
+        return text if parts.hostname else ""
     return text.split("/")[0].split(":")[0]
 
 
@@ -86,8 +90,9 @@ def http_settings(settings: Optional[QgsSettings] = None) -> HttpSettings:
         timeout_ms = DEFAULT_TIMEOUT_MS
     timeout = max(1.0, timeout_ms / 1000.0) if timeout_ms > 0 else DEFAULT_TIMEOUT_MS / 1000.0
     user_agent = f"{USER_AGENT} QGIS/{_qgis_version()}"
+    verify = _verify()
     if not _bool(settings.value("proxy/proxyEnabled", False)):
-        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=True)
+        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=verify)
 
     excluded: List[str] = []
     # "proxyExcludedUrls" is the older name of the list; QGIS reads both, so do we.
@@ -100,7 +105,7 @@ def http_settings(settings: Optional[QgsSettings] = None) -> HttpSettings:
     if proxy_type in ("", "DefaultProxy"):
         # "Default proxy" means the system's: requests finds it in the environment (and the registry
         # on Windows, System Configuration on macOS) when trust_env is on.
-        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=True, trust_env=True,
+        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=verify, trust_env=True,
                             no_proxy=tuple(excluded))
     host = str(settings.value("proxy/proxyHost", "") or "").strip()
     try:
@@ -109,12 +114,22 @@ def http_settings(settings: Optional[QgsSettings] = None) -> HttpSettings:
         port = 0
     scheme = _SCHEMES.get(proxy_type)
     if not host or scheme is None:
-        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=True, no_proxy=tuple(excluded))
+        return HttpSettings(timeout=timeout, user_agent=user_agent, verify=verify, no_proxy=tuple(excluded))
     user, password = _proxy_credentials(settings)
+    register_basic_auth(user, password)  # the proxy password is masked in every log line and message
     url = proxy_url(scheme, host, port, user, password)
     proxies: Dict[str, str] = {"http": url, "https": url}
     return HttpSettings(proxies=proxies, no_proxy=tuple(excluded), timeout=timeout, user_agent=user_agent,
-                        verify=True)
+                        verify=verify)
+
+
+def _verify():
+    """requests' CA bundle plus the authorities QGIS trusts (plugin/ssl.py); True (still verifying) if that fails."""
+    try:
+        return ca_bundle()
+    except Exception as exc:  # an unwritable profile must not stop searches; verification stays on
+        log_warning(f"The certificate authorities of QGIS's authentication manager could not be used: {exc}")
+        return True
 
 
 def _qgis_version() -> str:

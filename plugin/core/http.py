@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Dict, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 import requests
 
@@ -34,15 +35,56 @@ class HttpSettings:
     trust_env: bool = False  # True: "use system proxy" (environment variables)
 
 
+def excluded(url: str, no_proxy: str) -> bool:
+    """Whether `url` bypasses the proxy: an entry with a scheme is a URL prefix (QGIS's "no proxy" list),
+    any other entry a host name or domain as `no_proxy` environment variables write them."""
+    entries = [entry.strip() for entry in (no_proxy or "").split(",") if entry.strip()]
+    lowered = url.lower()
+    if any(lowered.startswith(entry.lower()) for entry in entries if "://" in entry):
+        return True
+    hosts = ",".join(entry for entry in entries if "://" not in entry)
+    return bool(hosts) and requests.utils.should_bypass_proxies(url, no_proxy=hosts)
+
+
 class _Session(requests.Session):
     """A session that honours its own `no_proxy` list (requests applies it only from the environment)."""
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: D102
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = self.proxies.get("no_proxy")
-        if no_proxy and requests.utils.should_bypass_proxies(url, no_proxy=no_proxy):
+        if no_proxy and excluded(url, no_proxy):
             merged["proxies"] = {}
+        if verify is None and isinstance(self.verify, str):
+            # With trust_env, requests lets REQUESTS_CA_BUNDLE replace the session's bundle, which holds the
+            # authorities trusted in QGIS: keep it.
+            merged["verify"] = self.verify
         return merged
+
+    def rebuild_proxies(self, prepared_request, proxies):  # noqa: D102 (redirects: the same exclusions)
+        rebuilt = super().rebuild_proxies(prepared_request, proxies)
+        no_proxy = self.proxies.get("no_proxy")
+        if no_proxy and excluded(prepared_request.url, no_proxy):
+            prepared_request.headers.pop("Proxy-Authorization", None)
+            return {}
+        return rebuilt
+
+
+def proxy_for(session: requests.Session, url: str) -> str:
+    """'host:port' of the proxy `session` sends `url` through (never its credentials), '' when direct."""
+    try:
+        proxies = {key: value for key, value in session.proxies.items() if key != "no_proxy"}
+        no_proxy = session.proxies.get("no_proxy", "")
+        if no_proxy and excluded(url, no_proxy):
+            return ""
+        if session.trust_env:
+            proxies = {**requests.utils.get_environ_proxies(url), **proxies}
+        proxy = requests.utils.select_proxy(url, proxies)
+    except Exception:  # only used to word a message: never let it hide the error being reported
+        return ""
+    if not proxy:
+        return ""
+    parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or "")
 
 
 def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
@@ -53,8 +95,8 @@ def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
     session.headers["User-Agent"] = settings.user_agent
     if settings.proxies:
         session.proxies.update(settings.proxies)
-        if settings.no_proxy:
-            session.proxies["no_proxy"] = ",".join(settings.no_proxy)
+    if settings.no_proxy:  # also with "use system proxy" (trust_env), where the proxy comes from the environment
+        session.proxies["no_proxy"] = ",".join(settings.no_proxy)
     session.verify = settings.verify
     return session
 
@@ -105,10 +147,32 @@ def retry_after_seconds(value: Optional[str]) -> Optional[float]:
     return max(0.0, moment.timestamp() - time.time())
 
 
-def error_for_status(title: str, status: int, body: bytes, headers: Any = None) -> PortalError:
-    """The PortalError a user should read for an HTTP error status."""
+PROXY_SETTINGS = "QGIS Settings > Options > Network"
+CA_SETTINGS = "QGIS Settings > Options > Authentication > Certificate Manager"
+
+
+def _proxy_refused(title: str, proxy: str, status: int) -> PortalError:
+    where = f"the proxy {proxy}" if proxy else "the proxy"
+    return PortalError(title, f"{where} wants a valid user name and password (HTTP {status}): check them in "
+                              f"{PROXY_SETTINGS}", ErrorKind.AUTH, status)
+
+
+def _forwarded(headers: Any) -> bool:
+    """Whether an answer passed through a proxy from the server (proxies add Via to what they forward; an
+    answer the proxy wrote itself, like its own refusal, has none)."""
+    return any(str(key).lower() == "via" for key in (headers or {}))
+
+
+def error_for_status(title: str, status: int, body: bytes, headers: Any = None, proxy: str = "") -> PortalError:
+    """The PortalError a user should read for an HTTP error status (`proxy`: 'host:port' the request went through)."""
     message = portal_message(body)
     suffix = f": {message}" if message else ""
+    if status == 407:
+        return _proxy_refused(title, proxy, status)
+    if proxy and status == 401 and not _forwarded(headers):
+        # Some proxies (tinyproxy up to 1.11.1) refuse wrong proxy credentials with 401, not 407.
+        return PortalError(title, f"HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and "
+                                  f"password ({PROXY_SETTINGS}) and your account", ErrorKind.AUTH, status, message)
     if status in (401, 403):
         return PortalError(title, f"HTTP {status}, check your account{suffix}", ErrorKind.AUTH, status, message)
     if status == 429:
@@ -116,18 +180,33 @@ def error_for_status(title: str, status: int, body: bytes, headers: Any = None) 
         hint = f", retry in {wait:.0f} s" if wait is not None else ""
         return PortalError(title, f"too many requests (HTTP 429){hint}{suffix}", ErrorKind.THROTTLED, status,
                            message, retry_after=wait)
+    if proxy and status in (500, 502, 503, 504) and not _forwarded(headers):
+        return PortalError(title, f"the proxy {proxy} answered HTTP {status}{suffix}", ErrorKind.UNREACHABLE, status,
+                           message)
     if status >= 500:
         return PortalError(title, f"server error (HTTP {status}){suffix}", ErrorKind.HTTP, status, message)
     return PortalError(title, f"HTTP {status}{suffix}", ErrorKind.HTTP, status, message)
 
 
-def error_for_exception(title: str, exc: Exception, timeout: float) -> PortalError:
-    """The PortalError for a transport failure (timeout, refused connection, TLS...)."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return PortalError(title, f"secure connection refused: the certificate could not be verified ({_short(exc)})",
-                           ErrorKind.UNREACHABLE)
+def error_for_exception(title: str, exc: Exception, timeout: float, proxy: str = "") -> PortalError:
+    """The PortalError for a transport failure (timeout, refused connection, TLS, proxy...)."""
     if isinstance(exc, requests.exceptions.ProxyError):
-        return PortalError(title, f"the proxy refused the connection ({_short(exc)})", ErrorKind.UNREACHABLE)
+        where = f"the proxy {proxy}" if proxy else "the proxy"
+        tunnel = re.search(r"Tunnel connection failed: (\d{3})\s*([^'\")]*)", str(exc))
+        if tunnel and tunnel.group(1) in ("401", "407"):
+            return _proxy_refused(title, proxy, int(tunnel.group(1)))
+        if tunnel:
+            return PortalError(title, f"{where} could not open a connection to the portal (HTTP {tunnel.group(1)} "
+                                      f"{tunnel.group(2).strip()})".replace(" )", ")"), ErrorKind.UNREACHABLE,
+                               int(tunnel.group(1)))
+        return PortalError(title, f"cannot reach {where} ({_short(exc)})", ErrorKind.UNREACHABLE)
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = _certificate_problem(str(exc))
+        hint = ""
+        if any(text in reason for text in ("self-signed", "self signed", "local issuer", "unknown ca")):
+            hint = f"; if the portal or your network uses its own certificate authority, add it in {CA_SETTINGS}"
+        return PortalError(title, f"secure connection refused: the certificate could not be verified ({reason}){hint}",
+                           ErrorKind.UNREACHABLE)
     if isinstance(exc, requests.exceptions.Timeout):
         return PortalError(title, f"timed out after {timeout:.0f} s", ErrorKind.TIMEOUT)
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -135,6 +214,18 @@ def error_for_exception(title: str, exc: Exception, timeout: float) -> PortalErr
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return PortalError(title, "too many redirects", ErrorKind.HTTP)
     return PortalError(title, f"request failed ({_short(exc)})", ErrorKind.UNREACHABLE)
+
+
+def _certificate_problem(text: str) -> str:
+    """'certificate has expired', 'it is for portal.example.org, not 127.0.0.1'... from an SSLError's text."""
+    text = mask_url(text)
+    match = re.search(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\))?['\")\]]", text)
+    if match:
+        return match.group(1).strip()
+    match = re.search(r"hostname '([^']+)' doesn't match (.+?)\)*$", text)
+    if match:
+        return f"it is for {match.group(2).strip(chr(34) + chr(39) + ')')}, not {match.group(1)}"
+    return _short(Exception(text))
 
 
 def _short(exc: Exception) -> str:
@@ -178,10 +269,14 @@ def fetch(
             auth=auth,
         )
     except requests.exceptions.RequestException as exc:
-        raise error_for_exception(title, exc, budget) from None
+        raise error_for_exception(title, exc, budget, proxy_for(session, request.url)) from None
     with response:
         chunks = []
         size = 0
+        too_large = PortalError(title, f"the answer is larger than {max_bytes // (1024 * 1024)} MB", ErrorKind.PARSE)
+        declared = response.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > max_bytes:
+            raise too_large  # said so up front: not a byte of it is read
         try:
             for chunk in response.iter_content(65536):
                 if cancel is not None and cancel.is_set():
@@ -190,12 +285,17 @@ def fetch(
                     raise PortalError(title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT)
                 size += len(chunk)
                 if size > max_bytes:
-                    raise PortalError(title, f"the answer is larger than {max_bytes // (1024 * 1024)} MB",
-                                      ErrorKind.PARSE)
+                    raise too_large
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
-            raise error_for_exception(title, exc, budget) from None
+            if response.status_code >= 400:
+                # A refusal that closes at once (a proxy not reading a POST body) breaks the body: the
+                # status already says what went wrong.
+                raise error_for_status(title, response.status_code, b"".join(chunks), response.headers,
+                                       proxy_for(session, request.url)) from None
+            raise error_for_exception(title, exc, budget, proxy_for(session, request.url)) from None
         body = b"".join(chunks)
         if response.status_code >= 400:
-            raise error_for_status(title, response.status_code, body, response.headers)
+            raise error_for_status(title, response.status_code, body, response.headers,
+                                   proxy_for(session, request.url))
         return body

@@ -20,8 +20,9 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 PLUGIN := eo_portals
 VERSION := $(shell sed -n 's/^version=//p' $(ROOT)/metadata.txt)
 
-# Debian packages the tests, `make run` and the translations need.
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal xvfb python3-venv python3-shapely python3-yaml \
+# Debian packages the tests, `make run` and the translations need (installed without recommends: xvfb-run needs
+# xauth, which is only recommended).
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal xvfb xauth python3-venv python3-shapely python3-yaml \
 	python3-requests pyqt5-dev-tools qttools5-dev-tools tinyproxy openssl git
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -143,7 +144,7 @@ run: deps compile-translations
 	/usr/bin/python3 -c "import sys; from qgis.PyQt.QtCore import QSettings; \
 		s = QSettings(sys.argv[1], QSettings.Format.IniFormat); s.setValue('PythonPlugins/$(PLUGIN)', True); s.sync(); \
 		sys.exit(s.status())" $(RUN_PROFILE_DIR)/QGIS/QGIS3.ini
-	EO_PORTALS_FIXTURES="$(FIXTURES)" qgis --profiles-path $(RUN_PROFILES) --profile $(RUN_PROFILE)
+	qgis --profiles-path $(RUN_PROFILES) --profile $(RUN_PROFILE)
 
 ## Plugin zip: committed files only (git archive HEAD), plus the compiled translations.
 package: compile-translations

@@ -49,6 +49,7 @@ import dataclasses
 import enum
 import errno
 import hashlib
+import http.client
 import logging
 import mimetypes
 import os
@@ -82,6 +83,33 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 # algorithms in order of preference, as portals name them -> hashlib name
 _HASHES = (("MD5", "md5"), ("SHA256", "sha256"), ("SHA512", "sha512"), ("SHA3256", "sha3_256"),
            ("SHA3512", "sha3_512"), ("SHA1", "sha1"))
+
+
+def _body_chunks(response: requests.Response, size: int) -> Iterable[bytes]:
+    """The body in chunks of at most `size`, giving every byte that arrived before a connection was cut.
+
+    urllib3 2.x reads whole chunks and drops a partial one when the connection breaks; `read1` returns what
+    has arrived instead, so a resume never fetches those bytes again. urllib3 1.26 (Debian's) has no `read1`
+    and already yields partial chunks through `iter_content`.
+    """
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(size)
+        return
+    try:
+        while True:
+            data = read1(size, decode_content=True)
+            if not data:
+                return
+            yield data
+    except (http.client.HTTPException, OSError, ValueError) as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
+    except Exception as exc:  # urllib3's own errors (ProtocolError, ReadTimeoutError...), whatever its version
+        if type(exc).__module__.startswith("urllib3"):
+            if "Timeout" in type(exc).__name__:
+                raise requests.exceptions.ReadTimeout(exc) from None
+            raise requests.exceptions.ConnectionError(exc) from None
+        raise
 
 
 class State(enum.Enum):
@@ -592,7 +620,7 @@ def fetch_file(
                     except OSError as exc:
                         raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
                     try:
-                        for chunk in response.iter_content(CHUNK):
+                        for chunk in _body_chunks(response, CHUNK):
                             handle.write(chunk)
                             if hasher is not None:
                                 hasher.update(chunk)

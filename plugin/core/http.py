@@ -230,7 +230,9 @@ def _certificate_problem(text: str) -> str:
 
 def _short(exc: Exception) -> str:
     text = mask_url(str(exc))
-    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)|(Connection refused|Name or service not known|certificate verify failed[^')\]]*)", text)
+    # urllib3 1.x quotes the OS error with ' and urllib3 2.x with ": stop at either.
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)|(Connection refused|Name or service not known"
+                      r"|certificate verify failed[^'\")\]]*)", text)
     if match:
         return (match.group(1) or match.group(2)).strip()
     return text[:160]

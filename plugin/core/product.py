@@ -34,6 +34,21 @@ class Asset:
             "data" in self.roles and "zip" in self.title.lower()
         )
 
+    def to_dict(self) -> Dict[str, Any]:
+        """Plain data for the `sources` field (href, and what is known of type, roles, size, checksum)."""
+        data: Dict[str, Any] = {"href": self.href}
+        if self.title:
+            data["title"] = self.title
+        if self.media_type:
+            data["type"] = self.media_type
+        if self.roles:
+            data["roles"] = list(self.roles)
+        if self.size is not None:
+            data["size"] = self.size
+        if self.checksum:
+            data["checksum"] = list(self.checksum)
+        return data
+
 
 @dataclass
 class Source:
@@ -61,6 +76,12 @@ class Source:
             data["size"] = self.size
         if self.online is not None:
             data["online"] = self.online
+        # The http(s) assets, so that a footprints layer read back (eoportals:download) can still fetch chosen
+        # files from STAC portals without a product archive (Earth Search, Planetary Computer).
+        assets = {key: asset.to_dict() for key, asset in self.assets.items()
+                  if asset.href.lower().startswith(("http://", "https://"))}
+        if assets:
+            data["assets"] = assets
         return data
 
 

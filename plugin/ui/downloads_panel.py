@@ -1,0 +1,497 @@
+"""The "Downloads" tab: one row per product (state, progress, speed, reason of a failure) and the queue's controls.
+
+Everything here runs on the main thread and only reads what the controller (plugin/downloads.py) tells it;
+no widget waits for the network or the disk. Products from STAC portals without a product archive (Earth
+Search, Planetary Computer) go through `AssetsDialog` first: the user picks files (true colour, bands, scene
+classification...) to download, or opens the GeoTIFF/COG ones in the map without downloading them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from qgis.core import QgsApplication
+from qgis.gui import QgsFileWidget
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtGui import QDesktopServices, QIcon
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import settings
+from ..core.download import FINAL_STATES, Job, State
+from ..core.product import Product
+from ..downloads import (
+    DownloadsController,
+    add_to_map,
+    download_folder,
+    extract_archives,
+    http_assets,
+    is_account_problem,
+    is_cog,
+    needs_assets,
+    preset_keys,
+    set_download_folder,
+    translate_message,
+)
+from .quicklook import ElidedLabel
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DownloadsPanel", text)
+
+
+def _icon(name: str) -> QIcon:
+    return QgsApplication.getThemeIcon(name)
+
+
+STATE_TEXTS = {  # shown through _tr(); QT_TRANSLATE_NOOP lists them for pylupdate
+    State.QUEUED: QT_TRANSLATE_NOOP("DownloadsPanel", "Queued"),
+    State.DOWNLOADING: QT_TRANSLATE_NOOP("DownloadsPanel", "Downloading"),
+    State.VERIFYING: QT_TRANSLATE_NOOP("DownloadsPanel", "Verifying"),
+    State.DONE: QT_TRANSLATE_NOOP("DownloadsPanel", "Done"),
+    State.FAILED: QT_TRANSLATE_NOOP("DownloadsPanel", "Failed"),
+    State.OFFLINE: QT_TRANSLATE_NOOP("DownloadsPanel", "Offline"),
+    State.CANCELLED: QT_TRANSLATE_NOOP("DownloadsPanel", "Cancelled"),
+    State.PAUSED: QT_TRANSLATE_NOOP("DownloadsPanel", "Paused"),
+}
+STATE_COLOURS = {State.FAILED: "#c0392b", State.OFFLINE: "#b9770e", State.DONE: "#1e8449"}
+
+
+def human_bytes(value: Optional[float]) -> str:
+    """1.2 GB, 340 MB, 12 kB."""
+    if value is None:
+        return "?"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}" if value < 10 * size else f"{value / size:.0f} {unit}"
+    return f"{int(value)} B"
+
+
+def state_text(state: State) -> str:
+    """The translated name of a state ("Downloading")."""
+    return _tr(STATE_TEXTS[state])
+
+
+class JobRow(QWidget):
+    """One download: name, state line, progress bar and the buttons that apply to its state."""
+
+    def __init__(self, job: Job, panel: "DownloadsPanel"):
+        super().__init__()
+        self.job_id = job.id
+        self.panel = panel
+        self.setObjectName("eoPortalsJobRow")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 3, 4, 3)
+        layout.setSpacing(2)
+        top = QHBoxLayout()
+        top.setSpacing(2)
+        self.title_label = ElidedLabel()
+        self.title_label.setObjectName("jobTitle")
+        font = self.title_label.font()
+        font.setBold(True)
+        self.title_label.setFont(font)
+        top.addWidget(self.title_label, 1)
+        self.map_button = self._button("/mActionAddRasterLayer.svg", _tr("Add to the map"))
+        self.folder_button = self._button("/mActionFileOpen.svg", _tr("Open the folder holding the files"))
+        self.retry_button = self._button("/mActionRefresh.svg", _tr("Retry"))
+        self.cancel_button = self._button("/mTaskCancel.svg", _tr("Cancel this download (its partial file is deleted)"))
+        self.remove_button = self._button("/mActionDeleteSelected.svg", _tr("Remove from the list (files stay on disk)"))
+        for button in (self.map_button, self.folder_button, self.retry_button, self.cancel_button, self.remove_button):
+            top.addWidget(button)
+        layout.addLayout(top)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("jobProgress")
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        layout.addWidget(self.progress)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("jobState")
+        self.state_label.setWordWrap(True)
+        self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.state_label)
+        self.map_button.clicked.connect(lambda: panel.controller.open_in_map(self.job_id))
+        self.folder_button.clicked.connect(lambda: panel.open_folder(self.job_id))
+        self.retry_button.clicked.connect(lambda: panel.controller.retry(self.job_id))
+        self.cancel_button.clicked.connect(lambda: panel.controller.cancel(self.job_id))
+        self.remove_button.clicked.connect(lambda: panel.controller.remove(self.job_id))
+        self.update_job(job)
+
+    def _button(self, icon: str, tooltip: str) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(_icon(icon))
+        button.setToolTip(tooltip)
+        button.setAutoRaise(True)
+        button.setIconSize(QSize(16, 16))
+        return button
+
+    def update_job(self, job: Job) -> None:
+        """Show a job's state."""
+        self.title_label.setText(job.title)
+        state = job.state
+        self.map_button.setVisible(state is State.DONE)
+        self.folder_button.setVisible(state is State.DONE or bool(job.files))
+        self.retry_button.setVisible(state in (State.FAILED, State.OFFLINE, State.CANCELLED, State.PAUSED))
+        self.cancel_button.setVisible(state not in FINAL_STATES)
+        self.remove_button.setVisible(state in FINAL_STATES)
+        total = job.bytes_total or job.product.size
+        if state is State.DONE:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(100)
+        elif state is State.VERIFYING or (state is State.DOWNLOADING and not total):
+            self.progress.setRange(0, 0)  # busy: the size is unknown, or the checksum is being computed
+        else:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(int(100 * job.bytes_done / total) if total else 0)
+        self.progress.setVisible(state not in (State.FAILED, State.OFFLINE, State.CANCELLED))
+        self.state_label.setText(self.describe(job))
+        colour = STATE_COLOURS.get(state)
+        self.state_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.state_label.setToolTip("\n".join(translate_message(note) for note in job.notes))
+
+    def describe(self, job: Job) -> str:
+        """The state line: "Downloading · 3.2 MB/s · 45 MB of 120 MB", "Failed: <reason>"..."""
+        state = job.state
+        total = job.bytes_total or job.product.size
+        if state is State.DOWNLOADING:
+            parts = [state_text(state)]
+            if job.speed > 0:
+                parts.append(_tr("{speed}/s").format(speed=human_bytes(job.speed)))
+            if total:
+                parts.append(_tr("{done} of {total}").format(done=human_bytes(job.bytes_done),
+                                                          total=human_bytes(total)))
+            elif job.bytes_done:
+                parts.append(human_bytes(job.bytes_done))
+            return " · ".join(parts)
+        if state is State.VERIFYING:
+            return _tr("Verifying the checksum")
+        if state is State.DONE:
+            checks = [note.split(": ", 1)[1] for note in job.notes if ": " in note and "verified" in note]
+            text = state_text(state)
+            if job.files:
+                text += " · " + _tr("{n} file(s), {size}").format(n=len(job.files), size=human_bytes(job.bytes_done or total))
+            if checks:
+                text += " · " + translate_message(checks[0])
+            return text
+        if state in (State.FAILED, State.OFFLINE):
+            return f"{state_text(state)}: {translate_message(job.error)}"
+        if state is State.QUEUED and job.portal and job.bytes_done:
+            return _tr("Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
+        if state is State.PAUSED and job.bytes_done:
+            return _tr("Paused at {done}").format(done=human_bytes(job.bytes_done))
+        return state_text(state)
+
+    def set_progress(self, job: Job) -> None:
+        """Progress only (frequent): the bar and the state line."""
+        self.update_job(job)
+
+
+class DownloadsPanel(QWidget):
+    """The Downloads tab of the EO Portals dock."""
+
+    def __init__(self, controller: DownloadsController, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.rows: Dict[str, JobRow] = {}
+        self.items: Dict[str, QListWidgetItem] = {}
+        self.history: Dict[str, List[State]] = {}  # the states each row has shown, in order
+        self.assets_dialog: Optional["AssetsDialog"] = None
+        self._build()
+        controller.job_changed.connect(self._on_job)
+        controller.job_progress.connect(self._on_progress)
+        controller.job_removed.connect(self._on_removed)
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(QLabel(_tr("Folder")))
+        self.folder_widget = QgsFileWidget()
+        self.folder_widget.setObjectName("downloadFolder")
+        self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.folder_widget.setFilePath(download_folder())
+        self.folder_widget.setToolTip(_tr("Where products are downloaded"))
+        self.folder_widget.fileChanged.connect(self._folder_changed)
+        folder_row.addWidget(self.folder_widget, 1)
+        layout.addLayout(folder_row)
+
+        options = QHBoxLayout()
+        self.add_to_map_check = QCheckBox(_tr("Add to the map when done"))
+        self.add_to_map_check.setChecked(add_to_map())
+        self.add_to_map_check.toggled.connect(lambda on: settings.set_value("downloads/add_to_map", bool(on)))
+        self.extract_check = QCheckBox(_tr("Extract archives"))
+        self.extract_check.setToolTip(_tr("Unzip downloaded products next to the zip (into <name>.SAFE for "
+                                          "Sentinel products)"))
+        self.extract_check.setChecked(extract_archives())
+        self.extract_check.toggled.connect(lambda on: settings.set_value("downloads/extract", bool(on)))
+        options.addWidget(self.add_to_map_check)
+        options.addWidget(self.extract_check)
+        options.addStretch(1)
+        layout.addLayout(options)
+
+        buttons = QHBoxLayout()
+        self.pause_button = QPushButton(_icon("/mActionPause.svg"), _tr("Pause all"))
+        self.pause_button.setObjectName("pauseAll")
+        self.pause_button.setToolTip(_tr("Pause every download; partial files are kept"))
+        self.resume_button = QPushButton(_icon("/mActionPlay.svg"), _tr("Resume all"))
+        self.resume_button.setObjectName("resumeAll")
+        self.clear_button = QPushButton(_icon("/mActionDeleteSelected.svg"), _tr("Clear finished"))
+        self.clear_button.setToolTip(_tr("Remove finished, failed and cancelled downloads from the list (files stay "
+                                         "on disk)"))
+        for button in (self.pause_button, self.resume_button, self.clear_button):
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button)
+        self.pause_button.clicked.connect(self._pause_all)
+        self.resume_button.clicked.connect(self._resume_all)
+        self.clear_button.clicked.connect(self.controller.clear_finished)
+        layout.addLayout(buttons)
+
+        self.list = QListWidget()
+        self.list.setObjectName("downloadsList")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        layout.addWidget(self.list, 1)
+        self.empty_label = QLabel(_tr("No downloads yet. Select products in the Search tab and click Download."))
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: gray;")
+        layout.addWidget(self.empty_label)
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("downloadsSummary")
+        layout.addWidget(self.summary_label)
+        self._update_summary()
+
+    # ---- requests ---------------------------------------------------------------------------------------
+    def request(self, products: Sequence[Product]) -> None:
+        """Download products: those with a product archive at once, the others after choosing their files."""
+        catalog = self.controller.catalog
+        whole = [p for p in products if not needs_assets(p, catalog)]
+        by_assets = [p for p in products if needs_assets(p, catalog)]
+        if whole:
+            self.controller.add(whole, folder=self.folder_widget.filePath() or None)
+        if by_assets:
+            self.choose_assets(by_assets)
+
+    def choose_assets(self, products: Sequence[Product]) -> "AssetsDialog":
+        """Open the file chooser for products without a product archive (window-modal, no local event loop)."""
+        if self.assets_dialog is not None:
+            self.assets_dialog.close()
+        dialog = AssetsDialog(list(products), self)
+        dialog.download_chosen.connect(self._download_assets)
+        dialog.open_chosen.connect(self._open_assets)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: setattr(self, "assets_dialog", None))
+        self.assets_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _download_assets(self, products: List[Product], keys: List[str]) -> None:
+        self.controller.add(products, assets=keys, folder=self.folder_widget.filePath() or None)
+
+    def _open_assets(self, products: List[Product], keys: List[str]) -> None:
+        for product in products:
+            self.controller.open_remote(product, keys)
+
+    def open_folder(self, job_id: str) -> bool:
+        """Show the folder holding a job's files in the system's file manager."""
+        job = self.controller.job(job_id)
+        if job is None:
+            return False
+        folder = Path(job.files[0]).parent if job.files else Path(job.folder)
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _folder_changed(self, path: str) -> None:
+        if path:
+            set_download_folder(path)
+
+    def _pause_all(self) -> None:
+        self.controller.pause_all()
+        self._update_summary()
+
+    def _resume_all(self) -> None:
+        self.controller.resume_all()
+        self._update_summary()
+
+    # ---- rows -------------------------------------------------------------------------------------------
+    def row(self, job_id: str) -> Optional[JobRow]:
+        """The row of a job."""
+        return self.rows.get(job_id)
+
+    def _on_job(self, job: Job) -> None:
+        row = self.rows.get(job.id)
+        if row is None:
+            row = JobRow(job, self)
+            item = QListWidgetItem()
+            self.list.insertItem(0, item)  # newest first
+            self.list.setItemWidget(item, row)
+            self.rows[job.id] = row
+            self.items[job.id] = item
+        else:
+            row.update_job(job)
+        item = self.items[job.id]
+        item.setSizeHint(row.sizeHint())
+        shown = self.history.setdefault(job.id, [])
+        if not shown or shown[-1] is not job.state:
+            shown.append(job.state)
+        self._update_summary()
+
+    def _on_progress(self, job_id: str, _done, _total, _speed: float) -> None:
+        row = self.rows.get(job_id)
+        job = self.controller.job(job_id)
+        if row is not None and job is not None:
+            row.set_progress(job)
+
+    def _on_removed(self, job_id: str) -> None:
+        row = self.rows.pop(job_id, None)
+        item = self.items.pop(job_id, None)
+        if item is not None:
+            self.list.takeItem(self.list.row(item))
+        if row is not None:
+            row.deleteLater()
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        jobs = self.controller.jobs()
+        self.empty_label.setVisible(not jobs)
+        self.list.setVisible(bool(jobs))
+        counts: Dict[State, int] = {}
+        for job in jobs:
+            counts[job.state] = counts.get(job.state, 0) + 1
+        active = counts.get(State.DOWNLOADING, 0) + counts.get(State.VERIFYING, 0)
+        parts = []
+        if active:
+            parts.append(_tr("{n} downloading").format(n=active))
+        if counts.get(State.QUEUED):
+            parts.append(_tr("{n} queued").format(n=counts[State.QUEUED]))
+        if counts.get(State.PAUSED):
+            parts.append(_tr("{n} paused").format(n=counts[State.PAUSED]))
+        if counts.get(State.DONE):
+            parts.append(_tr("{n} done").format(n=counts[State.DONE]))
+        failed = counts.get(State.FAILED, 0) + counts.get(State.OFFLINE, 0)
+        if failed:
+            parts.append(_tr("{n} failed").format(n=failed))
+        self.summary_label.setText(" · ".join(parts))
+        paused = self.controller.paused
+        self.pause_button.setEnabled(not paused and any(j.state not in FINAL_STATES and j.state is not State.PAUSED
+                                                          for j in jobs))
+        self.resume_button.setEnabled(paused or bool(counts.get(State.PAUSED)))
+        self.clear_button.setEnabled(any(j.state in FINAL_STATES for j in jobs))
+
+    def account_problem(self, job_id: str) -> bool:
+        """Whether a job failed because its account was refused or is missing."""
+        job = self.controller.job(job_id)
+        return job is not None and job.state is State.FAILED and is_account_problem(job.error)
+
+
+# ---- choosing files of products without a product archive ---------------------------------------------
+class AssetsDialog(QDialog):
+    """Pick the files of STAC products that have no product archive; download them or open them remotely."""
+
+    download_chosen = pyqtSignal(list, list)  # products, asset keys
+    open_chosen = pyqtSignal(list, list)
+
+    PRESETS = (("true_colour", QT_TRANSLATE_NOOP("AssetsDialog", "True colour")),
+               ("bands", QT_TRANSLATE_NOOP("AssetsDialog", "Bands (10 m)")),
+               ("scl", QT_TRANSLATE_NOOP("AssetsDialog", "Scene classification")))
+
+    def __init__(self, products: List[Product], parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.products = products
+        self.setObjectName("eoPortalsAssetsDialog")
+        self.setWindowTitle(self.tr("Files to download"))
+        layout = QVBoxLayout(self)
+        names = ", ".join(p.title for p in products[:2]) + ("…" if len(products) > 2 else "")
+        intro = QLabel(self.tr("{n} product(s) have no single archive to download ({names}). Choose the files:")
+                       .format(n=len(products), names=names))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        presets = QHBoxLayout()
+        self.available: Dict[str, str] = {}
+        self.cog: Dict[str, bool] = {}
+        for product in products:
+            for key, title in http_assets(product).items():
+                self.available.setdefault(key, title)
+                asset = next((s.assets[key] for s in product.sources if key in s.assets), None)
+                if asset is not None:
+                    self.cog[key] = self.cog.get(key, True) and is_cog(asset.href, asset.media_type)
+        self.preset_buttons: Dict[str, QPushButton] = {}
+        for preset, label in self.PRESETS:
+            button = QPushButton(QCoreApplication.translate("AssetsDialog", label))
+            keys = preset_keys(self.available, preset)
+            button.setEnabled(bool(keys))
+            button.setToolTip(", ".join(keys) if keys else self.tr("Not offered by these products"))
+            button.clicked.connect(lambda _checked=False, p=preset: self.apply_preset(p))
+            presets.addWidget(button)
+            self.preset_buttons[preset] = button
+        layout.addLayout(presets)
+        self.list = QListWidget()
+        self.list.setObjectName("assetList")
+        for key, title in self.available.items():
+            item = QListWidgetItem(key if title == key else f"{key} — {title}")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.itemChanged.connect(self._update_buttons)
+        layout.addWidget(self.list, 1)
+        self.buttons = QDialogButtonBox()
+        self.download_button = self.buttons.addButton(self.tr("Download"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button = self.buttons.addButton(self.tr("Open in map without downloading"),
+                                                  QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setToolTip(self.tr("Read the chosen GeoTIFF / COG files from the portal as layers"))
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.download_button.clicked.connect(self._download)
+        self.open_button.clicked.connect(self._open)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        if preset_keys(self.available, "true_colour"):
+            self.apply_preset("true_colour")
+        self._update_buttons()
+        self.resize(420, 420)
+
+    def chosen(self) -> List[str]:
+        """The checked asset keys, in list order."""
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_chosen(self, keys: Sequence[str]) -> None:
+        """Check exactly these asset keys."""
+        wanted = set(keys)
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted
+                               else Qt.CheckState.Unchecked)
+
+    def apply_preset(self, preset: str) -> None:
+        """Check the files of a preset (true colour, bands, scene classification)."""
+        self.set_chosen(preset_keys(self.available, preset))
+
+    def _update_buttons(self, *_args) -> None:
+        keys = self.chosen()
+        self.download_button.setEnabled(bool(keys))
+        self.open_button.setEnabled(bool(keys) and all(self.cog.get(key, False) for key in keys))
+
+    def _download(self) -> None:
+        keys = self.chosen()
+        if keys:
+            self.download_chosen.emit(self.products, keys)
+            self.accept()
+
+    def _open(self) -> None:
+        keys = self.chosen()
+        if keys:
+            self.open_chosen.emit(self.products, keys)
+            self.accept()

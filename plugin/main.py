@@ -34,6 +34,7 @@ class EOPortalsPlugin:
         self.iface = iface
         self.action: Optional[QAction] = None
         self.dock = None  # EOPortalsDock, created the first time the user opens it
+        self.downloads = None  # DownloadsController (plugin/downloads.py), created with the dock
         self.provider = None  # EOPortalsProvider while registered
         self.translator: Optional[QTranslator] = None
         self.menu_name = ""
@@ -73,6 +74,13 @@ class EOPortalsPlugin:
 
     def unload(self) -> None:
         """Remove everything `initGui()` added."""
+        if self.downloads is not None:
+            # Downloads: running ones stop after their current chunk and stay queued (with their .part) for next time.
+            downloads, self.downloads = self.downloads, None
+            try:
+                downloads.stop()
+            except Exception:
+                log_exception("The EO Portals downloads did not stop cleanly")
         if self.dock is not None:
             dock, self.dock = self.dock, None
             dock.closed.disconnect(self._dock_closed)
@@ -134,6 +142,13 @@ class EOPortalsPlugin:
             return None
         dock.closed.connect(self._dock_closed)
         dock.opened.connect(self._dock_opened)
+        # The Downloads tab and its queue (plugin/downloads.py); a failure there leaves the search usable.
+        try:
+            from .downloads import attach
+
+            self.downloads = attach(dock)
+        except Exception:
+            log_exception("The EO Portals Downloads tab could not be added")
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 

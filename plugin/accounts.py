@@ -38,8 +38,8 @@ KEY_KINDS = ("apikey", "sas")  # accounts that are one key
 KEY_HEADERS = {"sas": "Ocp-Apim-Subscription-Key"}  # the header of a key when the catalog names none
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EOPortals", text)
+# Called as translate("EOPortals", "literal") so that pylupdate5 finds the texts.
+translate = QCoreApplication.translate
 
 
 def needs_account(portal: Portal, for_search: bool = False) -> bool:
@@ -107,19 +107,20 @@ def credentials_for(portal: Portal, authcfg: Optional[str] = None) -> Optional[C
         return None
     manager = QgsApplication.authManager()
     if manager is None or manager.isDisabled():
-        log_warning(_tr("{title}: the QGIS authentication system is not available, the account is not used.")
-                    .format(title=portal.title))
+        log_warning(translate("EOPortals", "{title}: the QGIS authentication system is not available, the account is "
+                                           "not used.").format(title=portal.title))
         return None
     config = QgsAuthMethodConfig()
     if not _loaded(manager.loadAuthenticationConfig(authcfg, config, True)):
-        log_warning(_tr("{title}: the authentication configuration {authcfg} could not be read (removed, or the "
-                        "master password was not given).").format(title=portal.title, authcfg=authcfg))
+        log_warning(translate("EOPortals", "{title}: the authentication configuration {authcfg} could not be read "
+                                           "(removed, or the master password was not given).")
+                    .format(title=portal.title, authcfg=authcfg))
         return None
     credentials = credentials_from_config(portal, config)
     if credentials is None:
         if config.method() not in (BASIC_METHOD, API_HEADER_METHOD):
-            log_warning(_tr("{title}: the authentication configuration '{name}' uses the method {method}, which EO "
-                            "Portals cannot use; choose a Basic configuration.")
+            log_warning(translate("EOPortals", "{title}: the authentication configuration '{name}' uses the method "
+                                               "{method}, which EO Portals cannot use; choose a Basic configuration.")
                         .format(title=portal.title, name=config.name(), method=config.method()))
         return None
     register_basic_auth(credentials.username, credentials.password)

@@ -40,8 +40,8 @@ _SECRET_HEADERS = re.compile(
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EOPortals", text)
+# Called as translate("EOPortals", "literal") so that pylupdate5 finds the texts.
+translate = QCoreApplication.translate
 
 
 def register_secret(value: Optional[str]) -> None:
@@ -132,22 +132,23 @@ def _failure_lines(error: Any, request: Optional[Request]) -> List[str]:
     """The lines that explain a failed request, after its one-line summary."""
     lines: List[str] = []
     if request is not None:
-        lines.append(_tr("Request: {method} {url}").format(method=request.method, url=request.full_url))
+        lines.append(translate("EOPortals", "Request: {method} {url}").format(method=request.method,
+                                                                            url=request.full_url))
     status = getattr(error, "status", None)
     if status is not None:
-        lines.append(_tr("HTTP status: {status}").format(status=status))
+        lines.append(translate("EOPortals", "HTTP status: {status}").format(status=status))
     detail = getattr(error, "detail", "")
     if detail:
-        lines.append(_tr("The portal said: {detail}").format(detail=detail))
+        lines.append(translate("EOPortals", "The portal said: {detail}").format(detail=detail))
     if request is not None:
-        lines.append(_tr("Copy as curl: {command}").format(command=request.as_curl()))
+        lines.append(translate("EOPortals", "Copy as curl: {command}").format(command=request.as_curl()))
     return lines
 
 
 def request_failure_text(outcome_or_error: Any, request: Optional[Request] = None) -> str:
     """The log text for a failed request: what failed, method, URL, status, the portal's message, curl."""
     error, request = _error_and_request(outcome_or_error, request)
-    summary = str(error) if error is not None else _tr("The request failed")
+    summary = str(error) if error is not None else translate("EOPortals", "The request failed")
     return mask("\n".join([summary] + _failure_lines(error, request)))
 
 
@@ -184,16 +185,17 @@ def show_error(iface: Any, title: str, message: str, details: Optional[str] = No
         _log("\n".join(parts), level if level != Qgis.MessageLevel.Success else Qgis.MessageLevel.Info)
     bar = iface.messageBar()
     item = bar.createMessage(mask(title), mask(message))
-    details_button = QPushButton(_tr("Details"), item)
+    details_button = QPushButton(translate("EOPortals", "Details"), item)
     details_button.setObjectName("eoPortalsDetailsButton")
-    details_button.setToolTip(_tr("Open the EO Portals log tab"))
+    details_button.setToolTip(translate("EOPortals", "Open the EO Portals log tab"))
     details_button.clicked.connect(lambda _checked=False: _open_log(iface))
     item.layout().addWidget(details_button)
     if request is not None:
         command = curl_command(request)
-        curl_button = QPushButton(_tr("Copy as curl"), item)
+        curl_button = QPushButton(translate("EOPortals", "Copy as curl"), item)
         curl_button.setObjectName("eoPortalsCurlButton")
-        curl_button.setToolTip(_tr("Copy a curl command that repeats the failed request (secrets masked)"))
+        curl_button.setToolTip(translate("EOPortals", "Copy a curl command that repeats the failed request "
+                                                      "(secrets masked)"))
         curl_button.clicked.connect(lambda _checked=False: QApplication.clipboard().setText(command))
         item.layout().addWidget(curl_button)
     bar.pushWidget(item, level, duration)
@@ -206,9 +208,9 @@ def show_exception(iface: Any, title: str, exc: BaseException, request: Optional
     if isinstance(exc, EOPortalsError):
         details = "\n".join(_failure_lines(exc, None)) or None
         return show_error(iface, title, str(exc), details=details, request=request)
-    log_exception(_tr("Unexpected error in {title}").format(title=title), exc)
-    return show_error(iface, title, _tr("An unexpected error happened ({name}); details are in the EO Portals log.")
-                      .format(name=type(exc).__name__), request=request)
+    log_exception(translate("EOPortals", "Unexpected error in {title}").format(title=title), exc)
+    message = translate("EOPortals", "An unexpected error happened ({name}); details are in the EO Portals log.")
+    return show_error(iface, title, message.format(name=type(exc).__name__), request=request)
 
 
 def _open_log(iface: Any) -> None:

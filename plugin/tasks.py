@@ -26,8 +26,8 @@ from .core.product import merge_products
 from .core.search import DEFAULT_BUDGET, Outcome, SearchResult, search, sort_products
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SearchTask", text)
+# Called as translate("SearchTask", "literal") so that pylupdate5 finds the texts.
+translate = QCoreApplication.translate
 
 
 class SearchTask(QgsTask):
@@ -140,9 +140,9 @@ class SearchTask(QgsTask):
         if ok and self.result is not None:
             self.search_done.emit(self.result)
         elif self._cancel.is_set() or self.isCanceled():
-            self.search_failed.emit(_tr("The search was cancelled."))
+            self.search_failed.emit(translate("SearchTask", "The search was cancelled."))
         else:
-            self.search_failed.emit(self._failure or _tr("The search failed."))
+            self.search_failed.emit(self._failure or translate("SearchTask", "The search failed."))
 
 
 class WriteFileTask(QgsTask):
@@ -181,4 +181,4 @@ class WriteFileTask(QgsTask):
         if ok:
             self.written.emit(self.path)
         else:
-            self.write_failed.emit(self.message or _tr("cancelled"))
+            self.write_failed.emit(self.message or translate("SearchTask", "cancelled"))

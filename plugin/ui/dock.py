@@ -107,6 +107,24 @@ _DATA_TEXTS = (
     QT_TRANSLATE_NOOP("EOPortalsDock", "Landsat 8-9 Collection 2 Level-2 (surface reflectance)"),
     QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest was self-intersecting and has been repaired."),
     QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest crosses the antimeridian and has been split in two."),
+    # The core's fixed QueryError messages (query.py, export.py) the panel shows; those with a value in them
+    # stay English.
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest is not valid WKT."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "An area of interest is needed: draw one, or give a WKT or GeoJSON geometry."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest is wider than the whole globe."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest lies outside longitudes -180..180 and latitudes -90..90."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "Both a start and an end date are needed."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest is empty."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest is an invalid polygon that could not be repaired."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The area of interest has no area."),
+    QT_TRANSLATE_NOOP("EOPortalsDock",
+                      "The area of interest is not in longitude/latitude (EPSG:4326): latitudes exceed ±90°."),
+    QT_TRANSLATE_NOOP("EOPortalsDock",
+                      "The area of interest is not in longitude/latitude (EPSG:4326): longitudes exceed ±180°."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "This file is not an EO Portals saved search."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "This saved search was written by a newer version of EO Portals."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The saved search has no area of interest or no collection."),
+    QT_TRANSLATE_NOOP("EOPortalsDock", "The saved search's portals must be a list."),
 )
 
 
@@ -720,7 +738,7 @@ class EOPortalsDock(QgsDockWidget):
         try:
             query = self.build_query()
         except EOPortalsError as exc:
-            self._message(str(exc), Qgis.MessageLevel.Warning)
+            self._message(self.tr(str(exc)), Qgis.MessageLevel.Warning)
             return False
         portals = [self.catalog.portals[pid] for pid in self.checked_portals()
                    if pid in self.catalog.portals and self.catalog.portals[pid].supports(query.collection)]
@@ -1580,7 +1598,7 @@ class EOPortalsDock(QgsDockWidget):
         try:
             saved = self.saved_search()
         except EOPortalsError as exc:
-            self._message(str(exc), Qgis.MessageLevel.Warning)
+            self._message(self.tr(str(exc)), Qgis.MessageLevel.Warning)
             return
         path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save search"), str(Path.home() / "search.json"),
                                                     self.tr("EO Portals search (*.json)"))
@@ -1606,7 +1624,7 @@ class EOPortalsDock(QgsDockWidget):
             saved = SavedSearch.from_json(text)
             self.apply_saved_search(saved)
         except (OSError, EOPortalsError, ValueError) as exc:
-            self._message(self.tr("This saved search cannot be used: {reason}").format(reason=exc),
+            self._message(self.tr("This saved search cannot be used: {reason}").format(reason=self.tr(str(exc))),
                           Qgis.MessageLevel.Warning)
             return False
         return self.start_search() if run else True

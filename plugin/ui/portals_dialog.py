@@ -15,7 +15,7 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsTask
@@ -186,13 +186,14 @@ class ConnectionTestTask(QgsTask):
         self.done.emit(self.portal.id, self.status, self.text, self.body)
 
 
-def url_problem(url: str, tr: Callable[[str], str]) -> str:
+def url_problem(url: str) -> str:
     """Why a portal URL cannot be used ('' when it can): not http(s), or a password written into it."""
     if not re.match(r"^https?://[^\s/]+", url):
-        return tr("The URL must start with https:// or http://.")
+        return QCoreApplication.translate("PortalsDialog", "The URL must start with https:// or http://.")
     if "@" in urlsplit(url).netloc:
         # The catalog file is plain text on disk: an account belongs in QGIS's authentication database.
-        return tr("Remove the user name and password from the URL: choose an account instead.")
+        return QCoreApplication.translate("PortalsDialog",
+                                          "Remove the user name and password from the URL: choose an account instead.")
     return ""
 
 
@@ -309,7 +310,7 @@ class EndpointDialog(QDialog):
             return self.tr("Give the endpoint an identifier.")
         if portal_id in self.catalog.portals:
             return self.tr("A portal with the identifier '{id}' exists already.").format(id=portal_id)
-        return url_problem(url, self.tr)
+        return url_problem(url)
 
     def _validate(self, *_args: Any) -> None:
         problem = self.problem()
@@ -649,7 +650,7 @@ class PortalsDialog(QDialog):
         url = self.url_edit.text().strip().rstrip("/")
         if url == self._url_of(portal):
             return
-        problem = url_problem(url, self.tr) if url else ""
+        problem = url_problem(url) if url else ""
         if problem:
             self.test_result.setText(problem)
             return

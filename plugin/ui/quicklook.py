@@ -28,8 +28,8 @@ MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024
 _MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Quicklooks", text)
+# Called as translate("Quicklooks", "literal") so that pylupdate5 finds the texts.
+translate = QCoreApplication.translate
 
 
 def usable_url(url: Optional[str]) -> bool:
@@ -133,13 +133,13 @@ class QuicklookTask(QgsTask):
         flags = QgsTask.Flag.CanCancel
         if hasattr(QgsTask.Flag, "Silent"):  # QGIS >= 3.26: no "task finished" notification for each preview
             flags |= QgsTask.Flag.Silent
-        super().__init__(_tr("Quicklook"), flags)
+        super().__init__(translate("Quicklooks", "Quicklook"), flags)
         self.url = url
         self.cache = QuicklookCache(cache.folder, cache.max_bytes)
         self.settings = settings or HttpSettings()
         self.headers = dict(headers or {})
         self.bounds = bounds
-        self.portal_title = portal_title or _tr("The portal")
+        self.portal_title = portal_title or translate("Quicklooks", "The portal")
         self.image: Optional[QImage] = None
         self.vrt = ""
         self.message = ""
@@ -159,14 +159,14 @@ class QuicklookTask(QgsTask):
                     return False
                 image = QImage()
                 if not image.loadFromData(data):
-                    self.message = _tr("the quicklook is not an image")
+                    self.message = translate("Quicklooks", "the quicklook is not an image")
                     return False
                 path = self.cache.store(self.url, data)
             else:
                 image = QImage(str(path))
                 if image.isNull():
                     path.unlink(missing_ok=True)
-                    self.message = _tr("the cached quicklook could not be read")
+                    self.message = translate("Quicklooks", "the cached quicklook could not be read")
                     return False
             self.image = image
             if self.bounds is not None:
@@ -184,7 +184,7 @@ class QuicklookTask(QgsTask):
         if ok and self.image is not None:
             self.loaded.emit(self.url, self.image, self.vrt)
         else:
-            self.failed.emit(self.url, self.message or _tr("cancelled"))
+            self.failed.emit(self.url, self.message or translate("Quicklooks", "cancelled"))
 
 
 class QuicklookView(QLabel):

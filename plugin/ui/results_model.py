@@ -7,11 +7,12 @@ sorting uses raw values (`SORT_ROLE`) so that dates, sizes and cloud cover sort 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from qgis.PyQt.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QObject,
     QSortFilterProxyModel,
@@ -33,20 +34,33 @@ if _RIGHT_ALIGNED is None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ResultsModel", text)
+# Called as translate("ResultsModel", "literal") so that pylupdate5 finds the texts.
+translate = QCoreApplication.translate
+
+
+def _size_units() -> Tuple[str, ...]:
+    """The decimal size units, as the user's language writes them (French: o, ko, Mo, Go, To)."""
+    return (translate("ResultsModel", "B", "size unit: bytes"), translate("ResultsModel", "kB", "size unit"),
+            translate("ResultsModel", "MB", "size unit"), translate("ResultsModel", "GB", "size unit"),
+            translate("ResultsModel", "TB", "size unit"))
 
 
 def human_size(size: Optional[int]) -> str:
-    """1234567890 -> '1.1 GB' (decimal units, as portals and file managers show them)."""
+    """1234567890 -> '1.2 GB' (decimal units, as portals and file managers show them; '1,2 Go' in French).
+
+    The decimal point is the one of QGIS's number locale (QLocale's default), as QGIS shows numbers.
+    """
     if size is None:
         return ""
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            if unit == "B":
+    units = _size_units()
+    for index, unit in enumerate(units):
+        if value < 1000 or index == len(units) - 1:
+            if index == 0:
                 return f"{int(value)} {unit}"
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+            text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+            point = QLocale().decimalPoint()
+            return f"{text.replace('.', point) if point else text} {unit}"
         value /= 1000.0
     return ""
 
@@ -131,23 +145,24 @@ class ResultsModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return {
-                Column.DATE: _tr("Date (UTC)"),
-                Column.CLOUD: _tr("Cloud"),
-                Column.PLATFORM: _tr("Platform"),
-                Column.TILE: _tr("Tile"),
-                Column.ORBIT: _tr("Orbit"),
-                Column.SIZE: _tr("Size"),
-                Column.PORTALS: _tr("Portals"),
-                Column.TITLE: _tr("Product"),
+                Column.DATE: translate("ResultsModel", "Date (UTC)"),
+                Column.CLOUD: translate("ResultsModel", "Cloud"),
+                Column.PLATFORM: translate("ResultsModel", "Platform"),
+                Column.TILE: translate("ResultsModel", "Tile"),
+                Column.ORBIT: translate("ResultsModel", "Orbit"),
+                Column.SIZE: translate("ResultsModel", "Size"),
+                Column.PORTALS: translate("ResultsModel", "Portals"),
+                Column.TITLE: translate("ResultsModel", "Product"),
             }.get(section)
         if role == Qt.ItemDataRole.ToolTipRole:
             return {
-                Column.DATE: _tr("Acquisition start, in UTC"),
-                Column.CLOUD: _tr("Cloud cover, in percent"),
-                Column.ORBIT: _tr("Relative orbit and direction (A: ascending, D: descending)"),
-                Column.TILE: _tr("MGRS tile"),
-                Column.SIZE: _tr("Size of the whole product, when the portal says"),
-                Column.PORTALS: _tr("Portals that hold this product; downloads try them in this order"),
+                Column.DATE: translate("ResultsModel", "Acquisition start, in UTC"),
+                Column.CLOUD: translate("ResultsModel", "Cloud cover, in percent"),
+                Column.ORBIT: translate("ResultsModel", "Relative orbit and direction (A: ascending, D: descending)"),
+                Column.TILE: translate("ResultsModel", "MGRS tile"),
+                Column.SIZE: translate("ResultsModel", "Size of the whole product, when the portal says"),
+                Column.PORTALS: translate("ResultsModel",
+                                          "Portals that hold this product; downloads try them in this order"),
             }.get(section)
         return None
 
@@ -171,7 +186,7 @@ class ResultsModel(QAbstractTableModel):
             lines = [product.title]
             if product.collection:
                 lines.append(product.collection)
-            lines.append(_tr("Portals: {portals}").format(portals=self._portals_text(product)))
+            lines.append(translate("ResultsModel", "Portals: {portals}").format(portals=self._portals_text(product)))
             return "\n".join(lines)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.CLOUD, Column.SIZE):
             return _RIGHT_ALIGNED
@@ -191,7 +206,8 @@ class ResultsModel(QAbstractTableModel):
             if product.relative_orbit is not None:
                 parts.append(str(product.relative_orbit))
             if product.orbit_direction:
-                parts.append(_tr("A") if product.orbit_direction.upper().startswith("A") else _tr("D"))
+                ascending = product.orbit_direction.upper().startswith("A")
+                parts.append(translate("ResultsModel", "A") if ascending else translate("ResultsModel", "D"))
             return " ".join(parts)
         if column == Column.SIZE:
             return human_size(product.size)

@@ -1,0 +1,1863 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR" sourcelanguage="en">
+<context>
+    <name>@default</name>
+    <message>
+        <location filename="../plugin/downloads.py" line="374"/>
+        <source>EO Portals: opening {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="406"/>
+        <source>EO Portals: opening {name} from the portal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="426"/>
+        <source>Could not add to the map: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="470"/>
+        <source>Download failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="488"/>
+        <source>EO Portals downloads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="586"/>
+        <source>Downloads</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AreaOfInterest</name>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="259"/>
+        <source>The area is empty.</source>
+        <translation>La zone est vide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="264"/>
+        <source>The area cannot be converted to longitude/latitude (EPSG:4326) from {crs}.</source>
+        <translation>La zone ne peut pas être convertie de {crs} en longitude/latitude (EPSG:4326).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="334"/>
+        <source>The map shows nothing yet: there is no extent to use.</source>
+        <translation>La carte n'affiche encore rien : il n'y a pas d'emprise à utiliser.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="357"/>
+        <source>No feature with a geometry is selected: select one in any layer first.</source>
+        <translation>Aucune entité avec une géométrie n'est sélectionnée : sélectionnez-en d'abord une dans une couche.</translation>
+    </message>
+</context>
+<context>
+    <name>AssetsDialog</name>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <source>True colour</source>
+        <translation>Couleurs naturelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <source>Bands (10 m)</source>
+        <translation>Bandes (10 m)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <source>Scene classification</source>
+        <translation>Classification de la scène</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="414"/>
+        <source>Files to download</source>
+        <translation>Fichiers à télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="417"/>
+        <source>{n} product(s) have no single archive to download ({names}). Choose the files:</source>
+        <translation>{n} produit(s) n'ont pas d'archive unique à télécharger ({names}). Choisissez les fichiers :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="435"/>
+        <source>Not offered by these products</source>
+        <translation>Non proposé par ces produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="451"/>
+        <source>Download</source>
+        <translation>Télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="452"/>
+        <source>Open in map without downloading</source>
+        <translation>Ouvrir sur la carte sans télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="454"/>
+        <source>Read the chosen GeoTIFF / COG files from the portal as layers</source>
+        <translation>Lire les fichiers GeoTIFF / COG choisis directement sur le portail, comme couches</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionTestTask</name>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="182"/>
+        <source>Connection test of {title} failed unexpectedly</source>
+        <translation>Le test de connexion de {title} a échoué de façon inattendue</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsPanel</name>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="62"/>
+        <source>Queued</source>
+        <translation>En attente</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="63"/>
+        <source>Downloading</source>
+        <translation>Téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="64"/>
+        <source>Verifying</source>
+        <translation>Vérification</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="65"/>
+        <source>Done</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="66"/>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="67"/>
+        <source>Offline</source>
+        <translation>Hors ligne</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="68"/>
+        <source>Cancelled</source>
+        <translation>Annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="69"/>
+        <source>Paused</source>
+        <translation>En pause</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortals</name>
+    <message>
+        <location filename="../plugin/accounts.py" line="110"/>
+        <source>{title}: the QGIS authentication system is not available, the account is not used.</source>
+        <translation>{title} : le système d'authentification de QGIS n'est pas disponible, le compte n'est pas utilisé.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/accounts.py" line="115"/>
+        <source>{title}: the authentication configuration {authcfg} could not be read (removed, or the master password was not given).</source>
+        <translation>{title} : la configuration d'authentification {authcfg} n'a pas pu être lue (supprimée, ou mot de passe principal non saisi).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/accounts.py" line="122"/>
+        <source>{title}: the authentication configuration &apos;{name}&apos; uses the method {method}, which EO Portals cannot use; choose a Basic configuration.</source>
+        <translation>{title} : la configuration d'authentification « {name} » utilise la méthode {method}, qu'EO Portals ne sait pas utiliser ; choisissez une configuration Basic.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="135"/>
+        <source>Request: {method} {url}</source>
+        <translation>Requête : {method} {url}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="139"/>
+        <source>HTTP status: {status}</source>
+        <translation>Statut HTTP : {status}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="142"/>
+        <source>The portal said: {detail}</source>
+        <translation>Réponse du portail : {detail}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="144"/>
+        <source>Copy as curl: {command}</source>
+        <translation>Commande curl : {command}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="151"/>
+        <source>The request failed</source>
+        <translation>La requête a échoué</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="188"/>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="190"/>
+        <source>Open the EO Portals log tab</source>
+        <translation>Ouvrir l'onglet EO Portals du journal</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="195"/>
+        <source>Copy as curl</source>
+        <translation>Copier en curl</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="197"/>
+        <source>Copy a curl command that repeats the failed request (secrets masked)</source>
+        <translation>Copier une commande curl qui rejoue la requête en échec (secrets masqués)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="211"/>
+        <source>Unexpected error in {title}</source>
+        <translation>Erreur inattendue dans {title}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="212"/>
+        <source>An unexpected error happened ({name}); details are in the EO Portals log.</source>
+        <translation>Une erreur inattendue s'est produite ({name}) ; les détails sont dans le journal EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/provider.py" line="29"/>
+        <source>EO Portals</source>
+        <translation>EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="67"/>
+        <source>Search and download Earth-observation products from many portals</source>
+        <translation>Rechercher et télécharger des produits d'observation de la Terre sur de nombreux portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="132"/>
+        <source>The panel could not be opened; details are in the log.</source>
+        <translation>Le panneau n'a pas pu être ouvert ; les détails sont dans le journal.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/provider.py" line="33"/>
+        <source>EO Portals (search and download Earth-observation products)</source>
+        <translation>EO Portals (recherche et téléchargement de produits d'observation de la Terre)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="99"/>
+        <source>Search EO portals</source>
+        <translation>Rechercher dans les portails EO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="103"/>
+        <source>Search several Earth-observation portals at once and write the footprints of what they hold.</source>
+        <translation>Interroger plusieurs portails d'observation de la Terre à la fois et écrire les emprises des produits qu'ils détiennent.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="108"/>
+        <source>sentinel,landsat,copernicus,stac,footprints,catalogue,search,download</source>
+        <translation>sentinel,landsat,copernicus,stac,emprises,catalogue,recherche,téléchargement,satellite,imagerie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="117"/>
+        <source>Searches the chosen portals (by default every enabled portal offering the collection) over the area of interest and the period, and writes one polygon per product in EPSG:4326. A product held by several portals appears once; its &apos;portals&apos; field lists them and its &apos;sources&apos; field holds, per portal, the product id, the download link and the checksum (JSON).
+
+A portal that fails or does not answer within the time limit is reported in the log; the products of the other portals are still written. Products without a footprint are kept with an empty geometry.
+
+Dates are YYYY-MM-DD (the end date is included) or ISO 8601 date and time, in UTC. Portals are given as a comma-separated list of portal ids, e.g. earth_search,cdse. The portal list comes from the built-in catalog, extended by the file named in the EO_PORTALS_CATALOG environment variable or in the plugin settings.</source>
+        <translation>Interroge les portails choisis (par défaut, tous les portails activés qui proposent la collection) sur la zone d'intérêt et la période, et écrit un polygone par produit en EPSG:4326. Un produit détenu par plusieurs portails n'apparaît qu'une fois ; son champ « portals » les énumère et son champ « sources » contient, pour chaque portail, l'identifiant du produit, le lien de téléchargement et la somme de contrôle (JSON).
+
+Un portail qui échoue ou ne répond pas dans le délai imparti est signalé dans le journal ; les produits des autres portails sont tout de même écrits. Les produits sans emprise sont conservés avec une géométrie vide.
+
+Les dates s'écrivent AAAA-MM-JJ (la date de fin est incluse) ou en date et heure ISO 8601, en UTC. Les portails se donnent sous la forme d'une liste d'identifiants séparés par des virgules, p. ex. earth_search,cdse. La liste des portails vient du catalogue intégré, complété par le fichier indiqué dans la variable d'environnement EO_PORTALS_CATALOG ou dans les paramètres de l'extension.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="140"/>
+        <source>Area of interest (WKT in EPSG:4326 unless a CRS is given)</source>
+        <translation>Zone d'intérêt (WKT en EPSG:4326 sauf si un SCR est indiqué)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="142"/>
+        <source>Start date (YYYY-MM-DD or ISO 8601, UTC)</source>
+        <translation>Date de début (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="144"/>
+        <source>End date, included (YYYY-MM-DD or ISO 8601, UTC)</source>
+        <translation>Date de fin, incluse (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="146"/>
+        <source>Collection</source>
+        <translation>Collection</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="152"/>
+        <source>Portals (comma-separated ids; empty: every enabled portal offering the collection)</source>
+        <translation>Portails (identifiants séparés par des virgules ; vide : tous les portails activés qui proposent la collection)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="157"/>
+        <source>Known portals: {}</source>
+        <translation>Portails connus : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="159"/>
+        <source>Maximum cloud cover (%)</source>
+        <translation>Couverture nuageuse maximale (%)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="162"/>
+        <source>Orbit direction</source>
+        <translation>Sens de l'orbite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="167"/>
+        <source>Relative orbit</source>
+        <translation>Orbite relative</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="170"/>
+        <source>MGRS tile (e.g. 31TEJ)</source>
+        <translation>Tuile MGRS (p. ex. 31TEJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="172"/>
+        <source>Platform (e.g. S2A, S1A, Landsat-8)</source>
+        <translation>Plateforme (p. ex. S2A, S1A, Landsat-8)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="174"/>
+        <source>Most products from each portal</source>
+        <translation>Nombre maximal de produits par portail</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="179"/>
+        <source>Time limit per portal (seconds)</source>
+        <translation>Délai maximal par portail (secondes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="184"/>
+        <source>Footprints</source>
+        <translation>Emprises</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="186"/>
+        <source>Number of products</source>
+        <translation>Nombre de produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="187"/>
+        <source>Number of portals that failed</source>
+        <translation>Nombre de portails en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="195"/>
+        <source>Portal catalog: {}</source>
+        <translation>Catalogue des portails : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="210"/>
+        <source>Searching {collection} on {portals} (at most {limit} products each, {budget:g} s per portal)</source>
+        <translation>Recherche de {collection} sur {portals} (au plus {limit} produits chacun, {budget:g} s par portail)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="228"/>
+        <source>{n} product(s) have no footprint; they are kept with an empty geometry.</source>
+        <translation>{n} produit(s) sans emprise ; ils sont conservés avec une géométrie vide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="231"/>
+        <source>{n} product(s) written from {ok} of {total} portal(s).</source>
+        <translation>{n} produit(s) écrit(s), venant de {ok} portail(s) sur {total}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="235"/>
+        <source>Every portal failed: {}</source>
+        <translation>Tous les portails ont échoué : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="243"/>
+        <source>An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as CRS=...;WKT).</source>
+        <translation>Une zone d'intérêt est nécessaire (un polygone WKT, en EPSG:4326 sauf s'il est écrit CRS=...;WKT).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="253"/>
+        <source>The area of interest cannot be converted from {crs} to EPSG:4326: {error}</source>
+        <translation>La zone d'intérêt ne peut pas être convertie de {crs} en EPSG:4326 : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="274"/>
+        <source>The search cannot be made: {}</source>
+        <translation>La recherche ne peut pas être lancée : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="290"/>
+        <source>No enabled portal offers the collection {}.</source>
+        <translation>Aucun portail activé ne propose la collection {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="337"/>
+        <source>The search failed: {}</source>
+        <translation>La recherche a échoué : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="339"/>
+        <source>Search cancelled; the products found so far are kept.</source>
+        <translation>Recherche annulée ; les produits déjà trouvés sont conservés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="358"/>
+        <source>{portal}: {count} product(s) in {seconds:.1f} s</source>
+        <translation>{portal} : {count} produit(s) en {seconds:.1f} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="361"/>
+        <source> (the portal reports {total} in all)</source>
+        <translation> (le portail en annonce {total} au total)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="364"/>
+        <source>{portal}: cancelled</source>
+        <translation>{portal} : annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="366"/>
+        <source>{portal} ({id}) failed: {message}</source>
+        <translation>{portal} ({id}) a échoué : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="371"/>
+        <source>{portal}: the {count} product(s) read before the failure are kept.</source>
+        <translation>{portal} : les {count} produit(s) lus avant l'échec sont conservés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="205"/>
+        <source>Download EO products</source>
+        <translation>Télécharger des produits EO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="209"/>
+        <source>Download the products of a footprints layer made by &apos;Search EO portals&apos;.</source>
+        <translation>Télécharger les produits d'une couche d'emprises produite par « Rechercher dans les portails EO ».</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="213"/>
+        <source>sentinel,landsat,copernicus,stac,download,products,footprints</source>
+        <translation>sentinel,landsat,copernicus,stac,téléchargement,produits,emprises,satellite,imagerie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="222"/>
+        <source>Downloads the products of a footprints layer written by &apos;Search EO portals&apos; (all features, or the selected ones) into a folder. Each product comes from the first portal in its &apos;portals&apos; field that can deliver it; when a portal fails the next one is tried. Downloads resume where an earlier run stopped when the portal allows it, and are verified against the checksum the portal gives.
+
+Without assets, the whole product archive is downloaded (a zip for Copernicus Data Space, GEODES, DHuS mirrors). Portals without a product archive (Earth Search, Planetary Computer) need asset keys, comma-separated, e.g. visual,scl or B04,B03,B02; their files go into a folder named after the product.
+
+Accounts are those chosen in the EO Portals settings (QGIS authentication database).
+
+OUTPUT lists the downloaded files separated by &apos;;&apos;. FILES is a table with one row per file and one per product that could not be downloaded, with the reason.</source>
+        <translation>Télécharge dans un dossier les produits d'une couche d'emprises écrite par « Rechercher dans les portails EO » (toutes les entités, ou celles sélectionnées). Chaque produit vient du premier portail de son champ « portals » capable de le fournir ; quand un portail échoue, le suivant est essayé. Les téléchargements reprennent là où une exécution précédente s'est arrêtée quand le portail le permet, et sont vérifiés avec la somme de contrôle fournie par le portail.
+
+Sans assets, l'archive complète du produit est téléchargée (un zip pour Copernicus Data Space, GEODES, les miroirs DHuS). Les portails sans archive de produit (Earth Search, Planetary Computer) demandent des clés d'assets, séparées par des virgules, p. ex. visual,scl ou B04,B03,B02 ; leurs fichiers vont dans un dossier nommé d'après le produit.
+
+Les comptes sont ceux choisis dans les paramètres d'EO Portals (base d'authentification de QGIS).
+
+OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table avec une ligne par fichier et une par produit qui n'a pas pu être téléchargé, avec la raison.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="242"/>
+        <source>Footprints (from &apos;Search EO portals&apos;)</source>
+        <translation>Emprises (de « Rechercher dans les portails EO »)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="244"/>
+        <source>Download folder</source>
+        <translation>Dossier de téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="246"/>
+        <source>Assets to download (comma-separated keys; empty: the whole product)</source>
+        <translation>Assets à télécharger (clés séparées par des virgules ; vide : le produit entier)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="249"/>
+        <source>Extract zip archives</source>
+        <translation>Extraire les archives zip</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="251"/>
+        <source>Downloaded files</source>
+        <translation>Fichiers téléchargés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="254"/>
+        <source>Files (separated by &apos;;&apos;)</source>
+        <translation>Fichiers (séparés par ';')</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="255"/>
+        <source>Products downloaded</source>
+        <translation>Produits téléchargés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="256"/>
+        <source>Products not downloaded</source>
+        <translation>Produits non téléchargés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="282"/>
+        <source>A download folder is needed.</source>
+        <translation>Un dossier de téléchargement est nécessaire.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="299"/>
+        <source>{n} feature(s) have no readable &apos;sources&apos; field and are skipped; is this a layer from &apos;Search EO portals&apos;?</source>
+        <translation>{n} entité(s) sans champ « sources » lisible sont ignorées ; cette couche vient-elle de « Rechercher dans les portails EO » ?</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="303"/>
+        <source>The layer holds no product to download.</source>
+        <translation>La couche ne contient aucun produit à télécharger.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="304"/>
+        <source>Downloading {n} product(s) into {folder}{assets}</source>
+        <translation>Téléchargement de {n} produit(s) dans {folder}{assets}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="304"/>
+        <source> (assets: {})</source>
+        <translation> (assets : {})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="327"/>
+        <source>{done} of {total} product(s) downloaded, {files} file(s).</source>
+        <translation>{done} produit(s) téléchargé(s) sur {total}, {files} fichier(s).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="331"/>
+        <source>No product could be downloaded: {}</source>
+        <translation>Aucun produit n'a pu être téléchargé : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="369"/>
+        <source>Cancelling the downloads (partial files are deleted).</source>
+        <translation>Annulation des téléchargements (les fichiers partiels sont supprimés).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="393"/>
+        <source>{title}: done from {portal} ({notes})</source>
+        <translation>{title} : terminé depuis {portal} ({notes})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="397"/>
+        <source>{title}: {state}: {error}</source>
+        <translation>{title} : {state} : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="401"/>
+        <source>{title}: cancelled</source>
+        <translation>{title} : annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="404"/>
+        <source>{title}: downloading from {portal}</source>
+        <translation>{title} : téléchargement depuis {portal}</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsDock</name>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Sentinel-2 L1C (top-of-atmosphere reflectance)</source>
+        <translation>Sentinel-2 L1C (réflectance au sommet de l'atmosphère)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Sentinel-2 L2A (surface reflectance)</source>
+        <translation>Sentinel-2 L2A (réflectance de surface)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Sentinel-1 GRD (ground range detected)</source>
+        <translation>Sentinel-1 GRD (détecté, géométrie sol)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Sentinel-1 SLC (single look complex)</source>
+        <translation>Sentinel-1 SLC (complexe, une vue)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Landsat 8-9 Collection 2 Level-2 (surface reflectance)</source>
+        <translation>Landsat 8-9 Collection 2 niveau 2 (réflectance de surface)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest was self-intersecting and has been repaired.</source>
+        <translation>La zone d'intérêt se recoupait elle-même ; elle a été réparée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest crosses the antimeridian and has been split in two.</source>
+        <translation>La zone d'intérêt traverse l'antiméridien ; elle a été coupée en deux.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is not valid WKT.</source>
+        <translation>La zone d'intérêt n'est pas un WKT valide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>An area of interest is needed: draw one, or give a WKT or GeoJSON geometry.</source>
+        <translation>Une zone d'intérêt est nécessaire : dessinez-en une, ou donnez une géométrie WKT ou GeoJSON.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is wider than the whole globe.</source>
+        <translation>La zone d'intérêt est plus large que le globe entier.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest lies outside longitudes -180..180 and latitudes -90..90.</source>
+        <translation>La zone d'intérêt est hors des longitudes -180..180 et des latitudes -90..90.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>Both a start and an end date are needed.</source>
+        <translation>Une date de début et une date de fin sont nécessaires.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is empty.</source>
+        <translation>La zone d'intérêt est vide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is an invalid polygon that could not be repaired.</source>
+        <translation>La zone d'intérêt est un polygone invalide qui n'a pas pu être réparé.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest has no area.</source>
+        <translation>La zone d'intérêt n'a pas de superficie.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is not in longitude/latitude (EPSG:4326): latitudes exceed ±90°.</source>
+        <translation>La zone d'intérêt n'est pas en longitude/latitude (EPSG:4326) : des latitudes dépassent ±90°.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The area of interest is not in longitude/latitude (EPSG:4326): longitudes exceed ±180°.</source>
+        <translation>La zone d'intérêt n'est pas en longitude/latitude (EPSG:4326) : des longitudes dépassent ±180°.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>This file is not an EO Portals saved search.</source>
+        <translation>Ce fichier n'est pas une recherche enregistrée d'EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>This saved search was written by a newer version of EO Portals.</source>
+        <translation>Cette recherche enregistrée a été écrite par une version plus récente d'EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The saved search has no area of interest or no collection.</source>
+        <translation>La recherche enregistrée n'a pas de zone d'intérêt ou pas de collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="102"/>
+        <source>The saved search&apos;s portals must be a list.</source>
+        <translation>Les portails de la recherche enregistrée doivent être une liste.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1646"/>
+        <source>EO Portals</source>
+        <translation>EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1051"/>
+        <source>Search</source>
+        <translation>Rechercher</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="299"/>
+        <source>Area of interest</source>
+        <translation>Zone d'intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="304"/>
+        <source>Rectangle</source>
+        <translation>Rectangle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="304"/>
+        <source>Draw a rectangle on the map (Esc cancels)</source>
+        <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="306"/>
+        <source>Polygon</source>
+        <translation>Polygone</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="306"/>
+        <source>Draw a polygon on the map: click to add vertices, right click to finish, Backspace to undo, Esc to cancel</source>
+        <translation>Dessiner un polygone sur la carte : cliquez pour ajouter des sommets, clic droit pour terminer, Retour arrière pour annuler le dernier sommet, Échap pour abandonner</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="309"/>
+        <source>Extent</source>
+        <translation>Emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="309"/>
+        <source>Use the extent the map shows now</source>
+        <translation>Utiliser l'emprise affichée sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="311"/>
+        <source>Selected features</source>
+        <translation>Entités sélectionnées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="311"/>
+        <source>Use the selected features (of the active layer, else of every layer)</source>
+        <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="314"/>
+        <source>Clear</source>
+        <translation>Effacer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="314"/>
+        <source>Remove the area of interest from the map</source>
+        <translation>Retirer la zone d'intérêt de la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="328"/>
+        <source>Filters</source>
+        <translation>Filtres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="336"/>
+        <source>The kind of products to search for</source>
+        <translation>Le type de produits à rechercher</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="337"/>
+        <source>Collection</source>
+        <translation>Collection</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="347"/>
+        <source>First day of acquisition (UTC)</source>
+        <translation>Premier jour d'acquisition (UTC)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="348"/>
+        <source>Last day of acquisition (UTC), included</source>
+        <translation>Dernier jour d'acquisition (UTC), inclus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="352"/>
+        <source>Dates</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="358"/>
+        <source>{days} days</source>
+        <translation>{days} jours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="361"/>
+        <source>From {days} days ago until today</source>
+        <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="366"/>
+        <source>Last</source>
+        <translation>Derniers</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="373"/>
+        <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
+        <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="378"/>
+        <source>Cloud cover</source>
+        <translation>Couverture nuageuse</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="383"/>
+        <source>Portals</source>
+        <translation>Portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="393"/>
+        <source>Advanced filters</source>
+        <translation>Filtres avancés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1223"/>
+        <source>Any</source>
+        <translation>Indifférent</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="398"/>
+        <source>Ascending</source>
+        <translation>Ascendante</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="399"/>
+        <source>Descending</source>
+        <translation>Descendante</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="403"/>
+        <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
+        <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="405"/>
+        <source>e.g. 31TCJ</source>
+        <translation>p. ex. 31TCJ</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="408"/>
+        <source>Sentinel-2 MGRS tile</source>
+        <translation>Tuile MGRS Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="410"/>
+        <source>Orbit direction</source>
+        <translation>Sens de l'orbite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="411"/>
+        <source>Relative orbit</source>
+        <translation>Orbite relative</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="412"/>
+        <source>MGRS tile</source>
+        <translation>Tuile MGRS</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="413"/>
+        <source>Platform</source>
+        <translation>Plateforme</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1053"/>
+        <source>Search the checked portals (runs in the background)</source>
+        <translation>Interroger les portails cochés (en arrière-plan)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="428"/>
+        <source>Save this search, or open a saved one</source>
+        <translation>Enregistrer cette recherche, ou en ouvrir une enregistrée</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="430"/>
+        <source>Save search…</source>
+        <translation>Enregistrer la recherche…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="431"/>
+        <source>Open a saved search…</source>
+        <translation>Ouvrir une recherche enregistrée…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="435"/>
+        <source>Portals…</source>
+        <translation>Portails…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="437"/>
+        <source>Portals and accounts</source>
+        <translation>Portails et comptes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="478"/>
+        <source>Filter results…</source>
+        <translation>Filtrer les résultats…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="480"/>
+        <source>Show only the rows holding every word typed (in any column)</source>
+        <translation>N'afficher que les lignes contenant tous les mots saisis (dans n'importe quelle colonne)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="482"/>
+        <source>Reduce</source>
+        <translation>Réduire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="482"/>
+        <source>Keep one product per tile</source>
+        <translation>Garder un produit par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="485"/>
+        <source>Least cloudy per tile</source>
+        <translation>Le moins nuageux par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="486"/>
+        <source>Newest per tile</source>
+        <translation>Le plus récent par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="488"/>
+        <source>All results</source>
+        <translation>Tous les résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="490"/>
+        <source>Export</source>
+        <translation>Exporter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="490"/>
+        <source>Export the rows shown</source>
+        <translation>Exporter les lignes affichées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="493"/>
+        <source>GeoJSON…</source>
+        <translation>GeoJSON…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="494"/>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="495"/>
+        <source>STAC ItemCollection…</source>
+        <translation>STAC ItemCollection…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="529"/>
+        <source>Load more</source>
+        <translation>Charger la suite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="530"/>
+        <source>Fetch the next page of results from the portals that have more</source>
+        <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1517"/>
+        <source>Download</source>
+        <translation>Télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="532"/>
+        <source>Download the selected products</source>
+        <translation>Télécharger les produits sélectionnés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1581"/>
+        <source>Select a product to see its quicklook.</source>
+        <translation>Sélectionnez un produit pour voir son aperçu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="551"/>
+        <source>Show on map</source>
+        <translation>Afficher sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="552"/>
+        <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
+        <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="711"/>
+        <source>Draw an area of interest first (or use the map extent or selected features).</source>
+        <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="714"/>
+        <source>Choose a collection.</source>
+        <translation>Choisissez une collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="716"/>
+        <source>The end date ({end}) is before the start date ({start}).</source>
+        <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="746"/>
+        <source>Check at least one portal that offers this collection.</source>
+        <translation>Cochez au moins un portail qui propose cette collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="754"/>
+        <source>{collection} – {stamp}</source>
+        <translation>{collection} – {stamp}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="808"/>
+        <source>Export {count} products</source>
+        <translation>Export de {count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="809"/>
+        <source>{count} products exported to {path}</source>
+        <translation>{count} produits exportés dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="812"/>
+        <source>The export failed: {reason}</source>
+        <translation>L'export a échoué : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="838"/>
+        <source>The collection {collection} is not offered by any portal shown.</source>
+        <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="888"/>
+        <source>The portals dialog is not available in this version.</source>
+        <translation>La fenêtre des portails n'est pas disponible dans cette version.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="922"/>
+        <source>EO Portals: searching {count} portals</source>
+        <translation>EO Portals : recherche sur {count} portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1023"/>
+        <source>Some portals failed: {lines}</source>
+        <translation>Certains portails ont échoué : {lines}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1025"/>
+        <source>No product matches this search.</source>
+        <translation>Aucun produit ne correspond à cette recherche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1038"/>
+        <source>The search stopped: {reason}</source>
+        <translation>La recherche s'est arrêtée : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1046"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1048"/>
+        <source>Stop the search; the products found so far stay</source>
+        <translation>Arrêter la recherche ; les produits déjà trouvés restent</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1066"/>
+        <source>{name}: {count} of {total} products</source>
+        <translation>{name} : {count} produits sur {total}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1069"/>
+        <source>{name}: 1 product</source>
+        <translation>{name} : 1 produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1070"/>
+        <source>{name}: {count} products</source>
+        <translation>{name} : {count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1074"/>
+        <source>{name}: HTTP {status}, check your account</source>
+        <translation>{name} : HTTP {status}, vérifiez votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1078"/>
+        <source>{name}: timed out after {seconds} s</source>
+        <translation>{name} : délai dépassé après {seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1080"/>
+        <source>{name}: cancelled</source>
+        <translation>{name} : annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1082"/>
+        <source>{name}: too many requests, try again later</source>
+        <translation>{name} : trop de requêtes, réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1084"/>
+        <source>{name}: cannot be reached ({reason})</source>
+        <translation>{name} : injoignable ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1086"/>
+        <source>{name}: the answer could not be read ({reason})</source>
+        <translation>{name} : la réponse n'a pas pu être lue ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1087"/>
+        <source>{name}: {reason}</source>
+        <translation>{name} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1105"/>
+        <source>{name}: searching…</source>
+        <translation>{name} : recherche en cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1116"/>
+        <source>{seconds:.1f} s, {pages} page(s)</source>
+        <translation>{seconds:.1f} s, {pages} page(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1167"/>
+        <source>Reachable (last search: {message})</source>
+        <translation>Joignable (dernière recherche : {message})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1169"/>
+        <source>Needs an account: {message}</source>
+        <translation>Compte nécessaire : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1171"/>
+        <source>Failed last time: {message}</source>
+        <translation>Échec la dernière fois : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1173"/>
+        <source>Needs an account (set one with Portals…)</source>
+        <translation>Compte nécessaire (à définir dans Portails…)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1174"/>
+        <source>Not searched yet</source>
+        <translation>Pas encore interrogé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1191"/>
+        <source>Does not offer this collection.</source>
+        <translation>Ne propose pas cette collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1254"/>
+        <source>any</source>
+        <translation>sans limite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1254"/>
+        <source>≤ {value} %</source>
+        <translation>≤ {value} %</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1319"/>
+        <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
+        <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1324"/>
+        <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
+        <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1352"/>
+        <source>Searching…</source>
+        <translation>Recherche en cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1354"/>
+        <source>1 product</source>
+        <translation>1 produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1354"/>
+        <source>{count} products</source>
+        <translation>{count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1357"/>
+        <source>{shown} of {count} products shown</source>
+        <translation>Produits affichés : {shown} sur {count}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1503"/>
+        <source>This footprint cannot be shown in the map&apos;s CRS.</source>
+        <translation>Cette emprise ne peut pas être affichée dans le SCR de la carte.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1519"/>
+        <source>Zoom to footprint</source>
+        <translation>Zoomer sur l'emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1522"/>
+        <source>Copy product name</source>
+        <translation>Copier le nom du produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1549"/>
+        <source>No quicklook for this product.</source>
+        <translation>Pas d'aperçu pour ce produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1551"/>
+        <source>Loading the quicklook…</source>
+        <translation>Chargement de l'aperçu…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1573"/>
+        <source>No quicklook: {reason}</source>
+        <translation>Pas d'aperçu : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1587"/>
+        <source>Quicklook {title}</source>
+        <translation>Aperçu {title}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1590"/>
+        <source>The quicklook could not be placed on the map.</source>
+        <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1607"/>
+        <source>Save search</source>
+        <translation>Enregistrer la recherche</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1615"/>
+        <source>EO Portals search (*.json)</source>
+        <translation>Recherche EO Portals (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1608"/>
+        <source>Search saved to {path}</source>
+        <translation>Recherche enregistrée dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1610"/>
+        <source>The search could not be saved: {reason}</source>
+        <translation>La recherche n'a pas pu être enregistrée : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1615"/>
+        <source>Open a saved search</source>
+        <translation>Ouvrir une recherche enregistrée</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1627"/>
+        <source>This saved search cannot be used: {reason}</source>
+        <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1634"/>
+        <source>GeoJSON (*.geojson)</source>
+        <translation>GeoJSON (*.geojson)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1634"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1635"/>
+        <source>STAC ItemCollection (*.json)</source>
+        <translation>STAC ItemCollection (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="1636"/>
+        <source>Export results</source>
+        <translation>Exporter les résultats</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsDownloads</name>
+    <message>
+        <location filename="../plugin/downloads.py" line="54"/>
+        <source>login refused, check the account in EO Portals settings</source>
+        <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="54"/>
+        <source>an account is needed to download from this portal: add it in EO Portals settings</source>
+        <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="54"/>
+        <source>offers no whole-product archive: choose the assets to download</source>
+        <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="54"/>
+        <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
+        <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="54"/>
+        <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
+        <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
+    </message>
+</context>
+<context>
+    <name>EndpointDialog</name>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="220"/>
+        <source>Add a mirror or a custom endpoint</source>
+        <translation>Ajouter un miroir ou un point d'accès personnalisé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="223"/>
+        <source>A mirror answers like an existing portal at another address; a custom endpoint is any STAC API, OData catalogue, DHuS or resto server. It is saved in your portal catalog file.</source>
+        <translation>Un miroir répond comme un portail existant, à une autre adresse ; un point d'accès personnalisé est n'importe quelle API STAC, catalogue OData, serveur DHuS ou resto. Il est enregistré dans votre fichier de catalogue des portails.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="230"/>
+        <source>None (custom endpoint)</source>
+        <translation>Aucun (point d'accès personnalisé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="232"/>
+        <source>Mirror of {title}</source>
+        <translation>Miroir de {title}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="233"/>
+        <source>Based on</source>
+        <translation>Basé sur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="237"/>
+        <source>Protocol</source>
+        <translation>Protocole</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="239"/>
+        <source>e.g. My institute&apos;s STAC catalogue</source>
+        <translation>p. ex. Catalogue STAC de mon institut</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="240"/>
+        <source>Title</source>
+        <translation>Titre</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="243"/>
+        <source>lower case letters, digits and _</source>
+        <translation>minuscules, chiffres et _</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="244"/>
+        <source>Identifier</source>
+        <translation>Identifiant</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="247"/>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="249"/>
+        <source>No account</source>
+        <translation>Aucun compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="250"/>
+        <source>User name and password</source>
+        <translation>Nom d'utilisateur et mot de passe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="251"/>
+        <source>API key</source>
+        <translation>Clé d'API</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="252"/>
+        <source>Account</source>
+        <translation>Compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="261"/>
+        <source>Add</source>
+        <translation>Ajouter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="289"/>
+        <source>{title} (mirror)</source>
+        <translation>{title} (miroir)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="308"/>
+        <source>Give the endpoint a title.</source>
+        <translation>Donnez un titre au point d'accès.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="310"/>
+        <source>Give the endpoint an identifier.</source>
+        <translation>Donnez un identifiant au point d'accès.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="312"/>
+        <source>A portal with the identifier &apos;{id}&apos; exists already.</source>
+        <translation>Un portail d'identifiant « {id} » existe déjà.</translation>
+    </message>
+</context>
+<context>
+    <name>PortalsDialog</name>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="192"/>
+        <source>The URL must start with https:// or http://.</source>
+        <translation>L'URL doit commencer par https:// ou http://.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="195"/>
+        <source>Remove the user name and password from the URL: choose an account instead.</source>
+        <translation>Retirez le nom d'utilisateur et le mot de passe de l'URL : choisissez plutôt un compte.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="361"/>
+        <source>EO Portals: portals and accounts</source>
+        <translation>EO Portals : portails et comptes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="380"/>
+        <source>Tick the portals EO Portals searches. An account is a QGIS authentication configuration: the password stays in QGIS&apos;s encrypted authentication database, EO Portals keeps only its id.</source>
+        <translation>Cochez les portails qu'EO Portals interroge. Un compte est une configuration d'authentification QGIS : le mot de passe reste dans la base d'authentification chiffrée de QGIS, EO Portals n'en garde que l'identifiant.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <source>Portal</source>
+        <translation>Portail</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <source>Protocol</source>
+        <translation>Protocole</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="421"/>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="426"/>
+        <source>Account</source>
+        <translation>Compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="435"/>
+        <source>Test connection</source>
+        <translation>Tester la connexion</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="437"/>
+        <source>Send one small request to the portal, with the chosen account</source>
+        <translation>Envoyer une petite requête au portail, avec le compte choisi</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="450"/>
+        <source>Add mirror or custom endpoint…</source>
+        <translation>Ajouter un miroir ou un point d'accès…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="456"/>
+        <source>Your catalog file: {path}</source>
+        <translation>Votre fichier de catalogue : {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="502"/>
+        <source>Added in your catalog file</source>
+        <translation>Ajouté dans votre fichier de catalogue</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="504"/>
+        <source>Set its URL to use it</source>
+        <translation>Indiquez son URL pour l'utiliser</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="529"/>
+        <source>(set its URL below)</source>
+        <translation>(indiquez son URL ci-dessous)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="542"/>
+        <source>Not needed</source>
+        <translation>Inutile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="550"/>
+        <source>Needed to search</source>
+        <translation>Nécessaire pour rechercher</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="552"/>
+        <source>Needed to download</source>
+        <translation>Nécessaire pour télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="553"/>
+        <source>Optional</source>
+        <translation>Facultatif</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="722"/>
+        <source>Testing…</source>
+        <translation>Test en cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="566"/>
+        <source>Reachable</source>
+        <translation>Joignable</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="568"/>
+        <source>Needs an account</source>
+        <translation>Compte nécessaire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="570"/>
+        <source>Failed: {message}</source>
+        <translation>Échec : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="570"/>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="571"/>
+        <source>Not tested</source>
+        <translation>Non testé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="602"/>
+        <source>https://your-mirror.example.org/</source>
+        <translation>https://votre-miroir.example.org/</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="603"/>
+        <source>Setting the URL enables the portal</source>
+        <translation>Indiquer l'URL active le portail</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="603"/>
+        <source>Built-in portal: add a mirror to use another address</source>
+        <translation>Portail intégré : ajoutez un miroir pour utiliser une autre adresse</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="620"/>
+        <source>Without one of its own, it uses the account of {title}.</source>
+        <translation>Sans compte propre, il utilise celui de {title}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="623"/>
+        <source>Needed to download. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration holding your {title} user name and password.</source>
+        <translation>Nécessaire pour télécharger. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; contenant votre nom d'utilisateur et votre mot de passe {title}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="628"/>
+        <source>an &lt;b&gt;API Header&lt;/b&gt; configuration with the header {header} and your key, or a &lt;b&gt;Basic&lt;/b&gt; configuration with your key as password</source>
+        <translation>une configuration &lt;b&gt;API Header&lt;/b&gt; avec l'en-tête {header} et votre clé, ou une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé comme mot de passe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="631"/>
+        <source>a &lt;b&gt;Basic&lt;/b&gt; configuration with your API key as password (the user name is not used)</source>
+        <translation>une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé d'API comme mot de passe (le nom d'utilisateur n'est pas utilisé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="633"/>
+        <source>Needed to download. Choose or create {how}.</source>
+        <translation>Nécessaire pour télécharger. Choisissez ou créez {how}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="635"/>
+        <source>Needed to search and download. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration with your user name and password for this server.</source>
+        <translation>Nécessaire pour rechercher et télécharger. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre nom d'utilisateur et votre mot de passe pour ce serveur.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="638"/>
+        <source>Needed to download: files are signed by the portal&apos;s signing service. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration with your access key as user name and your secret key as password.</source>
+        <translation>Nécessaire pour télécharger : les fichiers sont signés par le service de signature du portail. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé d'accès comme nom d'utilisateur et votre clé secrète comme mot de passe.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="642"/>
+        <source>Optional: searching and downloading are open. A subscription key gives fewer rate limits; put it as password in a &lt;b&gt;Basic&lt;/b&gt; configuration.</source>
+        <translation>Facultatif : la recherche et le téléchargement sont ouverts à tous. Une clé d'abonnement réduit les limitations de débit ; mettez-la comme mot de passe dans une configuration &lt;b&gt;Basic&lt;/b&gt;.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="644"/>
+        <source>No account is needed: searching and downloading are open.</source>
+        <translation>Aucun compte n'est nécessaire : la recherche et le téléchargement sont ouverts à tous.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="687"/>
+        <source>Not tested yet.</source>
+        <translation>Pas encore testé.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="687"/>
+        <source>Set its URL to test it.</source>
+        <translation>Indiquez son URL pour le tester.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="714"/>
+        <source>EO Portals: testing {title}</source>
+        <translation>EO Portals : test de {title}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="737"/>
+        <source>{what}, account accepted</source>
+        <translation>{what}, compte accepté</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="738"/>
+        <source>account accepted</source>
+        <translation>compte accepté</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="743"/>
+        <source>it answered, but not as a {protocol} portal{start}</source>
+        <translation>il a répondu, mais pas comme un portail {protocol}{start}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="743"/>
+        <source> (it said: {text})</source>
+        <translation> (réponse : {text})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="748"/>
+        <source>the login was refused: {text}</source>
+        <translation>la connexion a été refusée : {text}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="750"/>
+        <source>the account was refused: {text}</source>
+        <translation>le compte a été refusé : {text}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="752"/>
+        <source>choose an account</source>
+        <translation>choisissez un compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="757"/>
+        <source>Connection test of {title}: {result}</source>
+        <translation>Test de connexion de {title} : {result}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="779"/>
+        <source>{title}: {message}</source>
+        <translation>{title} : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="782"/>
+        <source>Reading the STAC options of {title} failed</source>
+        <translation>La lecture des options STAC de {title} a échoué</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="792"/>
+        <source>Saving the STAC options of {title} failed</source>
+        <translation>L'enregistrement des options STAC de {title} a échoué</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="817"/>
+        <source>The portal could not be saved: {error}</source>
+        <translation>Le portail n'a pas pu être enregistré : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="832"/>
+        <source>Added the portal {title} ({protocol}, {url}) to {path}</source>
+        <translation>Portail {title} ({protocol}, {url}) ajouté à {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="849"/>
+        <source>Saving the URL of {id} failed</source>
+        <translation>L'enregistrement de l'URL de {id} a échoué</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portals_dialog.py" line="882"/>
+        <source>Reading QGIS&apos;s network settings failed; testing without a proxy</source>
+        <translation>La lecture des paramètres réseau de QGIS a échoué ; test sans proxy</translation>
+    </message>
+</context>
+<context>
+    <name>Quicklooks</name>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="136"/>
+        <source>Quicklook</source>
+        <translation>Aperçu</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="142"/>
+        <source>The portal</source>
+        <translation>Le portail</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="162"/>
+        <source>the quicklook is not an image</source>
+        <translation>l'aperçu n'est pas une image</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="169"/>
+        <source>the cached quicklook could not be read</source>
+        <translation>l'aperçu en cache n'a pas pu être lu</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="187"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <source>B</source>
+        <comment>size unit: bytes</comment>
+        <translation>o</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <source>kB</source>
+        <comment>size unit</comment>
+        <translation>ko</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <source>MB</source>
+        <comment>size unit</comment>
+        <translation>Mo</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <source>GB</source>
+        <comment>size unit</comment>
+        <translation>Go</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <source>TB</source>
+        <comment>size unit</comment>
+        <translation>To</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="148"/>
+        <source>Date (UTC)</source>
+        <translation>Date (UTC)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="149"/>
+        <source>Cloud</source>
+        <translation>Nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="150"/>
+        <source>Platform</source>
+        <translation>Plateforme</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="151"/>
+        <source>Tile</source>
+        <translation>Tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="152"/>
+        <source>Orbit</source>
+        <translation>Orbite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="153"/>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="154"/>
+        <source>Portals</source>
+        <translation>Portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="155"/>
+        <source>Product</source>
+        <translation>Produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="159"/>
+        <source>Acquisition start, in UTC</source>
+        <translation>Début de l'acquisition, en UTC</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="160"/>
+        <source>Cloud cover, in percent</source>
+        <translation>Couverture nuageuse, en pourcentage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="161"/>
+        <source>Relative orbit and direction (A: ascending, D: descending)</source>
+        <translation>Orbite relative et sens (A : ascendante, D : descendante)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="162"/>
+        <source>MGRS tile</source>
+        <translation>Tuile MGRS</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="163"/>
+        <source>Size of the whole product, when the portal says</source>
+        <translation>Taille du produit entier, quand le portail l'indique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="164"/>
+        <source>Portals that hold this product; downloads try them in this order</source>
+        <translation>Portails qui détiennent ce produit ; les téléchargements les essaient dans cet ordre</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="189"/>
+        <source>Portals: {portals}</source>
+        <translation>Portails : {portals}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="210"/>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_model.py" line="210"/>
+        <source>D</source>
+        <translation>D</translation>
+    </message>
+</context>
+<context>
+    <name>SearchTask</name>
+    <message>
+        <location filename="../plugin/tasks.py" line="143"/>
+        <source>The search was cancelled.</source>
+        <translation>La recherche a été annulée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/tasks.py" line="145"/>
+        <source>The search failed.</source>
+        <translation>La recherche a échoué.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/tasks.py" line="184"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+</context>
+</TS>

@@ -15,16 +15,17 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -33,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
 
 from .. import settings
 from ..core.download import FINAL_STATES, Job, State
+from ..core.naming import parse_name
 from ..core.product import Product
 from ..downloads import (
     DownloadsController,
@@ -81,12 +83,29 @@ def human_bytes(value: Optional[float]) -> str:
     return f"{int(value)} B"
 
 
+def display_name(title: str) -> str:
+    """A product name short enough for a narrow panel: "S2B L1C · 2023-01-15 · T31TCK" (else the name)."""
+    parsed = parse_name(title)
+    if parsed is None:
+        return title
+    parts = [f"{parsed.mission} {parsed.level}"]
+    if parsed.start is not None:
+        parts.append(parsed.start.strftime("%Y-%m-%d"))
+    if parsed.tile:
+        parts.append(f"T{parsed.tile}")
+    elif parsed.relative_orbit is not None:
+        parts.append(f"R{parsed.relative_orbit:03d}")
+    elif parsed.absolute_orbit is not None:
+        parts.append(f"#{parsed.absolute_orbit}")
+    return " · ".join(parts)
+
+
 def state_text(state: State) -> str:
     """The translated name of a state ("Downloading")."""
     return _tr(STATE_TEXTS[state])
 
 
-class JobRow(QWidget):
+class JobRow(QFrame):
     """One download: name, state line, progress bar and the buttons that apply to its state."""
 
     def __init__(self, job: Job, panel: "DownloadsPanel"):
@@ -95,7 +114,7 @@ class JobRow(QWidget):
         self.panel = panel
         self.setObjectName("eoPortalsJobRow")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 3, 4, 3)
+        layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(2)
         top = QHBoxLayout()
         top.setSpacing(2)
@@ -123,6 +142,10 @@ class JobRow(QWidget):
         self.state_label.setWordWrap(True)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.state_label)
+        line = QFrame()  # a line under each row: rows of several lines stay apart
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
         self.map_button.clicked.connect(lambda: panel.controller.open_in_map(self.job_id))
         self.folder_button.clicked.connect(lambda: panel.open_folder(self.job_id))
         self.retry_button.clicked.connect(lambda: panel.controller.retry(self.job_id))
@@ -140,7 +163,8 @@ class JobRow(QWidget):
 
     def update_job(self, job: Job) -> None:
         """Show a job's state."""
-        self.title_label.setText(job.title)
+        self.title_label.setText(display_name(job.title))
+        self.title_label.setToolTip(job.title)
         state = job.state
         self.map_button.setVisible(state is State.DONE)
         self.folder_button.setVisible(state is State.DONE or bool(job.files))
@@ -206,7 +230,6 @@ class DownloadsPanel(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.rows: Dict[str, JobRow] = {}
-        self.items: Dict[str, QListWidgetItem] = {}
         self.history: Dict[str, List[State]] = {}  # the states each row has shown, in order
         self.assets_dialog: Optional["AssetsDialog"] = None
         self._build()
@@ -259,10 +282,18 @@ class DownloadsPanel(QWidget):
         self.clear_button.clicked.connect(self.controller.clear_finished)
         layout.addLayout(buttons)
 
-        self.list = QListWidget()
+        # Rows in a scroll area (not a list view): rows of wrapped text get their real height from the layout.
+        self.list = QScrollArea()
         self.list.setObjectName("downloadsList")
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setWidgetResizable(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        container = QWidget()
+        container.setObjectName("downloadsRows")
+        self.rows_layout = QVBoxLayout(container)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(0)
+        self.rows_layout.addStretch(1)
+        self.list.setWidget(container)
         layout.addWidget(self.list, 1)
         self.empty_label = QLabel(_tr("No downloads yet. Select products in the Search tab and click Download."))
         self.empty_label.setWordWrap(True)
@@ -334,15 +365,10 @@ class DownloadsPanel(QWidget):
         row = self.rows.get(job.id)
         if row is None:
             row = JobRow(job, self)
-            item = QListWidgetItem()
-            self.list.insertItem(0, item)  # newest first
-            self.list.setItemWidget(item, row)
+            self.rows_layout.insertWidget(0, row)  # newest first
             self.rows[job.id] = row
-            self.items[job.id] = item
         else:
             row.update_job(job)
-        item = self.items[job.id]
-        item.setSizeHint(row.sizeHint())
         shown = self.history.setdefault(job.id, [])
         if not shown or shown[-1] is not job.state:
             shown.append(job.state)
@@ -356,10 +382,9 @@ class DownloadsPanel(QWidget):
 
     def _on_removed(self, job_id: str) -> None:
         row = self.rows.pop(job_id, None)
-        item = self.items.pop(job_id, None)
-        if item is not None:
-            self.list.takeItem(self.list.row(item))
         if row is not None:
+            self.rows_layout.removeWidget(row)
+            row.hide()
             row.deleteLater()
         self._update_summary()
 
@@ -380,9 +405,10 @@ class DownloadsPanel(QWidget):
             parts.append(_tr("{n} paused").format(n=counts[State.PAUSED]))
         if counts.get(State.DONE):
             parts.append(_tr("{n} done").format(n=counts[State.DONE]))
-        failed = counts.get(State.FAILED, 0) + counts.get(State.OFFLINE, 0)
-        if failed:
-            parts.append(_tr("{n} failed").format(n=failed))
+        if counts.get(State.FAILED):
+            parts.append(_tr("{n} failed").format(n=counts[State.FAILED]))
+        if counts.get(State.OFFLINE):
+            parts.append(_tr("{n} offline").format(n=counts[State.OFFLINE]))
         self.summary_label.setText(" · ".join(parts))
         paused = self.controller.paused
         self.pause_button.setEnabled(not paused and any(j.state not in FINAL_STATES and j.state is not State.PAUSED

@@ -27,6 +27,7 @@ from plugin.core.queue import JobQueue
 from plugin.downloads import DownloadsController, attach, translate_message
 from plugin.layers import GROUP_NAME
 from tests.qgis.test_accounts import clean_portal_settings, make_config  # noqa: F401 (fixtures)
+from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture)
 from tests.support.download_servers import DownloadServer, FileContent, OidcProvider, PatternContent, basic_check
 from tests.support.fixtures import fixture_path
 
@@ -63,6 +64,22 @@ def our_tasks() -> List[QgsTask]:
 
 
 # ---- set-up -----------------------------------------------------------------------------------------------
+GDAL_PROXY_OPTIONS = ("GDAL_HTTP_PROXY", "GDAL_HTTPS_PROXY", "GDAL_HTTP_PROXYUSERPWD", "GDAL_PROXY_AUTH")
+
+
+@pytest.fixture
+def no_gdal_proxy():
+    """GDAL reaches the loopback portals directly. QGIS hands its proxy to GDAL (a global GDAL option, set when a
+    GDAL layer is first made); a proxy left in the shared pytest-qgis profile by another test would otherwise
+    send /vsicurl/ to it, as QGIS does not hand its exclusion list to GDAL."""
+    before = {name: gdal.GetConfigOption(name) for name in GDAL_PROXY_OPTIONS}
+    for name in GDAL_PROXY_OPTIONS:
+        gdal.SetConfigOption(name, None)
+    yield
+    for name, value in before.items():
+        gdal.SetConfigOption(name, value)
+
+
 def only_portals(keep: Dict[str, dict]) -> Dict[str, dict]:
     """A catalog override: the portals in `keep` (with their overrides) and every other built-in one disabled."""
     from plugin.core.catalog import load_catalog
@@ -182,7 +199,8 @@ def test_real_sentinel2_product_from_the_dock_is_downloaded_verified_and_opened_
     # the row went through each state, in order, and says what was verified
     assert panel.history[job.id] == [State.QUEUED, State.DOWNLOADING, State.VERIFYING, State.DONE]
     row = panel.row(job.id)
-    assert row.title_label.full_text() == S2
+    assert row.title_label.full_text() == "S2A L1C · 2018-01-01 · T31TDH"  # short, for a narrow panel
+    assert row.title_label.toolTip() == S2
     assert row.state_label.text().startswith("Done · 1 file(s), 2.5 MB · MD5 verified")
     assert any(re.match(r"Downloading · [\d.]+ (MB|kB)/s · [\d.]+ (MB|kB) of 2\.5 MB$", text) for text in speeds), speeds
     assert row.map_button.isVisibleTo(row) and row.folder_button.isVisibleTo(row)
@@ -394,3 +412,153 @@ def test_core_phrases_are_translatable_and_kept_in_step_with_the_core():
 
     assert LOGIN_REFUSED in _TRANSLATABLE and NO_ACCOUNT in _TRANSLATABLE
     assert translate_message("CDSE: " + LOGIN_REFUSED) == "CDSE: " + LOGIN_REFUSED  # English: unchanged
+
+
+# ---- products without a product archive: choosing their files ----------------------------------------------
+ES_HOST = "https://sentinel-cogs.s3.us-west-2.amazonaws.com"
+
+
+def earth_search_product(base: str):
+    """The first recorded Earth Search L2A item (pystac-client cassette), its COG host rewritten to `base`."""
+    from plugin.core.catalog import load_catalog
+    from plugin.core.portals import stac
+    from plugin.core.query import SearchQuery
+    from tests.support.fixtures import cassette
+
+    body = cassette("earth_search/cassette_multiple_collections.yaml")[0]["body"]
+    feature = json.loads(body.replace(ES_HOST.encode(), base.encode()))["features"][0]
+    query = SearchQuery.create("POLYGON((0 0,1 0,1 1,0 1,0 0))", "2023-10-01", "2023-10-10", "S2_MSI_L2A")
+    return stac.product_from_item(load_catalog(env={}).portal("earth_search"), query, feature)
+
+
+def test_files_of_a_product_without_archive_are_chosen_then_downloaded_or_opened_in_place(
+        make_dock, plugin_env, tmp_path, no_gdal_proxy):
+    from tests.qgis.test_layers import make_geotiff
+
+    make_geotiff(tmp_path / "TCI.tif", bands=3, cog=True)
+    make_geotiff(tmp_path / "SCL.tif", cog=True)
+    with DownloadServer() as cogs:
+        product = earth_search_product(cogs.url)
+        source = product.sources[0]
+        for key, name in (("visual", "TCI.tif"), ("scl", "SCL.tif")):
+            href = source.assets[key].href
+            assert href.startswith(cogs.url) and href.endswith("/" + name)
+            cogs.add_file(href[len(cogs.url):], FileContent(tmp_path / name), content_type="image/tiff")
+        plugin_env.catalog({"earth_search": {}})
+        dock, controller = make_dock()
+        panel = controller.panel
+        added: List[list] = []
+        controller.layers_added.connect(lambda job_id, ids: added.append(ids))
+
+        dock.download_requested.emit([product])
+        dialog = panel.assets_dialog
+        assert dialog is not None and dialog.isVisible() and controller.jobs() == []
+        assert dialog.chosen() == ["visual"]  # true colour is offered first
+        assert dialog.preset_buttons["bands"].toolTip() == "blue, green, red, nir"
+        dialog.preset_buttons["scl"].click()
+        assert dialog.chosen() == ["scl"]
+        assert all(key in dialog.available for key in ("visual", "scl", "blue"))
+        assert "visual-jp2" not in dialog.available  # s3:// only: not downloadable over HTTP
+        dialog.set_chosen(["visual", "scl"])
+        assert dialog.chosen() == ["scl", "visual"]  # in the portal's order of assets
+        assert dialog.open_button.isEnabled()
+        dialog.download_button.click()
+        assert wait_until(lambda: len(added) == 1, 30), [(j.state, j.error) for j in controller.jobs()]
+        job, = controller.jobs()
+        folder = plugin_env.folder / product.title
+        assert job.state is State.DONE and job.files == [str(folder / "SCL.tif"), str(folder / "TCI.tif")]
+        layers = [QgsProject.instance().mapLayer(i) for i in added[0]]
+        assert [(layer.name(), layer.isValid(), layer.bandCount()) for layer in layers] == [("SCL", True, 1),
+                                                                                              ("TCI", True, 3)]
+
+        # the same product again, this time read in place
+        cogs.clear()
+        dock.download_requested.emit([product])
+        dialog = panel.assets_dialog
+        dialog.set_chosen(["visual"])
+        dialog.open_button.click()
+        assert wait_until(lambda: len(added) == 2, 30)
+        remote, = [QgsProject.instance().mapLayer(i) for i in added[1]]
+        assert remote.isValid() and remote.name() == f"{product.title} visual"
+        assert remote.source() == "/vsicurl/" + source.assets["visual"].href
+        assert len(controller.jobs()) == 1  # nothing new was downloaded
+        assert all(hit.range_start is not None for hit in cogs.hits() if hit.method == "GET" and
+                   hit.path.endswith("TCI.tif"))
+
+
+# ---- the plugin's life cycle -----------------------------------------------------------------------------
+def test_unloading_the_plugin_stops_the_queue_and_leaves_nothing_running(plugin_package, qgis_window, plugin_env,
+                                                                         dhus, monkeypatch):
+    import importlib
+
+    # the plugin as QGIS imports it (package eo_portals), its queue in this test's folder, not the shared profile
+    monkeypatch.setattr(importlib.import_module("eo_portals.plugin.downloads"), "queue_path",
+                        lambda: plugin_env.queue_file)
+    product_a, _, _ = add_slow(dhus, A, rate=300_000)
+    plugin = plugin_package.classFactory(qgis_window.iface)
+    plugin.initGui()
+    try:
+        plugin.action.trigger()
+        dock, controller = plugin.dock, plugin.downloads
+        assert controller is not None and dock.tabs.tabText(dock.tabs.count() - 1) == "Downloads"
+        controller.add([product_a])
+        # (the plugin's own State enum: the package eo_portals is a second copy of the modules)
+        assert wait_until(lambda: controller.jobs() and controller.jobs()[0].state.value == "downloading")
+        assert len(our_tasks()) == 1
+    finally:
+        plugin.unload()
+    spin(100)
+    assert plugin.downloads is None
+    assert not [t for t in threading.enumerate() if t.name.startswith(("eo-download", "eo-portals"))]
+    assert wait_until(lambda: not our_tasks(), 10)
+    assert controller._path_writer._id is None and controller.header_files.paths() == []
+    stored, = JobQueue(plugin_env.queue_file).load()
+    assert stored.state is State.QUEUED and stored.bytes_done > 0  # kept for the next session
+
+
+# ---- what the tab looks like ---------------------------------------------------------------------------------
+def test_downloads_tab_screenshot_with_rows_in_several_states(make_dock, plugin_env, dhus, tmp_path):
+    import os
+    import shutil as _shutil
+
+    done, _, _ = add_slow(dhus, "S2A_MSIL1C_20230110T105421_N0509_R051_T31TCJ_20230110T113927", size=400_000,
+                          rate=10_000_000, seed=3)
+    missing = dhus_product(dhus.url + "/dhus/odata/v1/Products('gone')/$value",
+                           "S2A_MSIL1C_20230110T105421_N0509_R051_T31TDJ_20230110T113927", PatternContent(1000))
+    offline_content = PatternContent(1000)
+    dhus.add_file("/dhus/odata/v1/Products('lta')/$value", offline_content, offline=True,
+                  require=basic_check("bob", DHUS_PASSWORD))
+    offline = dhus_product(dhus.url + "/dhus/odata/v1/Products('lta')/$value",
+                           "S2B_MSIL1C_20230112T104329_N0509_R008_T31TCH_20230112T112458", offline_content)
+    slow = [add_slow(dhus, f"S2B_MSIL1C_20230115T105339_N0509_R051_T31T{tile}_20230115T113913", size=8_000_000,
+                     rate=250_000, seed=4 + i)[0] for i, tile in enumerate(("CK", "DK", "EK"))]
+    dock, controller = make_dock()
+    panel = controller.panel
+    controller.add([done, missing, offline])
+    assert wait_until(lambda: len(controller.jobs()) == 3 and all(j.state in (State.DONE, State.FAILED, State.OFFLINE)
+                                                                   for j in controller.jobs()))
+    controller.add(slow)  # DHuS mirrors allow 2 at once: the third waits
+    assert wait_until(lambda: sum(1 for j in controller.jobs() if j.state is State.DOWNLOADING and j.speed > 0) == 2
+                      and any(j.state is State.QUEUED for j in controller.jobs()), 20)
+    spin(600)
+    texts = {job.title[-22:-16]: panel.row(job.id).state_label.text() for job in controller.jobs()}
+    assert texts["T31TCJ"].startswith("Done · 1 file(s), 400 kB · MD5 verified")
+    assert texts["T31TDJ"] == "Failed: DHuS mirror: HTTP 404: no route for /dhus/odata/v1/Products('gone')/$value"
+    assert texts["T31TCH"] == ("Offline: DHuS mirror: the product is offline: the portal is bringing it back from its "
+                               "long-term archive, retry later")
+    assert sum(1 for t in texts.values() if re.match(r"Downloading · [\d.]+ kB/s · [\d.]+ (kB|MB) of 8\.0 MB", t)) == 2
+    assert sum(1 for t in texts.values() if t == "Queued") == 1
+    assert panel.summary_label.text() == "2 downloading · 1 queued · 1 done · 1 failed · 1 offline"
+    dock.tabs.setCurrentWidget(panel)
+    dock.show()
+    spin(100)
+    image = dock.grab()
+    path = tmp_path / "downloads_tab.png"
+    assert image.save(str(path), "PNG") and path.stat().st_size > 10_000
+    target = os.environ.get("EO_PORTALS_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        _shutil.copy(path, Path(target) / "downloads_tab.png")
+    dock.hide()
+    for job in controller.jobs():
+        controller.cancel(job.id)

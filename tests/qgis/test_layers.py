@@ -28,7 +28,7 @@ from plugin.layers import (
     specs_for_files,
 )
 from tests.qgis.test_accounts import clean_portal_settings, make_config  # noqa: F401 (fixtures)
-from tests.qgis.test_downloads import S2, S2_ZIP, plugin_env, wait_until  # noqa: F401 (fixture)
+from tests.qgis.test_downloads import S2, S2_ZIP, no_gdal_proxy, plugin_env, wait_until  # noqa: F401 (fixtures)
 from tests.support.download_servers import BytesContent, DownloadServer, SasIssuer, header_check
 from tests.support.fixtures import fixture_path
 
@@ -119,22 +119,6 @@ def test_geotiff_assets_open_one_layer_each(tmp_path):
 
 
 # ---- remote COGs ---------------------------------------------------------------------------------------
-GDAL_PROXY_OPTIONS = ("GDAL_HTTP_PROXY", "GDAL_HTTPS_PROXY", "GDAL_HTTP_PROXYUSERPWD", "GDAL_PROXY_AUTH")
-
-
-@pytest.fixture
-def no_gdal_proxy():
-    """GDAL reaches the loopback portals directly. QGIS hands its proxy to GDAL (a global GDAL option, set when a
-    GDAL layer is first made); a proxy left in the shared pytest-qgis profile by another test would otherwise
-    send /vsicurl/ to it, as QGIS does not hand its exclusion list to GDAL."""
-    before = {name: gdal.GetConfigOption(name) for name in GDAL_PROXY_OPTIONS}
-    for name in GDAL_PROXY_OPTIONS:
-        gdal.SetConfigOption(name, None)
-    yield
-    for name, value in before.items():
-        gdal.SetConfigOption(name, value)
-
-
 @pytest.fixture
 def controller(plugin_env, qgis_iface, no_gdal_proxy):
     made = []
@@ -262,3 +246,35 @@ def test_layers_are_built_off_the_main_thread_and_handed_to_it(tmp_path, plugin_
     main = QCoreApplication.instance().thread()
     assert threads and threads[0] is not main
     assert layer.thread() is main and layer.isValid()
+
+
+def test_header_files_follow_a_refreshed_token_and_go_away_on_clear():
+    from plugin.core.auth import Authenticator
+    from plugin.layers import HeaderFiles, remote_source
+
+    class Rotating(Authenticator):
+        """A bearer token that changes at each call, as a CDSE token does every ten minutes."""
+
+        kind = "oidc"
+        calls = 0
+
+        def headers_for(self, url, origin):
+            Rotating.calls += 1
+            return {"Authorization": f"Bearer token-{Rotating.calls}"}
+
+    files = HeaderFiles()
+    source = remote_source("http://127.0.0.1:9/a.tif", Rotating("CDSE"), None, files)
+    path = source.split("header_file=")[1]
+
+    def text() -> str:
+        handle = gdal.VSIFOpenL(path, "rb")
+        try:
+            return gdal.VSIFReadL(1, 1000, handle).decode()
+        finally:
+            gdal.VSIFCloseL(handle)
+
+    assert text() == "Authorization: Bearer token-1\r\n" and "token" not in source
+    files.refresh()  # what the controller's timer runs in a worker thread
+    assert text() == "Authorization: Bearer token-2\r\n"
+    files.clear()
+    assert gdal.VSIStatL(path) is None and files.paths() == []

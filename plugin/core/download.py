@@ -69,7 +69,9 @@ import requests
 from .auth import Accounts, Authenticator
 from .catalog import Catalog, Portal
 from .errors import ErrorKind, PortalError
-from .http import HttpSettings, error_for_exception, error_for_status, make_session, retry_after_seconds
+from .http import (
+    HttpSettings, error_for_exception, error_for_status, make_session, portal_message, retry_after_seconds,
+)
 from .naming import parse_name
 from .paths import extract_zip, safe_join, safe_name
 from .product import Asset, Product, Source
@@ -581,6 +583,18 @@ def fetch_file(
                         body = response.raw.read(20000, decode_content=False)
                         error = error_for_status(title, status, body, response.headers)
                         raise PortalError(title, ctx.masked(error.message), error.kind, status, ctx.masked(error.detail))
+                    if _web_page(response, target):
+                        # a maintenance or login page answered with 200: never written over the .part nor taken
+                        # for the file (a product without size or checksum would be "done" as HTML)
+                        failures += 1
+                        page = portal_message(response.raw.read(20000, decode_content=True))
+                        problem = "the portal answered with a web page instead of the file"
+                        problem += f": {page}" if page else ""
+                        if failures >= ctx.policy.attempts:
+                            raise PortalError(title, ctx.masked(problem), ErrorKind.HTTP, status)
+                        LOG.info("%s: %s, retrying", title, ctx.masked(problem))
+                        ctx.sleep(ctx.policy.delay(failures))
+                        continue
                     length = _int(response.headers.get("Content-Length"))
                     if status == 206:
                         first, _, total = parse_content_range(response.headers.get("Content-Range"))
@@ -677,6 +691,15 @@ def fetch_file(
         finally:
             if hasher is not None:
                 hasher.close()  # a retry or an error must not leave the hashing thread behind
+
+
+def _web_page(response: requests.Response, target: FileTarget) -> bool:
+    """Whether the answer is an HTML page where a data file was expected."""
+    media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if media not in ("text/html", "application/xhtml+xml"):
+        return False
+    names = (urlsplit(target.url).path.lower(), target.relative.lower())
+    return not any(name.endswith((".html", ".htm")) for name in names)
 
 
 def _int(value: Optional[str]) -> Optional[int]:

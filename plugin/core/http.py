@@ -5,6 +5,7 @@ QGIS settings itself. Every search, quicklook, token and download request goes t
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -127,7 +128,11 @@ def portal_message(body: bytes, limit: int = 300) -> str:
                 value = value[0].get("msg", value[0]) if isinstance(value[0], dict) else value[0]
             if value:
                 candidates.append(str(value))
-    message = candidates[0] if candidates else re.sub(r"<[^>]+>", " ", text)
+    if candidates:
+        message = candidates[0]
+    else:  # a web page (maintenance, error page): its visible text, not its head, scripts or entities
+        text = re.sub(r"(?is)<(head|script|style)\b[^>]*>.*?</\1\s*>", " ", text)
+        message = html.unescape(re.sub(r"<[^>]+>", " ", text))
     message = re.sub(r"\s+", " ", message).strip()
     return message[:limit]
 
@@ -163,6 +168,10 @@ def _forwarded(headers: Any) -> bool:
     return any(str(key).lower() == "via" for key in (headers or {}))
 
 
+# "Maximum number of 4 concurrent flows achieved by the user ..." (DHuS, sentinelsat's test for the same case)
+_CONCURRENCY_CAP = re.compile(r"(?i)concurrent flows")
+
+
 def error_for_status(title: str, status: int, body: bytes, headers: Any = None, proxy: str = "") -> PortalError:
     """The PortalError a user should read for an HTTP error status (`proxy`: 'host:port' the request went through)."""
     message = portal_message(body)
@@ -173,6 +182,10 @@ def error_for_status(title: str, status: int, body: bytes, headers: Any = None, 
         # Some proxies (tinyproxy up to 1.11.1) refuse wrong proxy credentials with 401, not 407.
         return PortalError(title, f"HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and "
                                   f"password ({PROXY_SETTINGS}) and your account", ErrorKind.AUTH, status, message)
+    if status == 403 and _CONCURRENCY_CAP.search(message):
+        # DHuS refuses a download beyond the account's parallel streams with 403, not 429: the account is fine
+        return PortalError(title, f"too many parallel downloads for this account (HTTP 403), retry when others have "
+                                  f"finished{suffix}", ErrorKind.THROTTLED, status, message)
     if status in (401, 403):
         return PortalError(title, f"HTTP {status}, check your account{suffix}", ErrorKind.AUTH, status, message)
     if status == 429:
@@ -207,13 +220,23 @@ def error_for_exception(title: str, exc: Exception, timeout: float, proxy: str =
             hint = f"; if the portal or your network uses its own certificate authority, add it in {CA_SETTINGS}"
         return PortalError(title, f"secure connection refused: the certificate could not be verified ({reason}){hint}",
                            ErrorKind.UNREACHABLE)
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, requests.exceptions.Timeout) or _read_timeout(exc):
+        # requests reports a portal that stops sending in the middle of a body as a ConnectionError
         return PortalError(title, f"timed out after {timeout:.0f} s", ErrorKind.TIMEOUT)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return PortalError(title, "the connection was cut in the middle of the answer", ErrorKind.UNREACHABLE)
     if isinstance(exc, requests.exceptions.ConnectionError):
         return PortalError(title, f"cannot be reached ({_short(exc)})", ErrorKind.UNREACHABLE)
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         return PortalError(title, "too many redirects", ErrorKind.HTTP)
     return PortalError(title, f"request failed ({_short(exc)})", ErrorKind.UNREACHABLE)
+
+
+def _read_timeout(exc: Exception) -> bool:
+    """Whether a ConnectionError is urllib3's read timeout raised while a body was streamed."""
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    return any("ReadTimeout" in type(arg).__name__ for arg in exc.args) or "Read timed out" in str(exc)
 
 
 def _certificate_problem(text: str) -> str:
@@ -295,9 +318,30 @@ def fetch(
                 # status already says what went wrong.
                 raise error_for_status(title, response.status_code, b"".join(chunks), response.headers,
                                        proxy_for(session, request.url)) from None
+            received = _wire_bytes(response)
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError) and declared.strip().isdigit() \
+                    and received is not None:
+                raise _cut(title, received, int(declared)) from None  # urllib3 2: the body ended early
             raise error_for_exception(title, exc, budget, proxy_for(session, request.url)) from None
         body = b"".join(chunks)
         if response.status_code >= 400:
             raise error_for_status(title, response.status_code, body, response.headers,
                                    proxy_for(session, request.url))
+        received = _wire_bytes(response)
+        if declared.strip().isdigit() and received is not None and received < int(declared):
+            # urllib3 1.26 ends a body cut short without an error: say so, rather than "not JSON"
+            raise _cut(title, received, int(declared))
         return body
+
+
+def _cut(title: str, received: int, declared: int) -> PortalError:
+    return PortalError(title, f"the connection was cut after {received} of {declared} bytes", ErrorKind.UNREACHABLE)
+
+
+def _wire_bytes(response: requests.Response) -> Optional[int]:
+    """Body bytes read from the connection (before any decompression), when the transport says."""
+    try:
+        value = response.raw.tell()
+    except Exception:  # noqa: BLE001 - a transport that cannot say is simply not checked
+        return None
+    return value if isinstance(value, int) else None

@@ -406,7 +406,8 @@ def test_every_source_failing_names_each_one(tmp_path, hosts):
     job = env.run(product)
     assert job.state is State.FAILED
     assert job.error == ("Copernicus Data Space (OData): HTTP 404: Product not found in catalogue; "
-                         "DHuS mirror: HTTP 403, check your account: Maximum number of 4 concurrent flows achieved")
+                         "DHuS mirror: too many parallel downloads for this account (HTTP 403), retry when others "
+                         "have finished: Maximum number of 4 concurrent flows achieved")
 
 
 def earth_search_product(base):

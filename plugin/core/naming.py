@@ -98,8 +98,15 @@ class ParsedName:
 
 def parse_name(name: Optional[str]) -> Optional[ParsedName]:
     """Parse a Sentinel-1, Sentinel-2 or Landsat product name, or return None when it is none of them."""
-    if not name:
+    if not name or not isinstance(name, str):
         return None
+    try:
+        return _parse_name(name)
+    except ValueError:  # the shape of a name with an impossible date (month 13): not a product name
+        return None
+
+
+def _parse_name(name: str) -> Optional[ParsedName]:
     base = strip_suffix(name)
     match = _S2.match(base)
     if match:

@@ -37,6 +37,7 @@ class UnsafePathError(EOPortalsError):
 def safe_name(name: str, fallback: str = "download", max_bytes: int = MAX_NAME_BYTES) -> str:
     """One file or folder name made safe on Windows, macOS and Linux; never a path, never empty."""
     text = unicodedata.normalize("NFC", str(name or ""))
+    text = text.encode("utf-8", "replace").decode("utf-8")  # unpaired surrogates cannot be file names: "?"
     text = _FORBIDDEN.sub("_", text)
     # Windows silently drops trailing dots and spaces ("x." and "x" would be one file); leading dots hide files
     text = text.strip().strip(". ")

@@ -85,7 +85,8 @@ def trust_in_qgis(qgis_app, tmp_path) -> Iterator:
         assert manager.storeCertTrustPolicy(certificate, policy)
         imported.append(certificate)
         # what the Certificate Manager does after an import or a policy change
-        assert manager.rebuildCaCertsCache() and manager.rebuildCertTrustCache() and manager.rebuildTrustedCaCertsCache()
+        assert manager.rebuildCaCertsCache() and manager.rebuildCertTrustCache()
+        assert manager.rebuildTrustedCaCertsCache()
         return certificate
 
     yield trust

@@ -113,7 +113,7 @@ def test_the_ca_added_in_qgis_authentication_manager_makes_the_portal_work(qgis_
 
 
 def test_removing_the_ca_from_qgis_refuses_the_portal_again(qgis_settings, https_portal, private_ca):
-    from qgis.core import QgsApplication, QgsAuthCertUtils
+    from qgis.core import QgsApplication
     from qgis.PyQt.QtNetwork import QSslCertificate
 
     server, catalog = https_portal

@@ -12,6 +12,7 @@ next link where it gives one.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -65,12 +66,49 @@ class Page:
 def parse_json(portal_title: str, body: bytes) -> Any:
     """Decode a JSON answer or raise a PortalError saying the answer was not JSON."""
     try:
-        return json.loads(body)
+        data = json.loads(body)
+    except RecursionError:  # nesting deeper than Python's decoder goes: no real answer looks like that
+        raise PortalError(portal_title, "the answer is nested too deeply to be read", ErrorKind.PARSE) from None
     except (ValueError, UnicodeDecodeError):
         snippet = body[:80].decode("utf-8", "replace").strip().replace("\n", " ")
         raise PortalError(
             portal_title, f"the answer is not JSON (starts with: {snippet!r})", ErrorKind.PARSE
         ) from None
+    if _LONE_SURROGATE_ESCAPE.search(body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")):
+        data = _without_lone_surrogates(data)
+    return data
+
+
+# "\ud800" escapes (and surrogates encoded as bytes, which json.loads lets through) decode to text that cannot
+# be written as UTF-8 (file names, layers, logs). Looked for only when the answer holds one at all, which real
+# answers rarely do (emoji are valid pairs, and are kept).
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """`data` with every unpaired surrogate in its texts (keys too) replaced by U+FFFD."""
+    def clean(text: str) -> str:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+    stack = [data]
+    if isinstance(data, str):
+        return clean(data)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, value in items:
+                node[clean(key) if isinstance(key, str) else key] = clean(value) if isinstance(value, str) else value
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    node[index] = clean(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    return data
 
 
 def bad_answer(portal_title: str, what: str) -> PortalError:

@@ -16,8 +16,8 @@ from ..product import Product, make_product
 from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json, request_params
 from .fields import (
-    collection_for_type, geometry_from_wkt, is_optical, parse_time, platform_label, to_float,
-    to_int, wkt_polygons,
+    clean_text, collection_for_type, geometry_from_wkt, is_optical, parse_time, platform_label, to_float,
+    to_int, url_text, wkt_polygons,
 )
 
 MAX_ROWS = 100  # DHuS refuses more rows per page
@@ -118,15 +118,17 @@ def approximate_size(text: Any) -> Optional[int]:
         return None
     try:
         return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
-    except ValueError:
+    except (ValueError, OverflowError):  # "1.2.3 MB", or 400 digits: infinity
         return None
 
 
 def _links(entry: Dict[str, Any]) -> Dict[str, str]:
     links: Dict[str, str] = {}
     for link in _as_list(entry.get("link")):
-        if isinstance(link, dict) and isinstance(link.get("href"), str):
-            links.setdefault(link.get("rel") or "enclosure", link["href"])
+        href = url_text(link.get("href")) if isinstance(link, dict) else None
+        if href:
+            rel = link.get("rel")
+            links.setdefault(rel if isinstance(rel, str) and rel else "enclosure", href)
     return links
 
 
@@ -135,7 +137,7 @@ def _product(portal: Portal, query: SearchQuery, entry: Any) -> Product:
         raise bad_answer(portal.title, "a feed entry is not an object")
     fields = _typed(entry)
     uuid = entry.get("id") or fields.get("uuid")
-    name = fields.get("filename") or fields.get("identifier") or entry.get("title")
+    name = clean_text(fields.get("filename")) or clean_text(fields.get("identifier")) or clean_text(entry.get("title"))
     if not uuid and not name:
         raise bad_answer(portal.title, "a feed entry has neither an id nor a name")
     uuid = str(uuid or name)
@@ -179,6 +181,7 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     entries = _as_list(feed.get("entry"))
     products = [_product(portal, query, entry) for entry in entries]
     total = to_int(feed.get("opensearch:totalResults"))
+    total = total if total is not None and total >= 0 else None
     sent = request_params(request)
     start = to_int(sent.get("start")) or 0
     count = to_int(sent.get("rows")) or len(entries)

@@ -5,10 +5,12 @@ Each returns None for what is absent or unreadable, so one odd field never costs
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from shapely import wkt as shapely_wkt
 from shapely.geometry import shape
@@ -22,6 +24,20 @@ from ..query import SearchQuery, covering_simplification
 def clean_text(value: Any) -> Optional[str]:
     """Stripped text, or None for anything else or blank."""
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def url_text(value: Any) -> Optional[str]:
+    """A link as the portal wrote it, or None when it is not one a client could request (not text, or
+    malformed: ``http://[``, characters that cannot be sent)."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        urlsplit(text)
+    except (UnicodeError, ValueError):
+        return None
+    return text
 
 
 def collection_entry(portal: Portal, query: SearchQuery) -> Dict[str, Any]:
@@ -50,23 +66,24 @@ def parse_time(value: Any) -> Optional[datetime]:
     try:
         moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
                           int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
-    except ValueError:
+        if zone and zone not in ("Z", "z"):
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    except (ValueError, OverflowError):  # day 45, or a zone moving year 1 or 9999 out of range
         return None
-    if zone and zone not in ("Z", "z"):
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return moment
 
 
 def to_float(value: Any) -> Optional[float]:
-    """A number from a JSON number or numeric text, else None."""
+    """A finite number from a JSON number or numeric text, else None (NaN and infinities are not values)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return None
+    return number if math.isfinite(number) else None
 
 
 def to_int(value: Any) -> Optional[int]:
@@ -75,9 +92,14 @@ def to_int(value: Any) -> Optional[int]:
     return int(number) if number is not None and number.is_integer() else None
 
 
+# shapely's shape() reads these (in any case); anything else would only raise
+_GEOJSON_TYPES = ("point", "multipoint", "linestring", "multilinestring", "polygon", "multipolygon",
+                  "geometrycollection")
+
+
 def geometry_from_geojson(value: Any) -> Optional[BaseGeometry]:
     """A shapely geometry from a GeoJSON mapping, or None when there is none or it cannot be read."""
-    if not isinstance(value, dict) or not value.get("type"):
+    if not isinstance(value, dict) or str(value.get("type")).lower() not in _GEOJSON_TYPES:
         return None
     try:
         geometry = shape(value)
@@ -95,6 +117,8 @@ def geometry_from_wkt(value: Any) -> Optional[BaseGeometry]:
     if match:
         text = match.group(1)
     text = re.sub(r"^SRID=\d+;", "", text, flags=re.I)
+    if not text.isascii():  # WKT is ASCII; GEOS would only fail on it (and its error text then too)
+        return None
     try:
         geometry = shapely_wkt.loads(text)
     except Exception:

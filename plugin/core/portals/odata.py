@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 
 from shapely.geometry.base import BaseGeometry
 
@@ -21,7 +21,7 @@ from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json, request_params
 from .fields import (
     collection_entry, collection_for_type, geometry_from_geojson, geometry_from_wkt, is_optical, parse_time,
-    platform_label, clean_text, to_float, to_int, wkt_polygons,
+    platform_label, clean_text, to_float, to_int, url_text, wkt_polygons,
 )
 
 MAX_SKIP = 10000  # CDSE refuses $skip beyond this; a portal option "max_skip" overrides it (tests lower it)
@@ -122,9 +122,18 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     records = data["value"]
     products = [_product(portal, query, record) for record in records]
     total = data.get("@odata.count")
-    page = Page(products=products, total=total if isinstance(total, int) else None)
+    page = Page(products=products, total=total if _count(total) else None)
     page.next = _next_request(portal, query, data, request)
     return page
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _list(value: Any) -> List[Any]:
+    """A list field of a record, or nothing when the portal put something else there."""
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any, default: int) -> int:
@@ -142,8 +151,8 @@ def _next_request(portal: Portal, query: SearchQuery, data: Dict[str, Any], requ
     top = _int(sent.get("$top"), len(records))
     skip = _int(sent.get("$skip"), 0)
     ceiling = _int(portal.options.get("max_skip"), MAX_SKIP)
-    link = data.get("@odata.nextLink")
-    if isinstance(link, str) and link:
+    link = url_text(data.get("@odata.nextLink"))
+    if link:
         following = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
         next_skip = _int(following.get("$skip"), skip + len(records))
         next_top = _int(following.get("$top"), top)
@@ -185,7 +194,7 @@ def _restart(portal: Portal, query: SearchQuery, records: List[Any], sent: Dict[
 
 def _attributes(record: Dict[str, Any]) -> Dict[str, Any]:
     values: Dict[str, Any] = {}
-    for attribute in record.get("Attributes") or []:
+    for attribute in _list(record.get("Attributes")):
         if isinstance(attribute, dict) and isinstance(attribute.get("Name"), str):
             values.setdefault(attribute["Name"], attribute.get("Value"))
     return values
@@ -199,7 +208,7 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
     if not isinstance(record, dict):
         raise bad_answer(portal.title, "a product of the OData answer is not an object")
     product_id = record.get("Id")
-    name = record.get("Name")
+    name = clean_text(record.get("Name"))
     if not product_id and not name:
         raise bad_answer(portal.title, "a product has neither 'Id' nor 'Name'")
     product_id = str(product_id or name)
@@ -207,12 +216,12 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
     dates = record.get("ContentDate") if isinstance(record.get("ContentDate"), dict) else {}
     checksums = {
         str(item["Algorithm"]).upper(): str(item["Value"])
-        for item in record.get("Checksum") or []
+        for item in _list(record.get("Checksum"))
         if isinstance(item, dict) and item.get("Algorithm") and item.get("Value")
     }
     quicklook = next(
-        (asset.get("DownloadLink") for asset in record.get("Assets") or []
-         if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and asset.get("DownloadLink")),
+        (url_text(asset.get("DownloadLink")) for asset in _list(record.get("Assets"))
+         if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and url_text(asset.get("DownloadLink"))),
         None,
     )
     download_root = str(portal.get("download_url") or portal.url).rstrip("/")
@@ -234,9 +243,9 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
         tile=normalise_tile(attributes.get("tileId")),
         orbit_direction=clean_text(attributes.get("orbitDirection")),
         relative_orbit=to_int(attributes.get("relativeOrbitNumber")),
-        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        size=size if _count(size) else None,
         quicklook=quicklook,
-        download_url=f"{download_root}/Products({product_id})/$value" if record.get("Id") else None,
+        download_url=f"{download_root}/Products({quote(product_id, safe='-._~')})/$value" if record.get("Id") else None,
         checksums=checksums,
         online=online if isinstance(online, bool) else None,
         properties=properties,

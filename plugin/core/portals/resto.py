@@ -18,6 +18,7 @@ from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json
 from .fields import (
     collection_entry,    collection_for_type, geometry_from_geojson, is_optical, parse_time, platform_label, to_float, to_int,
+    url_text,
 )
 
 MAX_RECORDS = 500  # resto servers (PEPS, SARA) cap maxRecords at 500
@@ -79,6 +80,12 @@ def _checksums(value: Any) -> Dict[str, str]:
     return {algorithm.upper(): digest.lower()}
 
 
+def _size(value: Any) -> Optional[int]:
+    """A byte count or a total: a whole number, never negative."""
+    number = to_int(value)
+    return number if number is not None and number >= 0 else None
+
+
 def _relative_orbit(value: Any) -> Optional[int]:
     """A relative orbit, or None for a number that cannot be one (SARA's orbitNumber is relative per eodag's
     mapping, PEPS's is absolute: a portal option that points at the wrong field must not show 26883)."""
@@ -113,9 +120,9 @@ def _product(portal: Portal, query: SearchQuery, feature: Any) -> Product:
         raise bad_answer(portal.title, "a feature has neither an id nor a title")
     services = props.get("services") if isinstance(props.get("services"), dict) else {}
     download = services.get("download") if isinstance(services.get("download"), dict) else {}
-    size = to_int(download.get("size"))
+    size = _size(download.get("size"))
     if size is None:
-        size = to_int(props.get("resourceSize"))
+        size = _size(props.get("resourceSize"))
     checksums = _checksums(download.get("checksum")) or _checksums(props.get("resourceChecksum"))
     storage = props.get("storage") if isinstance(props.get("storage"), dict) else {}
     mode = str(storage.get("mode") or "").lower()
@@ -136,8 +143,8 @@ def _product(portal: Portal, query: SearchQuery, feature: Any) -> Product:
         orbit_direction=props.get("orbitDirection") if isinstance(props.get("orbitDirection"), str) else None,
         relative_orbit=_relative_orbit(props.get(relative_key)),
         size=size,
-        quicklook=props.get("quicklook") or props.get("thumbnail") or None,
-        download_url=download.get("url") or None,
+        quicklook=url_text(props.get("quicklook")) or url_text(props.get("thumbnail")),
+        download_url=url_text(download.get("url")),
         checksums=checksums,
         online=_ONLINE.get(mode),
         properties=properties,
@@ -152,11 +159,11 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     features = data["features"]
     products = [_product(portal, query, feature) for feature in features]
     info = data.get("properties") if isinstance(data.get("properties"), dict) else {}
-    total = to_int(info.get("totalResults", data.get("totalResults")))
+    total = _size(info.get("totalResults", data.get("totalResults")))
     following: Optional[Request] = None
     if features:  # an empty page ends the search even if a next link is offered (SARA's counts are loose)
-        href = next((link.get("href") for link in _links(data)
-                     if isinstance(link, dict) and link.get("rel") == "next" and link.get("href")), None)
-        if isinstance(href, str):
+        href = next((url_text(link.get("href")) for link in _links(data)
+                     if isinstance(link, dict) and link.get("rel") == "next" and url_text(link.get("href"))), None)
+        if href:
             following = Request("GET", href)
     return Page(products=products, next=following, total=total)

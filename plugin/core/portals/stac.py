@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urljoin
@@ -45,7 +46,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
-from .fields import clean_text, geometry_from_geojson, parse_time
+from .fields import clean_text, geometry_from_geojson, parse_time, url_text
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -280,7 +281,12 @@ def _next_request(portal: Portal, data: Any, request: Request, returned: int,
     link_headers = {str(k): str(v) for k, v in link_headers.items()}
     if merge:
         link_headers = {**dict(request.headers), **link_headers}
-    href = urljoin(request.url, link["href"])
+    try:
+        href = url_text(urljoin(request.url, link["href"]))
+    except ValueError:  # 'http://[': not a link anybody can follow
+        href = None
+    if href is None:
+        return None
     if method == "POST":
         link_body = copy.deepcopy(link.get("body")) if isinstance(link.get("body"), dict) else {}
         body = {**copy.deepcopy(request.json_body or {}), **link_body} if merge else link_body
@@ -360,7 +366,11 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
 def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of 400 digits
+        return None
+    return number if math.isfinite(number) else None  # NaN, Infinity: JSON extensions, never values
 
 
 def _percent(value: Any) -> Optional[float]:
@@ -443,14 +453,14 @@ def _is_http(href: Optional[str]) -> bool:
 
 
 def _best_href(raw: Dict[str, Any]) -> Optional[str]:
-    href = clean_text(raw.get("href"))
+    href = url_text(raw.get("href"))
     if _is_http(href):
         return href
     alternates = raw.get("alternate") if isinstance(raw.get("alternate"), dict) else {}
     preferred = [alternates.get("https")] + [value for key, value in alternates.items() if key != "https"]
     for alternate in preferred:
-        if isinstance(alternate, dict) and _is_http(clean_text(alternate.get("href"))):
-            return clean_text(alternate.get("href"))
+        if isinstance(alternate, dict) and _is_http(url_text(alternate.get("href"))):
+            return url_text(alternate.get("href"))
     return href
 
 

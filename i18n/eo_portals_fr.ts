@@ -234,12 +234,12 @@
         <translation>EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="67"/>
+        <location filename="../plugin/main.py" line="68"/>
         <source>Search and download Earth-observation products from many portals</source>
         <translation>Rechercher et télécharger des produits d'observation de la Terre sur de nombreux portails</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="132"/>
+        <location filename="../plugin/main.py" line="140"/>
         <source>The panel could not be opened; details are in the log.</source>
         <translation>Le panneau n'a pas pu être ouvert ; les détails sont dans le journal.</translation>
     </message>

@@ -3,36 +3,6 @@
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
     <name>@default</name>
-    <message>
-        <location filename="../plugin/downloads.py" line="374"/>
-        <source>EO Portals: opening {name}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../plugin/downloads.py" line="406"/>
-        <source>EO Portals: opening {name} from the portal</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../plugin/downloads.py" line="426"/>
-        <source>Could not add to the map: {message}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../plugin/downloads.py" line="470"/>
-        <source>Download failed: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../plugin/downloads.py" line="488"/>
-        <source>EO Portals downloads</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../plugin/downloads.py" line="586"/>
-        <source>Downloads</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>AreaOfInterest</name>
@@ -60,47 +30,47 @@
 <context>
     <name>AssetsDialog</name>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
         <source>True colour</source>
         <translation>Couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
         <source>Bands (10 m)</source>
         <translation>Bandes (10 m)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="406"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
         <source>Scene classification</source>
         <translation>Classification de la scène</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="414"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="446"/>
         <source>Files to download</source>
         <translation>Fichiers à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="417"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="449"/>
         <source>{n} product(s) have no single archive to download ({names}). Choose the files:</source>
         <translation>{n} produit(s) n'ont pas d'archive unique à télécharger ({names}). Choisissez les fichiers :</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="435"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="467"/>
         <source>Not offered by these products</source>
         <translation>Non proposé par ces produits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="451"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="483"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="452"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="484"/>
         <source>Open in map without downloading</source>
         <translation>Ouvrir sur la carte sans télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="454"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="486"/>
         <source>Read the chosen GeoTIFF / COG files from the portal as layers</source>
         <translation>Lire les fichiers GeoTIFF / COG choisis directement sur le portail, comme couches</translation>
     </message>
@@ -116,44 +86,184 @@
 <context>
     <name>DownloadsPanel</name>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="62"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="64"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="63"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="65"/>
         <source>Downloading</source>
         <translation>Téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="64"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="66"/>
         <source>Verifying</source>
         <translation>Vérification</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="65"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="67"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="66"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="68"/>
         <source>Failed</source>
         <translation>Échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="67"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="69"/>
         <source>Offline</source>
         <translation>Hors ligne</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="68"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="70"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="69"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="71"/>
         <source>Paused</source>
         <translation>En pause</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="127"/>
+        <source>Add to the map</source>
+        <translation>Ajouter à la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="128"/>
+        <source>Open the folder holding the files</source>
+        <translation>Ouvrir le dossier des fichiers</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="130"/>
+        <source>Retry</source>
+        <translation>Réessayer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="131"/>
+        <source>Cancel this download (its partial file is deleted)</source>
+        <translation>Annuler ce téléchargement (son fichier partiel est supprimé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="133"/>
+        <source>Remove from the list (files stay on disk)</source>
+        <translation>Retirer de la liste (les fichiers restent sur le disque)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="199"/>
+        <source>{speed}/s</source>
+        <translation>{speed}/s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="201"/>
+        <source>{done} of {total}</source>
+        <translation>{done} sur {total}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="207"/>
+        <source>Verifying the checksum</source>
+        <translation>Vérification de la somme de contrôle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="212"/>
+        <source>{n} file(s), {size}</source>
+        <translation>{n} fichier(s), {size}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="220"/>
+        <source>Queued (resumes from {done})</source>
+        <translation>En attente (reprendra à {done})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="222"/>
+        <source>Paused at {done}</source>
+        <translation>En pause à {done}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="248"/>
+        <source>Folder</source>
+        <translation>Dossier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="253"/>
+        <source>Where products are downloaded</source>
+        <translation>Où les produits sont téléchargés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="259"/>
+        <source>Add to the map when done</source>
+        <translation>Ajouter à la carte une fois terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="262"/>
+        <source>Extract archives</source>
+        <translation>Extraire les archives</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="263"/>
+        <source>Unzip downloaded products next to the zip (into &lt;name&gt;.SAFE for Sentinel products)</source>
+        <translation>Décompresser les produits téléchargés à côté du zip (dans &lt;name&gt;.SAFE pour les produits Sentinel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="273"/>
+        <source>Pause all</source>
+        <translation>Tout mettre en pause</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="275"/>
+        <source>Pause every download; partial files are kept</source>
+        <translation>Mettre en pause tous les téléchargements ; les fichiers partiels sont conservés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="276"/>
+        <source>Resume all</source>
+        <translation>Tout reprendre</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="278"/>
+        <source>Clear finished</source>
+        <translation>Effacer les terminés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="280"/>
+        <source>Remove finished, failed and cancelled downloads from the list (files stay on disk)</source>
+        <translation>Retirer de la liste les téléchargements terminés, en échec ou annulés (les fichiers restent sur le disque)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="303"/>
+        <source>No downloads yet. Select products in the Search tab and click Download.</source>
+        <translation>Aucun téléchargement pour l'instant. Sélectionnez des produits dans l'onglet Recherche et cliquez sur Télécharger.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="407"/>
+        <source>{n} downloading</source>
+        <translation>{n} en cours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="409"/>
+        <source>{n} queued</source>
+        <translation>{n} en attente</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="411"/>
+        <source>{n} paused</source>
+        <translation>{n} en pause</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="413"/>
+        <source>{n} done</source>
+        <translation>{n} terminé(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="415"/>
+        <source>{n} failed</source>
+        <translation>{n} en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="417"/>
+        <source>{n} offline</source>
+        <translation>{n} hors ligne</translation>
     </message>
 </context>
 <context>
@@ -1285,29 +1395,77 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>EOPortalsDownloads</name>
     <message>
-        <location filename="../plugin/downloads.py" line="54"/>
+        <location filename="../plugin/downloads.py" line="59"/>
         <source>login refused, check the account in EO Portals settings</source>
         <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="54"/>
+        <location filename="../plugin/downloads.py" line="59"/>
         <source>an account is needed to download from this portal: add it in EO Portals settings</source>
         <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="54"/>
+        <location filename="../plugin/downloads.py" line="59"/>
         <source>offers no whole-product archive: choose the assets to download</source>
         <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="54"/>
+        <location filename="../plugin/downloads.py" line="59"/>
         <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
         <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="54"/>
+        <location filename="../plugin/downloads.py" line="59"/>
         <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
         <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="375"/>
+        <source>EO Portals: opening {name}</source>
+        <translation>EO Portals : ouverture de {name}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="408"/>
+        <source>EO Portals: opening {name} from the portal</source>
+        <translation>EO Portals : ouverture de {name} depuis le portail</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="429"/>
+        <source>Could not add to the map: {message}</source>
+        <translation>Impossible d'ajouter à la carte : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="474"/>
+        <source>Download failed: {reason}</source>
+        <translation>Échec du téléchargement : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="493"/>
+        <source>EO Portals downloads</source>
+        <translation>Téléchargements EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="592"/>
+        <source>Downloads</source>
+        <translation>Téléchargements</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsLayers</name>
+    <message>
+        <location filename="../plugin/layers.py" line="396"/>
+        <source>GDAL could not open {names}</source>
+        <translation>GDAL n'a pas pu ouvrir {names}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="399"/>
+        <source>nothing in it can be shown on the map</source>
+        <translation>rien ne peut en être affiché sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="406"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
     </message>
 </context>
 <context>

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsTask
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import (
+    QT_TRANSLATE_NOOP, QCoreApplication, QObject, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal,
+)
 
 from . import accounts, settings
 from .core.auth import LOGIN_REFUSED, NO_ACCOUNT, Accounts
@@ -39,6 +41,9 @@ from .core.queue import JobQueue
 from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote_source, specs_for_files
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings
+
+# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
+_translate = QCoreApplication.translate
 
 ACTIVE_STATES = frozenset({State.QUEUED, State.DOWNLOADING, State.VERIFYING})
 HEADER_REFRESH_MS = 4 * 60 * 1000  # CDSE access tokens live 10 minutes: remote layers get a fresh one before
@@ -63,16 +68,11 @@ _TRANSLATABLE = (
 )
 
 
-def tr(text: str) -> str:
-    """Translate a text of the downloads part of the plugin."""
-    return QCoreApplication.translate("EOPortalsDownloads", text)
-
-
 def translate_message(text: str) -> str:
     """A core message (English, portal-named) with the fixed phrases it contains translated."""
     for phrase in _TRANSLATABLE:
         if phrase in text:
-            text = text.replace(phrase, QCoreApplication.translate("EOPortalsDownloads", phrase))
+            text = text.replace(phrase, _translate("EOPortalsDownloads", phrase))
     return text
 
 
@@ -299,7 +299,8 @@ class DownloadsController(QObject):
         if not self.running:
             return []
         self._refresh_catalog()
-        portals = [self.catalog.portals[s.portal] for p in products for s in p.sources if s.portal in self.catalog.portals]
+        known = self.catalog.portals
+        portals = [known[s.portal] for p in products for s in p.sources if s.portal in known]
         self._update_accounts(portals)
         self.downloader.settings = http_settings()
         self.manager.max_downloads = max_downloads()
@@ -371,7 +372,8 @@ class DownloadsController(QObject):
             return None
         files = list(job.files)
         title = job.title
-        task = LayerTask(tr("EO Portals: opening {name}").format(name=title), lambda: specs_for_files(files),
+        description = _translate("EOPortalsDownloads", "EO Portals: opening {name}").format(name=title)
+        task = LayerTask(description, lambda: specs_for_files(files),
                          self.project, lambda text: f"{title}: {text}")
         return self._start_layer_task(task, job_id)
 
@@ -403,7 +405,8 @@ class DownloadsController(QObject):
                 made.append(LayerSpec(source, f"{title} {key}"))
             return made
 
-        task = LayerTask(tr("EO Portals: opening {name} from the portal").format(name=title), specs, self.project,
+        description = _translate("EOPortalsDownloads", "EO Portals: opening {name} from the portal").format(name=title)
+        task = LayerTask(description, specs, self.project,
                          lambda text: f"{title}: {mask(self.accounts.mask(text))}")
         return self._start_layer_task(task, "")
 
@@ -421,9 +424,10 @@ class DownloadsController(QObject):
 
     def _layers_failed(self, job_id: str, message: str) -> None:
         text = mask(message)
-        log_warning(tr("Could not add to the map: {message}").format(message=text))
+        log_warning(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
         self.layers_failed.emit(job_id, text)
-        self._message(tr("Could not add to the map: {message}").format(message=text), Qgis.MessageLevel.Warning)
+        self._message(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
+                      Qgis.MessageLevel.Warning)
 
     def _refresh_headers(self) -> None:
         if self.header_files.paths():
@@ -467,7 +471,8 @@ class DownloadsController(QObject):
             if is_account_problem(job.error):
                 self._message(text, Qgis.MessageLevel.Critical)
             else:
-                self._message(tr("Download failed: {reason}").format(reason=text), Qgis.MessageLevel.Warning)
+                self._message(_translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
+                              Qgis.MessageLevel.Warning)
         elif job.state is State.OFFLINE:
             self._message(translate_message(job.error), Qgis.MessageLevel.Info)
 
@@ -475,7 +480,7 @@ class DownloadsController(QObject):
         if self.iface is None:
             return
         try:
-            show_error(self.iface, tr("EO Portals downloads"), text, level=level,
+            show_error(self.iface, _translate("EOPortalsDownloads", "EO Portals downloads"), text, level=level,
                        duration=0 if level == Qgis.MessageLevel.Critical else 10)
         except Exception:  # noqa: BLE001 - a message bar problem must not break the queue
             log_exception("The download message could not be shown")
@@ -485,7 +490,8 @@ class DownloadsController(QObject):
         active = [job for job in self._jobs.values() if job.state in ACTIVE_STATES]
         if active and self.task is None and not self._stopped:
             manager = self.manager
-            task = DownloadsTask(tr("EO Portals downloads"), lambda: _cancel_active(manager))
+            task = DownloadsTask(_translate("EOPortalsDownloads", "EO Portals downloads"),
+                                 lambda: _cancel_active(manager))
             task.taskCompleted.connect(lambda t=task: self._task_ended(t))
             task.taskTerminated.connect(lambda t=task: self._task_ended(t))
             self.task = task
@@ -583,7 +589,7 @@ def attach(dock, queue_file: Optional[Path] = None) -> DownloadsController:
                                      project=getattr(dock, "project", None), parent=dock)
     panel = DownloadsPanel(controller)
     panel.setObjectName("eoPortalsDownloadsPanel")
-    dock.add_tab(panel, tr("Downloads"))
+    dock.add_tab(panel, _translate("EOPortalsDownloads", "Downloads"))
     controller.panel = panel
 
     def requested(products: List[Product]) -> None:

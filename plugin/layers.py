@@ -51,6 +51,9 @@ from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 from .core.auth import Authenticator
 from .core.queue import strip_signature
 
+# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
+_translate = QCoreApplication.translate
+
 GROUP_NAME = "EO Portals downloads"
 RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".vrt", ".img", ".nc")
 S2_METADATA = re.compile(r"(^|/)MTD_MSIL(1C|2A)\.xml$", re.IGNORECASE)
@@ -62,10 +65,6 @@ HEADER_FOLDER = "/vsimem/eo_portals_headers"
 STYLE_DEFAULT = "default"
 STYLE_S2_TRUE_COLOUR = "s2_true_colour"
 STYLE_S1 = "s1"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EOPortalsLayers", text)
 
 
 @dataclass
@@ -189,7 +188,8 @@ def _band_index(layer: QgsRasterLayer, band_name: str, fallback: int) -> int:
 
 def _stretch(data_type, low: float, high: float) -> QgsContrastEnhancement:
     enhancement = QgsContrastEnhancement(data_type)
-    enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
+    enhancement.setContrastEnhancementAlgorithm(
+        QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
     enhancement.setMinimumValue(low)
     enhancement.setMaximumValue(high)
     return enhancement
@@ -393,13 +393,14 @@ class LayerTask(QgsTask):
             else:
                 broken.append(spec.name)
         if broken:
-            self.message = self.describe_failure(_tr("GDAL could not open {names}").format(names=", ".join(broken)))
+            self.message = self.describe_failure(
+                _translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
         elif not specs:
-            self.message = self.describe_failure(_tr("nothing in it can be shown on the map"))
+            self.message = self.describe_failure(_translate("EOPortalsLayers", "nothing in it can be shown on the map"))
         return bool(self.layers)
 
     def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
         if self.layers:
             self.layers_added.emit(add_layers(self.project, self.layers))
         if self.message or not ok:
-            self.layers_failed.emit(self.message or _tr("cancelled"))
+            self.layers_failed.emit(self.message or _translate("EOPortalsLayers", "cancelled"))

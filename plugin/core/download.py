@@ -436,11 +436,17 @@ def _hash_prefix(part: Path, hasher, control: Control) -> None:
             hasher.update(block)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size < 9.95e6 else f"{size / 1e6:.0f} MB"
+
+
 def _disk_error(title: str, folder: Path, needed: Optional[int] = None) -> PortalError:
     if needed is not None:
         free = shutil.disk_usage(folder).free
-        message = (f"not enough free disk space in {folder}: {needed / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free; "
-                   "free some space and retry (the partial download is kept)")
+        # the margin is part of what is missing: "0 MB needed, 2 MB free" left the user wondering why
+        message = (f"the disk is too full for this download ({folder}): {_megabytes(needed)} needed and "
+                   f"{_megabytes(DISK_MARGIN)} kept free, {_megabytes(free)} free; free some space and retry "
+                   "(the partial download is kept)")
     else:
         message = f"the disk is full ({folder}): free some space and retry, the partial download is kept"
     return PortalError(title, message, ErrorKind.DISK)

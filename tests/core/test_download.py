@@ -563,7 +563,8 @@ def test_not_enough_space_is_said_before_writing(tmp_path, hosts, monkeypatch):
     monkeypatch.setattr(download.shutil, "disk_usage", lambda path: usage._replace(free=1_000_000))
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
-    assert job.error.startswith(f"DHuS mirror: not enough free disk space in {env.folder}: 3 MB needed, 1 MB free")
+    assert job.error.startswith(f"DHuS mirror: the disk is too full for this download ({env.folder}): 3.0 MB needed "
+                                "and 17 MB kept free, 1.0 MB free")
     assert not (env.folder / f"{S2}.zip.part").exists()
 
 

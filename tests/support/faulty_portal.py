@@ -2,13 +2,14 @@
 bench/reliability_report.py both run (one definition of every case, no copies).
 
 `FaultyServer` is the download server of tests/support/download_servers.py (cut connections, 429/5xx/403
-scripts, corrupt bodies, 401 with an OIDC provider, redirects) plus the two faults it lacks: a stall in the
-middle of a body, and a wrong ``Content-Length`` (shorter or longer than the body, the connection closed
-after it)::
+scripts, corrupt bodies, 401 with an OIDC provider, redirects) plus what it lacks: a stall in the middle of
+a body, a wrong ``Content-Length`` (shorter or longer than the body, the connection closed after it), and a
+body streamed without any length (chunked, as on-the-fly zippers do)::
 
     with FaultyServer() as server:
         route = server.add_file("/p.zip", FileContent(path), stall_after=500_000, stall_for=3.0, stalls=1)
         route = server.add_file("/q.zip", content, length_delta=-1000, bad_lengths=1)
+        route = server.add_file("/r.zip", content, chunked=True)    # no Content-Length at all
 
 Each case of the matrix (`SEARCH_CASES`, `DOWNLOAD_CASES`) injects one fault into one portal and runs the
 real core, as the dock and the Downloads tab do:
@@ -70,6 +71,7 @@ class FaultyRoute(FileRoute):
     stalls: int = 0  # answers that stall
     length_delta: int = 0  # added to the Content-Length announced (negative: shorter than the body)
     bad_lengths: int = 0  # answers announcing the wrong length (the connection is closed after the body)
+    chunked: bool = False  # stream the file without a Content-Length (Transfer-Encoding: chunked)
 
 
 class _StallingWriter:
@@ -89,6 +91,21 @@ class _StallingWriter:
         self._wfile.flush()
         self._release.wait(self._seconds)  # no byte for longer than the client waits
         raise ConnectionResetError("stalled, then dropped")
+
+    def __getattr__(self, name):
+        return getattr(self._wfile, name)
+
+
+class _ChunkedWriter:
+    """The handler's output framed as HTTP/1.1 chunks (installed once the headers of a file body are out)."""
+
+    def __init__(self, wfile):
+        self._wfile = wfile
+
+    def write(self, data) -> int:
+        if len(data):
+            self._wfile.write(b"%x\r\n" % len(data) + bytes(data) + b"\r\n")
+        return len(data)
 
     def __getattr__(self, name):
         return getattr(self._wfile, name)
@@ -114,29 +131,46 @@ class FaultyServer(DownloadServer):
             route.cuts = route.corrupt = route.stalls = route.bad_lengths = 0
 
     def _serve_file(self, handler, hit, route) -> None:
-        delta = 0
+        delta, chunked = 0, False
         if isinstance(route, FaultyRoute):
             with self._lock:
                 if route.bad_lengths > 0 and not route.script and not route.offline:
                     route.bad_lengths -= 1
                     delta = route.length_delta
-        if not delta:
+                chunked = route.chunked and not route.script
+        if not delta and not chunked:
             super()._serve_file(handler, hit, route)
             return
-        send_header = handler.send_header
+        status = {"code": 0}
+        send_response, send_header, wfile = handler.send_response, handler.send_header, handler.wfile
+        end_headers = handler.end_headers
 
-        def lying(keyword: str, value: str) -> None:
-            if keyword.lower() == "content-length":
+        def responding(code, message=None) -> None:
+            status["code"] = code
+            send_response(code, message)
+
+        def headers_sent() -> None:
+            end_headers()
+            if chunked and status["code"] in (200, 206):
+                handler.wfile = _ChunkedWriter(wfile)
+
+        def header(keyword: str, value: str) -> None:
+            if keyword.lower() != "content-length" or status["code"] not in (200, 206):
+                send_header(keyword, value)
+            elif chunked:
+                send_header("Transfer-Encoding", "chunked")
+            else:
                 send_header(keyword, str(max(0, int(value) + delta)))
                 send_header("Connection", "close")  # what the announced length leaves unsaid ends with the connection
-                return
-            send_header(keyword, value)
 
-        handler.send_header = lying
+        handler.send_response, handler.send_header, handler.end_headers = responding, header, headers_sent
         try:
             super()._serve_file(handler, hit, route)
+            if chunked and status["code"] in (200, 206) and hit.method != "HEAD" and not handler.close_connection:
+                wfile.write(b"0\r\n\r\n")  # the last chunk (a cut or stalled body never gets it)
         finally:
-            del handler.send_header  # the class's method again
+            del handler.send_response, handler.send_header, handler.end_headers  # the class's methods again
+            handler.wfile = wfile
 
     def _write_chunks(self, handler, hit, route, start, cut_at, corrupt) -> None:
         stall = None

@@ -2,9 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
-    <name>@default</name>
-</context>
-<context>
     <name>AreaOfInterest</name>
     <message>
         <location filename="../plugin/ui/aoi_tools.py" line="259"/>
@@ -233,7 +230,7 @@
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="303"/>
         <source>No downloads yet. Select products in the Search tab and click Download.</source>
-        <translation>Aucun téléchargement pour l'instant. Sélectionnez des produits dans l'onglet Recherche et cliquez sur Télécharger.</translation>
+        <translation>Aucun téléchargement pour l'instant. Sélectionnez des produits dans l'onglet Rechercher et cliquez sur Télécharger.</translation>
     </message>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="407"/>

@@ -1392,59 +1392,64 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>EOPortalsDownloads</name>
     <message>
-        <location filename="../plugin/downloads.py" line="59"/>
+        <location filename="../plugin/downloads.py" line="60"/>
         <source>login refused, check the account in EO Portals settings</source>
         <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="59"/>
+        <location filename="../plugin/downloads.py" line="60"/>
         <source>an account is needed to download from this portal: add it in EO Portals settings</source>
         <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="59"/>
+        <location filename="../plugin/downloads.py" line="60"/>
         <source>offers no whole-product archive: choose the assets to download</source>
         <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="59"/>
+        <location filename="../plugin/downloads.py" line="60"/>
         <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
         <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="59"/>
+        <location filename="../plugin/downloads.py" line="60"/>
         <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
         <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="375"/>
+        <location filename="../plugin/downloads.py" line="383"/>
         <source>EO Portals: opening {name}</source>
         <translation>EO Portals : ouverture de {name}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="408"/>
+        <location filename="../plugin/downloads.py" line="416"/>
         <source>EO Portals: opening {name} from the portal</source>
         <translation>EO Portals : ouverture de {name} depuis le portail</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="429"/>
+        <location filename="../plugin/downloads.py" line="437"/>
         <source>Could not add to the map: {message}</source>
         <translation>Impossible d'ajouter à la carte : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="474"/>
+        <location filename="../plugin/downloads.py" line="482"/>
         <source>Download failed: {reason}</source>
         <translation>Échec du téléchargement : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="493"/>
+        <location filename="../plugin/downloads.py" line="501"/>
         <source>EO Portals downloads</source>
         <translation>Téléchargements EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="592"/>
+        <location filename="../plugin/downloads.py" line="600"/>
         <source>Downloads</source>
         <translation>Téléchargements</translation>
+    </message>
+    <message>
+        <location filename="../plugin/downloads.py" line="256"/>
+        <source>The download queue {path} cannot be used ({error}); downloads will not be resumed after QGIS restarts.</source>
+        <translation>La file de téléchargement {path} est inutilisable ({error}) ; les téléchargements ne reprendront pas après un redémarrage de QGIS.</translation>
     </message>
 </context>
 <context>

@@ -22,6 +22,7 @@ Task manager: see `DownloadsTask`.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
@@ -248,7 +249,14 @@ class DownloadsController(QObject):
         self.accounts = Accounts(self.catalog, {}, http_settings())
         self._update_accounts(self.catalog.portals.values())
         self.downloader = Downloader(self.catalog, self.accounts, http_settings())
-        self.store = JobQueue(self.queue_file)
+        try:
+            self.store = JobQueue(self.queue_file)
+        except (sqlite3.Error, OSError) as exc:
+            # An unreadable or unwritable queue file must not take the downloads down: they work for this session.
+            log_warning(_translate("EOPortalsDownloads", "The download queue {path} cannot be used ({error}); "
+                                                         "downloads will not be resumed after QGIS restarts.")
+                        .format(path=self.queue_file, error=exc))
+            self.store = None
         bridge = self._bridge
         self.manager = DownloadManager(
             self.downloader, max_downloads=max_downloads(), store=self.store,

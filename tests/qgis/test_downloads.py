@@ -562,3 +562,26 @@ def test_downloads_tab_screenshot_with_rows_in_several_states(make_dock, plugin_
     dock.hide()
     for job in controller.jobs():
         controller.cancel(job.id)
+
+
+def test_an_unusable_queue_file_leaves_downloads_working_for_the_session(plugin_env, dhus, qgis_iface, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the profile folder should be", encoding="utf-8")
+    product_a, _, content_a = add_slow(dhus, A, rate=20_000_000)
+    controller = DownloadsController(qgis_iface, queue_file=blocked / "eo_portals" / "downloads.sqlite")
+    logged: List[str] = []
+
+    def collect(text, _tag, _level):
+        logged.append(text)
+
+    QgsApplication.messageLog().messageReceived.connect(collect)
+    controller.start()
+    try:
+        assert controller.store is None
+        assert any("cannot be used" in text and "will not be resumed" in text for text in logged), logged
+        controller.add([product_a])
+        assert wait_until(lambda: controller.jobs() and controller.jobs()[0].state is State.DONE)
+        assert md5_of(controller.jobs()[0].files[0]) == content_a.md5()
+    finally:
+        QgsApplication.messageLog().messageReceived.disconnect(collect)
+        controller.stop()

@@ -445,10 +445,11 @@ class AssetsDialog(QDialog):
         self.setObjectName("eoPortalsAssetsDialog")
         self.setWindowTitle(self.tr("Files to download"))
         layout = QVBoxLayout(self)
-        names = ", ".join(p.title for p in products[:2]) + ("…" if len(products) > 2 else "")
+        names = ", ".join(display_name(p.title) for p in products[:3]) + ("…" if len(products) > 3 else "")
         intro = QLabel(self.tr("{n} product(s) have no single archive to download ({names}). Choose the files:")
                        .format(n=len(products), names=names))
         intro.setWordWrap(True)
+        intro.setToolTip("\n".join(p.title for p in products))
         layout.addWidget(intro)
         presets = QHBoxLayout()
         self.available: Dict[str, str] = {}
@@ -508,8 +509,12 @@ class AssetsDialog(QDialog):
                                else Qt.CheckState.Unchecked)
 
     def apply_preset(self, preset: str) -> None:
-        """Check the files of a preset (true colour, bands, scene classification)."""
+        """Check the files of a preset (true colour, bands, scene classification) and show the first one."""
         self.set_chosen(preset_keys(self.available, preset))
+        for i in range(self.list.count()):
+            if self.list.item(i).checkState() == Qt.CheckState.Checked:
+                self.list.scrollToItem(self.list.item(i))
+                break
 
     def _update_buttons(self, *_args) -> None:
         keys = self.chosen()

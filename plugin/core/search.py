@@ -138,9 +138,17 @@ def search_portal(
     products = merge_products(products)
     outcome.count = len(products)
     outcome.elapsed = time.monotonic() - started
-    next_request = request  # after an error too: "Load more" retries the page that failed
+    # After an error the cursor stays only where trying the page again may help (a timeout, a dropped connection,
+    # throttling, a server error); a refused account or an unreadable answer would fail the same way again.
+    next_request = request if outcome.error is None or _worth_retrying(outcome.error) else None
     outcome.more = next_request is not None
     return products, outcome, next_request
+
+
+def _worth_retrying(error: PortalError) -> bool:
+    if error.kind in (ErrorKind.TIMEOUT, ErrorKind.UNREACHABLE, ErrorKind.THROTTLED, ErrorKind.CANCELLED):
+        return True
+    return error.kind == ErrorKind.HTTP and (error.status or 0) >= 500
 
 
 def search(

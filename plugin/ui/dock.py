@@ -1656,7 +1656,12 @@ class EOPortalsDock(QgsDockWidget):
             return
         total = max(self.splitter.height(), 300)
         quicklook = max(120, total // 6)
-        query = min(self.splitter.widget(0).sizeHint().height() + 8, int(total * 0.6))
+        # A scroll area's own size hint is capped by Qt: ask its content, plus the Search button row below it.
+        top_layout = self.splitter.widget(0).layout()
+        wanted = self.query_scroll.widget().sizeHint().height() + top_layout.spacing() + 8
+        for index in range(1, top_layout.count()):
+            wanted += top_layout.itemAt(index).sizeHint().height()
+        query = min(wanted, int(total * 0.6))
         self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)

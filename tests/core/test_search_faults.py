@@ -126,3 +126,16 @@ def test_cancel_returns_at_once_and_keeps_what_was_found(tmp_path):
     assert result.outcomes["planetary_computer"].ok and result.outcomes["planetary_computer"].count > 0
     assert result.outcomes["earth_search"].message.endswith("cancelled")
     assert len(result.products) == result.outcomes["planetary_computer"].count
+
+
+def test_load_more_is_offered_again_only_where_a_retry_can_help(tmp_path):
+    """A hung or failing server can be asked again ("Load more"); a refused account or garbage cannot."""
+    with recorded_portals(tmp_path, ["planetary_computer", "earth_search", "cdse", "geodes"],
+                          fail={"earth_search": 503, "cdse": 401}, garbage=["geodes"]) as rp:
+        catalog = load_catalog(rp.catalog_path, env={})
+        query = SearchQuery.create(AOI, "2019-01-01", "2019-01-02", "S2_MSI_L2A")
+        result = search(catalog.select(["planetary_computer", "earth_search", "cdse", "geodes"]), query, budget=BUDGET)
+    assert result.outcomes["planetary_computer"].ok and result.cursors["planetary_computer"] is None  # last page read
+    assert result.cursors["earth_search"] is not None and result.outcomes["earth_search"].more
+    assert result.cursors["cdse"] is None and "check your account" in result.outcomes["cdse"].message
+    assert result.cursors["geodes"] is None and not result.outcomes["geodes"].more

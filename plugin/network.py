@@ -14,7 +14,7 @@ from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 
 from .core.http import HttpSettings, USER_AGENT
 from .log import log_warning, register_basic_auth
-from .ssl import ca_bundle
+from .certificates import ca_bundle
 
 DEFAULT_TIMEOUT_MS = 60000  # QGIS's own default for qgis/networkAndProxy/networkTimeout
 
@@ -124,7 +124,7 @@ def http_settings(settings: Optional[QgsSettings] = None) -> HttpSettings:
 
 
 def _verify():
-    """requests' CA bundle plus the authorities QGIS trusts (plugin/ssl.py); True (still verifying) if that fails."""
+    """requests' CA bundle plus the authorities QGIS trusts (plugin/certificates.py); True (still verifying) if that fails."""
     try:
         return ca_bundle()
     except Exception as exc:  # an unwritable profile must not stop searches; verification stays on

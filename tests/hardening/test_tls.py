@@ -22,7 +22,7 @@ from plugin.core.http import make_session
 from plugin.core.query import SearchQuery
 from plugin.core.search import search
 from plugin.network import http_settings
-from plugin.ssl import BUNDLE_NAME, ca_bundle, default_bundle, pem_to_der
+from plugin.certificates import BUNDLE_NAME, ca_bundle, default_bundle, pem_to_der
 from tests.support.proxy import TinyProxy, set_qgis_proxy
 from tests.support.tls import HttpsReplayServer, pem_blocks, serve_recorded
 

@@ -5,6 +5,7 @@ error naming the portal and the cause), and the products found so far are always
 """
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
+from .auth import Authenticator
 from .catalog import Portal
 from .credentials import Credentials, search_auth
 from .errors import EOPortalsError, ErrorKind, PortalError
@@ -126,7 +128,7 @@ def search_portal(
             products.extend(p for p in page.products if matches_query(p, query))
             request = page.next
     except PortalError as error:
-        outcome.error = error
+        outcome.error = _without_secrets(error, credentials)
     except EOPortalsError as error:  # e.g. its adapter could not be loaded
         outcome.error = PortalError(portal.title, str(error), ErrorKind.INVALID)
     except Exception as exc:  # a bug in an adapter: report it against the portal, keep the others going
@@ -149,6 +151,22 @@ def _worth_retrying(error: PortalError) -> bool:
     if error.kind in (ErrorKind.TIMEOUT, ErrorKind.UNREACHABLE, ErrorKind.THROTTLED, ErrorKind.CANCELLED):
         return True
     return error.kind == ErrorKind.HTTP and (error.status or 0) >= 500
+
+
+def _without_secrets(error: PortalError, credentials: Optional[Credentials]) -> PortalError:
+    """`error` with the account's secrets masked: a portal may echo them back, and outcomes are shown and kept."""
+    if credentials is None or credentials.empty:
+        return error
+    mask = Authenticator(error.portal, credentials).mask
+    basic = base64.b64encode(f"{credentials.username}:{credentials.password}".encode("utf-8")).decode("ascii")
+
+    def clean(text: str) -> str:
+        return mask(text).replace(basic, "***") if text else text
+
+    message, detail = clean(error.message), clean(error.detail)
+    if (message, detail) == (error.message, error.detail):
+        return error
+    return PortalError(error.portal, message, error.kind, error.status, detail, error.retry_after)
 
 
 def search(

@@ -456,3 +456,33 @@ def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_
     plugin_handlers = [(name, handler) for name, handler in every_handler() if name in on_the_way
                        and type(handler).__module__.split(".")[0] in ("plugin", "eo_portals")]
     assert plugin_handlers == [], f"logging handlers of the plugin that receive urllib3's records: {plugin_handlers}"
+
+
+# ---- a portal that echoes the credentials back ---------------------------------------------------------------
+def test_a_portal_echoing_the_account_back_in_a_search_error_does_not_put_it_in_the_outcome(tmp_path):
+    from plugin.core.catalog import load_catalog
+    from plugin.core.credentials import Credentials
+    from plugin.core.query import SearchQuery
+    from plugin.core.search import search_portal
+    from tests.support.replay import ReplayServer
+
+    secrets = Secrets()
+    user, password = "bob-" + random_secrets.token_urlsafe(4), "Dh+/&=%" + random_secrets.token_urlsafe(18)
+    secrets.add_basic("DHuS password", user, password)
+
+    def echo(request):  # what a careless gateway answers: the credentials it was given, in its refusal
+        return 500, {"Content-Type": "application/json"}, json.dumps(
+            {"detail": f"cannot check {request.headers.get('Authorization')} (password {password})"}).encode()
+
+    with ReplayServer() as server:
+        server.add("GET", "/dhus/search", handler=echo)
+        path = tmp_path / "catalog.json"
+        path.write_text(json.dumps({"dhus": {"url": server.url + "/dhus", "enabled": True}}), encoding="utf-8")
+        portal = load_catalog(path, env={}).portal("dhus")
+        query = SearchQuery.create(AOI, "2018-12-12", "2018-12-28", "S2_MSI_L1C")
+        _, outcome, _ = search_portal(portal, query, credentials=Credentials(username=user, password=password))
+
+    assert server.received("GET", "/dhus/search")[0].headers["Authorization"].startswith("Basic ")
+    assert outcome.error is not None and outcome.error.status == 500
+    assert outcome.message.startswith("DHuS mirror: server error (HTTP 500): cannot check Basic ***"), outcome.message
+    assert find(outcome.message, secrets.forms()) == [] and find(outcome.error.detail, secrets.forms()) == []

@@ -18,7 +18,8 @@ real core, as the dock and the Downloads tab do:
   (tests/support/portals.py); Copernicus Data Space (OData) replays the real two-page recording of
   CDSETool (``cdse_odata/paging``) from a `FaultyServer`, and the fault hits its **second** page. What must
   hold: the three finished portals' products are all there, CDSE's first page is kept, CDSE's outcome says
-  what went wrong, and "Load more" once the fault is gone brings the second page without duplicates.
+  what went wrong, and once the fault is gone "Load more" (offered where trying again can help) or a new
+  search brings the second page without duplicates.
 - download: the real Sentinel-2 product zip of the fixtures, served by a DHuS mirror (Basic account,
   Range honoured), Copernicus Data Space (OIDC, no Range) or an OIDC mirror that honours Range. The
   download folder already holds a product downloaded earlier, and, where the portal resumes, the ``.part``
@@ -253,6 +254,7 @@ class Case:
     message: str  # regular expression the outcome message must match in full
     inject: Callable[["Rig"], None]  # puts the fault on the rig's faulty route
     state: str = "failed"  # download: the job's end state; search: "failed" (the faulty portal's outcome)
+    load_more: bool = True  # search: "Load more" is offered to retry the failed page (else: search again)
     kind: Optional[ErrorKind] = None  # the error's kind, when it matters
     portal: str = "dhus"  # download: "dhus" (Basic, resumes), "cdse" (OIDC, no Range), "oidc_mirror"
     lost: int = 0  # bytes (download) or products (search) a user loses, by design
@@ -307,6 +309,8 @@ def problems(case: Case, seen: Observation) -> List[str]:
         found.append("a file with the final name is not the product")
     if seen.part is not None and not seen.part_valid:
         found.append("the .part left behind is not a prefix of the product")
+    if case.operation == "search" and seen.details.get("more") != case.load_more:
+        found.append("Load more offered" if seen.details.get("more") else "Load more not offered")
     if not seen.recovered:
         found.append("retrying once the fault was gone did not complete")
     return found
@@ -364,8 +368,13 @@ def run_search_case(case: Case, folder: Path) -> Observation:
             found = [p.identity for p in result.products]
             missing = finished - set(found)
             server.clear_faults(route)
-            more = search(catalog.select(list(GOOD_PORTALS) + ["cdse"]), query, settings=settings, budget=15,
-                          cursors=result.cursors, previous=result.products)
+            if result.cursors.get("cdse") is not None:  # "Load more": the failed page again, after the others
+                more = search(catalog.select(list(GOOD_PORTALS) + ["cdse"]), query, settings=settings, budget=15,
+                              cursors=result.cursors, previous=result.products)
+            else:  # no Load more after this error: the user searches again
+                server.add_file(path, BytesContent(page_2), content_type="application/json",
+                                script=[(200, {"Content-Type": "application/json"}, page_1)])
+                more = search(catalog.select(list(GOOD_PORTALS) + ["cdse"]), query, settings=settings, budget=15)
     everything = finished | set(cdse_page_identities(2))
     after = [p.identity for p in more.products]
     return Observation(
@@ -601,16 +610,16 @@ SEARCH_CASES: Tuple[Case, ...] = (
          _CDSE + r"server error \(HTTP 503\): Service temporarily unavailable: maintenance of the archive until "
                  r"14:00 UTC", _answers((503, {}, PORTAL_BUSY)), kind=ErrorKind.HTTP),
     Case("search/redirect-loop", "redirects to itself", "too many redirects",
-         _CDSE + "too many redirects", _redirect_loop(40), kind=ErrorKind.HTTP),
+         _CDSE + "too many redirects", _redirect_loop(40), kind=ErrorKind.HTTP, load_more=False),
     Case("search/length-short", "Content-Length 500 bytes short", "answer unreadable (a lie no client can see)",
          _CDSE + r"the answer is not JSON \(starts with: '\{.*", _set(length_delta=-500, bad_lengths=1),
-         kind=ErrorKind.PARSE),
+         kind=ErrorKind.PARSE, load_more=False),
     Case("search/length-long", "Content-Length 500 bytes too long", "named as a cut connection",
          _CDSE + r"the connection was cut after (\d+) of \d+ bytes", _set(length_delta=500, bad_lengths=1),
          kind=ErrorKind.UNREACHABLE),
     Case("search/html", "200 with an HTML maintenance page", "answer unreadable, the page's start shown",
          _CDSE + r"the answer is not JSON \(starts with: '<!DOCTYPE html>.*",
-         _answers((200, {"Content-Type": "text/html"}, MAINTENANCE)), kind=ErrorKind.PARSE),
+         _answers((200, {"Content-Type": "text/html"}, MAINTENANCE)), kind=ErrorKind.PARSE, load_more=False),
 )
 
 DOWNLOAD_CASES: Tuple[Case, ...] = (

@@ -1060,8 +1060,8 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     </message>
     <message>
         <location filename="../plugin/ui/dock.py" line="530"/>
-        <source>Fetch the next page of results from the portals that have more</source>
-        <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres</translation>
+        <source>Fetch the next page of results from the portals that have more, and ask again the portals that failed</source>
+        <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres, et interroger de nouveau les portails en échec</translation>
     </message>
     <message>
         <location filename="../plugin/ui/dock.py" line="1517"/>

@@ -527,7 +527,8 @@ class EOPortalsDock(QgsDockWidget):
         self.count_label.setObjectName("countLabel")
         bottom.addWidget(self.count_label, 1)
         self.load_more_button = QPushButton(_icon("/mActionRefresh.svg"), self.tr("Load more"))
-        self.load_more_button.setToolTip(self.tr("Fetch the next page of results from the portals that have more"))
+        self.load_more_button.setToolTip(self.tr("Fetch the next page of results from the portals that have more, "
+                                                  "and ask again the portals that failed"))
         self.download_button = QPushButton(QIcon(":/images/themes/default/downloading_svg.svg"), self.tr("Download"))
         self.download_button.setToolTip(self.tr("Download the selected products"))
         bottom.addWidget(self.load_more_button)

@@ -32,7 +32,7 @@ FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else 
 _NEW_FIELD_TYPES = Qgis.QGIS_VERSION_INT >= 33800  # QgsField takes QMetaType.Type from 3.38 on
 
 
-def _field_type(kind: str) -> Any:
+def field_type(kind: str) -> Any:
     """The field type for 'string', 'int', 'int64', 'double' or 'datetime' in the form this QGIS expects."""
     if _NEW_FIELD_TYPES:  # pragma: no cover - not the QGIS the tests run on
         from qgis.PyQt.QtCore import QMetaType
@@ -77,7 +77,7 @@ def footprint_fields() -> QgsFields:
     """The fields of a footprints layer (see FIELDS for names and types)."""
     fields = QgsFields()
     for name, kind, type_name in FIELDS:
-        fields.append(QgsField(name, _field_type(kind), type_name))
+        fields.append(QgsField(name, field_type(kind), type_name))
     return fields
 
 

@@ -14,7 +14,6 @@ table with one row per file (and one per product that failed, with the reason).
 """
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from datetime import datetime, timezone
@@ -47,7 +46,7 @@ from ..core.credentials import Credentials
 from ..core.download import DownloadManager, Downloader, Job, State
 from ..core.http import HttpSettings
 from ..core.product import Asset, Product, Source
-from ..footprints import _field_type
+from ..footprints import field_type, feature_sources
 from .common import ICON_PATH, catalog_from_settings, has_value, http_settings, translate
 
 try:  # QGIS >= 3.36
@@ -115,21 +114,9 @@ def _int(value: Any) -> Optional[int]:
         return None
 
 
-def _sources_of(feature: QgsFeature) -> Dict[str, Dict[str, Any]]:
-    value = _value(feature, "sources")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    if not isinstance(value, dict):
-        return {}
-    return {str(portal): dict(entry) for portal, entry in value.items() if isinstance(entry, dict)}
-
-
 def product_from_feature(feature: QgsFeature) -> Optional[Product]:
     """The Product a footprint feature describes (None without an identity or any source)."""
-    sources_data = _sources_of(feature)
+    sources_data = feature_sources(feature)
     identity = _value(feature, "identity")
     if not identity or not sources_data:
         return None
@@ -172,7 +159,7 @@ def files_fields() -> QgsFields:
 
     fields = QgsFields()
     for name, kind in FILES_FIELDS:
-        fields.append(QgsField(name, _field_type(kind)))
+        fields.append(QgsField(name, field_type(kind)))
     return fields
 
 

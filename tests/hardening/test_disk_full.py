@@ -1,28 +1,29 @@
 """A full disk during a download, on a real small filesystem made by the test (tmpfs, mounted as root).
 
 The download folder is a tmpfs of a few megabytes holding a product downloaded earlier; the product is the
-real Sentinel-2 zip of the fixtures (2.5 MB), served by a DHuS mirror on loopback that honours Range. The
-jobs go through the real `DownloadManager` with its SQLite queue, as the Downloads tab runs them, and
-"Retry" is `manager.retry`. What must hold: the job fails with a message naming the portal, the full disk
-and the folder; the earlier file is untouched; the ``.part`` is a true prefix of the product; once space is
-freed (the filesystem enlarged, or another file deleted) Retry resumes from the ``.part`` and the product is
-byte-identical. Without the right to mount (not root, or a container without CAP_SYS_ADMIN) these tests are
-skipped with the reason.
+real Sentinel-2 zip of the fixtures (2.5 MB), served by a DHuS mirror on loopback that honours Range. What must
+hold: the download fails with a message naming the portal, the full disk and the folder; the earlier file is
+untouched; the ``.part`` is a true prefix of the product; once space is freed (the filesystem enlarged, or
+another program's file deleted) Retry resumes from the ``.part`` and the product is byte-identical.
 
-The engine checks the free space before it writes whenever the size is known (from the portal or from the
-answer's Content-Length) and keeps 16 MiB free beyond the file: on a 2 MB disk every such download is
-refused up front, with the figures. The disk fills up in the middle of a download when the size is not
-known (a portal streaming its zip without a length) or when another program takes the space meanwhile.
+The cases are tests/support/faulty_portal.py's `DISK_CASES` (bench/reliability_report.py runs them too):
+the engine checks the free space before it writes whenever the size is known (from the portal, or from the
+answer's Content-Length or Content-Range) and keeps 16 MiB free beyond the file, so on a 2 MB disk a product
+of known size is refused up front, with the figures; the disk fills up in the middle of a download when the
+size is not known (a portal streaming its zip without a length) or when another program takes the space
+meanwhile. The last test takes the Downloads tab's path: the real `DownloadManager` and its SQLite queue,
+Retry being `manager.retry`.
+
+Without the right to mount (not root, or a container without CAP_SYS_ADMIN) the tests are skipped with the
+reason.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import threading
+import re
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
 
@@ -34,7 +35,10 @@ from plugin.core.http import HttpSettings
 from plugin.core.product import make_product
 from plugin.core.queue import JobQueue
 from tests.support.download_servers import FileContent, PatternContent, basic_check
-from tests.support.faulty_portal import DHUS_TITLE, EARLIER, PRODUCT, PRODUCT_ZIP, FaultyServer
+from tests.support.faulty_portal import (
+    DHUS_TITLE, DISK_CASES, EARLIER, PART, PRODUCT, PRODUCT_ZIP, CaseUnavailable, FaultyServer, SmallDisk, problems,
+    run_case,
+)
 from tests.support.fixtures import fixture_path
 from tests.support.replay import wait_until
 
@@ -43,45 +47,37 @@ PATH = "/dhus/odata/v1/Products('8df46c9e')/$value"
 EARLIER_PATH = "/dhus/odata/v1/Products('5c1f0a27')/$value"
 
 
-class SmallDisk:
-    """A tmpfs of `size` mounted on `path` (root only); `resize` changes its size in place."""
+@pytest.mark.parametrize("case", DISK_CASES, ids=lambda case: case.key)
+def test_a_full_disk_is_said_with_the_folder_and_the_part_resumes_once_space_is_freed(case, tmp_path):
+    try:
+        seen = run_case(case, tmp_path)
+    except CaseUnavailable as exc:
+        pytest.skip(str(exc))
 
-    def __init__(self, path: Path, size: str):
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        self._run("mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path))
-
-    @staticmethod
-    def _run(*command: str) -> None:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-        if done.returncode != 0:
-            raise OSError(done.stderr.strip() or f"{command[0]} failed ({done.returncode})")
-
-    def resize(self, size: str) -> None:
-        """Enlarge (or shrink) the filesystem, its files kept (tmpfs remount)."""
-        self._run("mount", "-o", f"remount,size={size}", str(self.path))
-
-    def free(self) -> int:
-        return shutil.disk_usage(self.path).free
-
-    def unmount(self) -> None:
-        self._run("umount", str(self.path))
+    assert seen.state == "failed"
+    assert re.fullmatch(case.message, seen.message), seen.message
+    assert seen.finished_intact and seen.final_ok is None  # the earlier product untouched, no partial final file
+    assert seen.part_valid and seen.lost == 0  # what was written is a true prefix, and stays
+    if case.key == "download/disk-too-small":
+        assert seen.part == PART  # refused before a byte was added to the interrupted run's .part
+    else:
+        assert seen.part > (0 if case.streamed else PART)  # written until the disk was full
+    assert seen.recovered  # space freed, Retry ends with the byte-identical product...
+    assert seen.details["retry_hits"][0][:2] == (206, seen.part)  # ...resumed from the .part
+    assert problems(case, seen) == []
 
 
 @pytest.fixture
 def small_disk(tmp_path) -> Iterator:
     """`make(size)` mounts a tmpfs of that size (e.g. "2m") and returns it; unmounted after the test."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small filesystem needs root (tmpfs); run the tests as root, e.g. in the CI container")
     disks: List[SmallDisk] = []
 
     def make(size: str) -> SmallDisk:
         try:
-            disk = SmallDisk(tmp_path / f"disk{len(disks)}", size)
-        except OSError as exc:
-            pytest.skip(f"this machine does not let the tests mount a tmpfs ({exc})")
-        disks.append(disk)
-        return disk
+            disks.append(SmallDisk.mount(tmp_path / f"disk{len(disks)}", size))
+        except CaseUnavailable as exc:
+            pytest.skip(str(exc))
+        return disks[-1]
 
     yield make
     for disk in disks:
@@ -105,15 +101,8 @@ class Portal:
         self.downloader = Downloader(catalog, accounts, HttpSettings(timeout=5.0), RetryPolicy(sleep=lambda s: None))
         self.folder = folder
         self.queue = JobQueue(profile / "downloads.sqlite")  # the queue lives in the profile, not on the full disk
-        self.progress: List[Optional[callable]] = [None]
-        self.manager = DownloadManager(self.downloader, store=self.queue, progress_interval=0.0,
-                                       on_progress=lambda job_id, done, total, speed: self._progress(done))
+        self.manager = DownloadManager(self.downloader, store=self.queue)
         self.manager.start()
-
-    def _progress(self, done: int) -> None:
-        hook = self.progress[0]
-        if hook is not None:
-            hook(done)
 
     def product(self, *, known_size: bool):
         """The product as the DHuS search gives it (no exact size, no checksum), or with OData's size."""
@@ -161,7 +150,7 @@ def portal(tmp_path):
             item.stop()
 
 
-def test_a_download_larger_than_the_disk_says_disk_full_and_resumes_once_space_is_freed(small_disk, portal):
+def test_the_downloads_queue_keeps_the_disk_full_message_and_retry_resumes(small_disk, portal):
     disk = small_disk("2m")
     dhus = portal(disk.path, chunked=True)  # no length anywhere: nothing to check up front
     earlier = dhus.download_earlier()
@@ -190,61 +179,3 @@ def test_a_download_larger_than_the_disk_says_disk_full_and_resumes_once_space_i
     assert (hit.status, hit.range_start, hit.bytes_sent) == (206, len(written), len(dhus.data) - len(written))
     assert earlier.read_bytes() == kept
     assert wait_until(lambda: dhus.stored(job.id).state is State.DONE and dhus.stored(job.id).error == "")
-
-
-def test_another_program_filling_the_disk_mid_download_keeps_the_part_for_later(small_disk, portal):
-    disk = small_disk("24m")  # room for the product and the engine's margin when the download starts
-    dhus = portal(disk.path)
-    earlier = dhus.download_earlier()
-    kept = earlier.read_bytes()
-    part = dhus.folder / f"{PRODUCT}.zip.part"
-    filler = disk.path / "someone-else.bin"
-    dhus.route.rate = 2_000_000  # slow enough for the disk to fill up in the middle
-
-    filled = threading.Event()
-
-    def fill(done: int) -> None:
-        if done > 500_000 and not filled.is_set():
-            filled.set()
-            with open(filler, "wb") as handle:  # all but 64 KiB of what is left
-                handle.write(b"\0" * (disk.free() - 64 * 1024))
-
-    dhus.progress[0] = fill
-    job = dhus.download(dhus.product(known_size=True))
-    dhus.progress[0] = None
-
-    assert filled.is_set()
-    assert job.state is State.FAILED
-    assert job.error == (f"{DHUS_TITLE}: the disk is full ({dhus.folder}): free some space and retry, the partial "
-                         "download is kept")
-    assert not (dhus.folder / f"{PRODUCT}.zip").exists() and earlier.read_bytes() == kept
-    written = part.read_bytes()
-    assert len(written) > 500_000 and dhus.data.startswith(written)
-
-    filler.unlink()  # the user frees some space
-    dhus.server.clear()
-    job = dhus.retry(job)
-
-    assert job.state is State.DONE, job.error
-    assert Path(job.files[0]).read_bytes() == dhus.data and not part.exists()
-    assert [(h.status, h.range_start) for h in dhus.server.hits(PATH)] == [(206, len(written))]
-
-
-def test_a_product_of_known_size_that_cannot_fit_is_refused_before_a_byte_is_written(small_disk, portal):
-    disk = small_disk("2m")
-    dhus = portal(disk.path, chunked=True)
-    earlier = dhus.download_earlier()  # streamed without a length: it fits, and nothing refuses it
-    dhus.route.chunked = False
-
-    job = dhus.download(dhus.product(known_size=True))
-
-    assert job.state is State.FAILED
-    free = f"{disk.free() / 1e6:.1f} MB"  # about 1.8 MB: the disk less the earlier product
-    assert job.error == (f"{DHUS_TITLE}: the disk is too full for this download ({dhus.folder}): 2.5 MB needed and "
-                         f"17 MB kept free, {free} free; free some space and retry (the partial download is kept)")
-    assert not (dhus.folder / f"{PRODUCT}.zip.part").exists() and not (dhus.folder / f"{PRODUCT}.zip").exists()
-
-    disk.resize("32m")
-    job = dhus.retry(job)
-    assert job.state is State.DONE, job.error
-    assert Path(job.files[0]).read_bytes() == dhus.data and earlier.exists()

@@ -36,7 +36,10 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -255,6 +258,9 @@ class Case:
     inject: Callable[["Rig"], None]  # puts the fault on the rig's faulty route
     state: str = "failed"  # download: the job's end state; search: "failed" (the faulty portal's outcome)
     load_more: bool = True  # search: "Load more" is offered to retry the failed page (else: search again)
+    disk: str = ""  # download: size of the small filesystem (tmpfs) the download folder is on; "": the usual one
+    streamed: bool = False  # download: the portal gives no size and streams its answers without a length
+    relief: Optional[Callable[["Rig"], None]] = None  # download: what the user does before Retry (free space)
     kind: Optional[ErrorKind] = None  # the error's kind, when it matters
     portal: str = "dhus"  # download: "dhus" (Basic, resumes), "cdse" (OIDC, no Range), "oidc_mirror"
     lost: int = 0  # bytes (download) or products (search) a user loses, by design
@@ -314,6 +320,51 @@ def problems(case: Case, seen: Observation) -> List[str]:
     if not seen.recovered:
         found.append("retrying once the fault was gone did not complete")
     return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A small disk
+
+
+class CaseUnavailable(Exception):
+    """A case this machine cannot run (its text says why): tests skip it, the report says so."""
+
+
+class SmallDisk:
+    """A tmpfs of a few megabytes mounted by the test (root only); `resize` changes its size in place."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def mount(cls, path: Path, size: str) -> "SmallDisk":
+        """Mount a tmpfs of `size` ("2m") on `path`, or raise CaseUnavailable saying why it cannot be done."""
+        if os.name != "posix" or os.geteuid() != 0 or shutil.which("mount") is None:
+            raise CaseUnavailable("mounting a small filesystem (tmpfs) needs root on Linux; run as root, e.g. in the "
+                                  "CI container")
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            _run("mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path))
+        except OSError as exc:
+            raise CaseUnavailable(f"this machine does not let the tests mount a tmpfs ({exc})") from None
+        return cls(path)
+
+    def resize(self, size: str) -> None:
+        """Enlarge (or shrink) the filesystem, its files kept (tmpfs remount)."""
+        _run("mount", "-o", f"remount,size={size}", str(self.path))
+
+    def free(self) -> int:
+        """Bytes free."""
+        return shutil.disk_usage(self.path).free
+
+    def unmount(self) -> None:
+        _run("umount", str(self.path))
+
+
+def _run(*command: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise OSError(done.stderr.strip() or f"{command[0]} failed ({done.returncode})")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -407,10 +458,13 @@ class DownloadRig(Rig):
         "oidc_mirror": "/mirror/odata/v1/Products(05edf2bb-7d3c-4a1e-9c1b-6a0f4b8c2d11)/$value",
     }
 
-    def __init__(self, folder: Path, portal: str, server: FaultyServer):
+    def __init__(self, folder: Path, portal: str, server: FaultyServer, disk: Optional["SmallDisk"] = None,
+                 streamed: bool = False):
         self.folder = Path(folder)
         self.portal_id = portal
         self.server = server
+        self.disk = disk
+        self.on_progress: Optional[Callable[[int], None]] = None  # bytes of the product on disk, during run()
         self.content = FileContent(fixture_path(PRODUCT_ZIP))
         self.data = fixture_path(PRODUCT_ZIP).read_bytes()
         self.md5 = _md5(self.data)
@@ -443,25 +497,27 @@ class DownloadRig(Rig):
                                      HttpSettings(timeout=TIMEOUT), RetryPolicy(sleep=self.sleeps.append))
         self.path = self.PATHS[portal]
         self.url = server.url + self.path
-        self.route = server.add_file(self.path, self.content, require=require, ranges=self.resumes)
+        self.route = server.add_file(self.path, self.content, require=require, ranges=self.resumes, chunked=streamed)
         self.downloads = self.folder / "downloads"
         self.dest = self.downloads / f"{PRODUCT}.zip"
         self.part_path = self.dest.with_name(self.dest.name + PART_SUFFIX)
         self.product = make_product(portal=portal, product_id="8df46c9e", name=PRODUCT + ".SAFE",
-                                    collection="S2_MSI_L1C", download_url=self.url, size=len(self.data),
-                                    checksums={"MD5": self.md5})
+                                    collection="S2_MSI_L1C", download_url=self.url,
+                                    size=None if streamed else len(self.data), checksums={"MD5": self.md5})
         # history: a product downloaded earlier, through the same portal, and (where Range works) the .part of
-        # this product that an interrupted run left
+        # this product that an interrupted run left. On a small disk the earlier one comes without a length:
+        # the engine keeps 16 MiB free beyond any file whose size it knows.
         earlier = PatternContent(350_000, seed=11)
-        server.add_file(self.path.replace("$value", "earlier"), earlier, require=require, ranges=self.resumes)
+        server.add_file(self.path.replace("$value", "earlier"), earlier, require=require, ranges=self.resumes,
+                        chunked=disk is not None)
         product = make_product(portal=portal, product_id="earlier", name=EARLIER + ".SAFE", collection="S2_MSI_L1C",
-                               download_url=self.url.replace("$value", "earlier"), size=earlier.size,
-                               checksums={"MD5": earlier.md5()})
+                               download_url=self.url.replace("$value", "earlier"),
+                               size=None if disk is not None else earlier.size, checksums={"MD5": earlier.md5()})
         job = self.downloader.run(Job(product=product, folder=str(self.downloads)))
         if job.state is not State.DONE:
             raise RuntimeError(f"the earlier download failed: {job.error}")
         self.earlier = {Path(p): Path(p).read_bytes() for p in job.files}
-        self.prepared = PART if self.resumes else 0
+        self.prepared = PART if self.resumes and not streamed else 0  # a streamed product starts from nothing
         if self.prepared:
             self.part_path.write_bytes(self.data[:self.prepared])
         server.clear()
@@ -469,7 +525,9 @@ class DownloadRig(Rig):
 
     def run(self) -> Job:
         """Download the product now, in this thread (as a Processing algorithm or a queued job does)."""
-        return self.downloader.run(Job(product=self.product, folder=str(self.downloads)))
+        hook = self.on_progress
+        progress = (lambda job: hook(job.bytes_done)) if hook is not None else None
+        return self.downloader.run(Job(product=self.product, folder=str(self.downloads)), on_progress=progress)
 
     def sent(self) -> int:
         """Bytes of the product the portal sent so far (error pages not counted)."""
@@ -484,9 +542,19 @@ def run_download_case(case: Case, folder: Path) -> Observation:
     """Download with the fault injected; then, the fault gone, Retry (a second run of the same job)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if not case.disk:
+        return _download_case(case, folder, None)
+    disk = SmallDisk.mount(folder / "disk", case.disk)
+    try:
+        return _download_case(case, disk.path, disk)
+    finally:
+        disk.unmount()
+
+
+def _download_case(case: Case, folder: Path, disk: Optional["SmallDisk"]) -> Observation:
     started = time.monotonic()
     with FaultyServer() as server:
-        rig = DownloadRig(folder, case.portal, server)
+        rig = DownloadRig(folder, case.portal, server, disk=disk, streamed=case.streamed)
         case.inject(rig)
         job = rig.run()
         hits = [_hit(h) for h in server.hits(rig.path)]
@@ -505,8 +573,11 @@ def run_download_case(case: Case, folder: Path) -> Observation:
         elif not final_ok:
             lost += len(rig.data)
         sent_faulty = rig.sent()
-        # Retry, the portal well again
+        # Retry, the portal well again (and the space freed, where the disk was full)
         server.clear_faults(rig.route)
+        rig.on_progress = None
+        if case.relief is not None:
+            case.relief(rig)
         server.clear()
         retry = rig.run()
         retry_hits = server.hits(rig.path)
@@ -671,4 +742,39 @@ DOWNLOAD_CASES: Tuple[Case, ...] = (
                                                                       MAINTENANCE), times=_PERSISTENT)),
 )
 
-CASES: Tuple[Case, ...] = SEARCH_CASES + DOWNLOAD_CASES
+
+
+def _fill_the_disk_midway(rig: Rig) -> None:
+    """Another program takes all but 64 KiB of the disk once 200 kB more of the product are on it."""
+    def fill(on_disk: int) -> None:
+        if on_disk > PART + 200_000 and not (rig.disk.path / "someone-else.bin").exists():
+            with open(rig.disk.path / "someone-else.bin", "wb") as handle:
+                handle.write(b"\0" * max(0, rig.disk.free() - 64 * 1024))
+    rig.route.rate = 4_000_000  # a steady flow, so that the disk fills up in the middle
+    rig.on_progress = fill
+
+
+def _enlarge(rig: Rig) -> None:
+    rig.disk.resize("24m")  # room for what is left and the 16 MiB the engine keeps free
+
+
+def _delete_the_filler(rig: Rig) -> None:
+    (rig.disk.path / "someone-else.bin").unlink()
+
+
+_FULL = _DHUS + r"the disk is full \(.+/downloads\): free some space and retry, the partial download is kept"
+
+DISK_CASES: Tuple[Case, ...] = (
+    Case("download/disk-full", "2 MB disk, product streamed without a length", "failed: disk full, folder named; "
+         ".part kept; resumes once the disk is enlarged", _FULL, lambda rig: None, disk="2m", streamed=True,
+         relief=_enlarge),
+    Case("download/disk-filled-midway", "24 MB disk filled by another program mid-download", "failed: disk full; "
+         ".part kept; resumes once space is freed", _FULL, _fill_the_disk_midway, disk="24m",
+         relief=_delete_the_filler),
+    Case("download/disk-too-small", "2 MB disk, product of known size", "refused before writing, with the figures; "
+         ".part kept", _DHUS + r"the disk is too full for this download \(.+/downloads\): 1\.5 MB needed and 17 MB "
+         r"kept free, 0\.\d MB free; free some space and retry \(the partial download is kept\)", lambda rig: None,
+         disk="2m", relief=_enlarge),
+)
+
+CASES: Tuple[Case, ...] = SEARCH_CASES + DOWNLOAD_CASES + DISK_CASES

@@ -3,7 +3,7 @@ profile's authentication database unlocked, and a private CA trusted in QGIS's a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
@@ -20,43 +20,23 @@ def clean_environment(monkeypatch) -> None:
 
 @pytest.fixture
 def qgis_settings(qgis_app, tmp_path, clean_environment):
-    """QgsSettings written to a file of this test only (QSettings.setPath), as QGIS's Options dialog would
-    write them; restored afterwards. Yields a QgsSettings on that file."""
+    """QgsSettings written to a file of this test only, as QGIS's Options dialog would write them; restored
+    afterwards. Yields a QgsSettings on that file."""
     from qgis.core import QgsSettings
-    from qgis.PyQt.QtCore import QSettings
 
-    current = Path(QgsSettings().fileName()).parents[1]  # <path>/QGIS/QGIS3.ini
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    settings = QgsSettings()
-    assert settings.fileName().startswith(str(tmp_path)), settings.fileName()
-    yield settings
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(current))
+    from tests.support.qgis_settings import private_qgis_settings
+
+    with private_qgis_settings(tmp_path / "settings"):
+        yield QgsSettings()
 
 
 @pytest.fixture
 def auth_config(qgis_app):
     """Store QGIS authentication configurations (test master password); removed after the test."""
-    from qgis.core import QgsApplication, QgsAuthMethodConfig
+    from tests.support.qgis_auth import stored_configs
 
-    from tests.qgis.test_accounts import unlock_auth_database  # the same master password as the other tests
-
-    unlock_auth_database()
-    manager = QgsApplication.authManager()
-    created: List[str] = []
-
-    def make(method: str, name: str, **values: str) -> str:
-        config = QgsAuthMethodConfig(method)
-        config.setName(name)
-        for key, value in values.items():
-            config.setConfig(key, value)
-        result = manager.storeAuthenticationConfig(config)
-        assert (result[0] if isinstance(result, tuple) else result), "storing the configuration failed"
-        created.append(config.id())
-        return config.id()
-
-    yield make
-    for authcfg in created:
-        manager.removeAuthenticationConfig(authcfg)
+    with stored_configs() as make:
+        yield make
 
 
 @pytest.fixture

@@ -6,66 +6,30 @@ created.
 """
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Iterator, List
 
 import pytest
-from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
-from qgis.PyQt.QtCore import QSettings
+from qgis.core import QgsApplication, QgsAuthMethodConfig
 
 from plugin import accounts, log, settings
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-
-TEST_MASTER_PASSWORD = "eo-portals-tests-master"
-
-
-def unlock_auth_database() -> None:
-    """Set the test master password; a test profile left locked by another password is wiped first."""
-    manager = QgsApplication.authManager()
-    if manager.masterPasswordIsSet():
-        return
-    if not manager.setMasterPassword(TEST_MASTER_PASSWORD, True):
-        # Throwaway test profile only: its configurations are unreadable without that other password anyway.
-        with sqlite3.connect(QgsApplication.qgisAuthDatabaseFilePath()) as db:
-            db.execute("DELETE FROM auth_pass")
-            db.execute("DELETE FROM auth_configs")
-        assert manager.setMasterPassword(TEST_MASTER_PASSWORD, True)
-
+from tests.support.qgis_auth import stored_configs
+from tests.support.qgis_settings import private_qgis_settings
 
 @pytest.fixture
-def make_config(qgis_app) -> Callable[..., str]:
+def make_config(qgis_app) -> Iterator[Callable[..., str]]:
     """Store an authentication configuration in the test database; returns its id. Removed after the test."""
-    unlock_auth_database()
-    manager = QgsApplication.authManager()
-    created: List[str] = []
-
-    def make(method: str, name: str, **values: str) -> str:
-        config = QgsAuthMethodConfig(method)
-        config.setName(name)
-        for key, value in values.items():
-            config.setConfig(key, value)
-        result = manager.storeAuthenticationConfig(config)
-        assert (result[0] if isinstance(result, tuple) else result), "storing the configuration failed"
-        created.append(config.id())
-        return config.id()
-
-    yield make
-    for authcfg in created:
-        manager.removeAuthenticationConfig(authcfg)
+    with stored_configs() as make:
+        yield make
     log.forget_secrets()
 
 
 @pytest.fixture
 def clean_portal_settings(qgis_app, tmp_path):
-    """QgsSettings written to a file of this test only: other test runs sharing the pytest-qgis profile
-    (which clear ``eo_portals/`` as they please) cannot change what this test reads back."""
-    current = Path(QgsSettings().fileName()).parents[1]  # <path>/QGIS/QGIS3.ini
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    assert QgsSettings().fileName().startswith(str(tmp_path))
-    yield Path(QgsSettings().fileName())
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(current))
+    """QgsSettings written to a file of this test only (see tests/support/qgis_settings.py)."""
+    with private_qgis_settings(tmp_path / "settings") as path:
+        yield path
 
 
 @pytest.fixture

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, List
 from urllib.parse import parse_qsl
 
 import pytest
-from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QSettings, Qt
+from qgis.core import QgsApplication, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtWidgets import QComboBox, QDialogButtonBox
 
 from plugin import accounts, log, settings
@@ -23,9 +22,10 @@ from plugin.core.catalog import CATALOG_ENV, load_catalog
 from plugin.core.credentials import Credentials
 from plugin.ui.portals_dialog import COLUMN_ACCOUNT, COLUMN_PORTAL, COLUMN_STATUS, COLUMN_URL, PortalsDialog
 from tests.support.fixtures import cassette
+from tests.support.qgis_auth import stored_configs
+from tests.support.qgis_settings import private_qgis_settings
 from tests.support.replay import Recorded, ReplayServer
 
-TEST_MASTER_PASSWORD = "eo-portals-tests-master"
 PC_ROOT = "/api/stac/v1"
 
 
@@ -40,27 +40,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
     return predicate()
 
 
-def unlock_auth_database() -> None:
-    """Set the test master password (same rule as test_accounts.py: a test profile locked otherwise is wiped)."""
-    manager = QgsApplication.authManager()
-    if manager.masterPasswordIsSet():
-        return
-    if not manager.setMasterPassword(TEST_MASTER_PASSWORD, True):
-        with sqlite3.connect(QgsApplication.qgisAuthDatabaseFilePath()) as db:
-            db.execute("DELETE FROM auth_pass")
-            db.execute("DELETE FROM auth_configs")
-        assert manager.setMasterPassword(TEST_MASTER_PASSWORD, True)
-
-
 @pytest.fixture
 def private_settings(qgis_app, tmp_path):
-    """QgsSettings written to a file of this test only: other test runs sharing the pytest-qgis profile
-    (which clear ``eo_portals/`` as they please) cannot change what this test reads back."""
-    current = Path(QgsSettings().fileName()).parents[1]  # <path>/QGIS/QGIS3.ini
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    assert QgsSettings().fileName().startswith(str(tmp_path))
-    yield Path(QgsSettings().fileName())
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(current))
+    """QgsSettings written to a file of this test only (see tests/support/qgis_settings.py)."""
+    with private_qgis_settings(tmp_path / "settings") as path:
+        yield path
 
 
 @pytest.fixture
@@ -73,23 +57,8 @@ def portal_settings(private_settings, monkeypatch):
 @pytest.fixture
 def auth_configs(qgis_app):
     """Create Basic configurations in the test authentication database; removed after the test."""
-    manager = QgsApplication.authManager()
-    unlock_auth_database()
-    created: List[str] = []
-
-    def make(name: str, username: str, password: str) -> str:
-        config = QgsAuthMethodConfig("Basic")
-        config.setName(name)
-        config.setConfig("username", username)
-        config.setConfig("password", password)
-        result = manager.storeAuthenticationConfig(config)
-        assert (result[0] if isinstance(result, tuple) else result)
-        created.append(config.id())
-        return config.id()
-
-    yield make
-    for authcfg in created:
-        manager.removeAuthenticationConfig(authcfg)
+    with stored_configs() as store:
+        yield lambda name, username, password: store("Basic", name, username=username, password=password)
     log.forget_secrets()
 
 

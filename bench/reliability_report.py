@@ -14,7 +14,7 @@ Columns: the case; what should come of it; what a user saw (the portal's outcome
 state and message); data lost (bytes of finished files or of a valid ``.part`` destroyed, or products of
 finished portals missing from the results); bytes the portal had to send more than once, over the faulty
 run and the Retry that follows it; whether it went as expected. The closing line gives the totals. Figures,
-not pass/fail (the exit status is 0 whatever they say); nothing goes further than 127.0.0.1. About 40 s:
+not pass/fail (the exit status is 0 whatever they say); nothing goes further than 127.0.0.1. About 30 s:
 
     EO_PORTALS_FIXTURES=../shared/fixtures .venv/bin/python bench/reliability_report.py [--markdown] [-k search]
 """
@@ -64,18 +64,23 @@ def run(cases) -> List[Row]:
     return rows
 
 
+def _cell(value: str) -> str:
+    """A table cell: pipes and angle brackets (a quoted web page) escaped."""
+    return value.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def markdown(rows: List[Row]) -> str:
     """The table as Markdown (for the README)."""
     lines = ["| case | fault | expected | observed | data lost | sent twice | as expected |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for case, seen, found, skipped in rows:
         if seen is None:
-            lines.append(f"| `{case.key}` | {case.fault} | {case.expected} | not run: {skipped} | | | |")
+            lines.append(f"| `{case.key}` | {_cell(case.fault)} | {_cell(case.expected)} | not run: {_cell(skipped)}"
+                         " | | | |")
             continue
-        observed = seen.observed.replace("|", "\\|")
-        verdict = "yes" if not found else "**no**: " + "; ".join(found).replace("|", "\\|")
-        lines.append(f"| `{case.key}` | {case.fault} | {case.expected} | {observed} | {lost_text(case, seen)} | "
-                     f"{seen.refetched:,} B | {verdict} |")
+        verdict = "yes" if not found else "**no**: " + _cell("; ".join(found))
+        lines.append(f"| `{case.key}` | {_cell(case.fault)} | {_cell(case.expected)} | {_cell(seen.observed)} | "
+                     f"{lost_text(case, seen)} | {seen.refetched:,} B | {verdict} |")
     return "\n".join(lines)
 
 

@@ -209,8 +209,8 @@ class FaultyServer(DownloadServer):
 # ---------------------------------------------------------------------------------------------------------
 # Shared numbers
 
-TIMEOUT = 1.0  # seconds the client waits for a byte (QGIS's network timeout, made short for the tests)
-STALL = 3.0  # seconds a stalling portal stays silent: longer than TIMEOUT
+TIMEOUT = 2.0  # seconds the client waits for a byte (QGIS's network timeout, made short for the tests)
+STALL = 5.0  # seconds a stalling portal stays silent: longer than TIMEOUT
 RETRY_AFTER = 30  # seconds a throttling portal asks to wait
 PRODUCT = "S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911"
 PRODUCT_ZIP = f"products/{PRODUCT}.zip"  # a real Sentinel-2 L1C product (fixtures)
@@ -668,7 +668,7 @@ SEARCH_CASES: Tuple[Case, ...] = (
     Case("search/429-seconds", f"429, Retry-After: {RETRY_AFTER}", "throttled, with the wait",
          _CDSE + rf"too many requests \(HTTP 429\), retry in {RETRY_AFTER} s: Rate limit exceeded",
          _answers((429, {"Retry-After": str(RETRY_AFTER)}, RATE_LIMITED)), kind=ErrorKind.THROTTLED),
-    Case("search/429-date", f"429, Retry-After: <HTTP date in {RETRY_AFTER} s>", "throttled, with the wait",
+    Case("search/429-date", f"429, Retry-After as an HTTP date {RETRY_AFTER} s ahead", "throttled, with the wait",
          _CDSE + r"too many requests \(HTTP 429\), retry in (2[6-9]|30) s: Rate limit exceeded",
          _retry_after_date(RETRY_AFTER), kind=ErrorKind.THROTTLED),
     Case("search/429", "429 without Retry-After", "throttled",
@@ -705,7 +705,7 @@ DOWNLOAD_CASES: Tuple[Case, ...] = (
          _set(stall_after=0, stall_for=STALL, stalls=_PERSISTENT)),
     Case("download/429-seconds", f"429, Retry-After: {RETRY_AFTER}, once", f"done after waiting {RETRY_AFTER} s",
          _DONE, _answers((429, {"Retry-After": str(RETRY_AFTER)}, RATE_LIMITED)), state="done"),
-    Case("download/429-date", f"429, Retry-After: <HTTP date in {RETRY_AFTER} s>, once",
+    Case("download/429-date", f"429, Retry-After as an HTTP date {RETRY_AFTER} s ahead, once",
          f"done after waiting about {RETRY_AFTER} s", _DONE, _retry_after_date(RETRY_AFTER), state="done"),
     Case("download/429", "429 without Retry-After, every try", "failed after back-off; .part kept",
          _DHUS + r"too many requests \(HTTP 429\)", _answers((429, {}, RATE_LIMITED), times=_PERSISTENT)),

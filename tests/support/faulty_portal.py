@@ -11,8 +11,8 @@ body streamed without any length (chunked, as on-the-fly zippers do)::
         route = server.add_file("/q.zip", content, length_delta=-1000, bad_lengths=1)
         route = server.add_file("/r.zip", content, chunked=True)    # no Content-Length at all
 
-Each case of the matrix (`SEARCH_CASES`, `DOWNLOAD_CASES`) injects one fault into one portal and runs the
-real core, as the dock and the Downloads tab do:
+Each case of the matrix (`SEARCH_CASES`, `DOWNLOAD_CASES`, `DISK_CASES`; all in `CASES`) injects one fault
+into one portal and runs the real core, as the dock and the Downloads tab do:
 
 - search: Earth Search, Planetary Computer and GEODES replay their real recorded answers
   (tests/support/portals.py); Copernicus Data Space (OData) replays the real two-page recording of
@@ -27,6 +27,9 @@ real core, as the dock and the Downloads tab do:
   portal, the earlier file is byte-identical, no partial file ever takes the final name, a ``.part`` left
   behind is a true prefix of the product (so it resumes), and "Retry" once the fault is gone ends with the
   byte-identical product.
+- disk: the same download into a folder on a small tmpfs mounted for the case (root only; otherwise
+  `run_case` raises `CaseUnavailable` saying why), filled by the download itself or by another program;
+  before Retry the space is freed (the tmpfs enlarged, the other file deleted).
 
 `run_case(case, folder)` returns an `Observation` (what a user sees, what was lost, what was fetched twice)
 and `problems(case, observation)` lists where it differs from what the case expects.

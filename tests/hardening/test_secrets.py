@@ -35,7 +35,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from qgis.core import QgsApplication, QgsProject, QgsSettings
-from qgis.PyQt.QtCore import QEventLoop, QSettings, QTimer
+from qgis.PyQt.QtCore import QEventLoop, QTimer
 
 from plugin import log as eo_log
 from plugin import settings as prefs
@@ -208,15 +208,13 @@ def every_handler() -> List[Tuple[str, logging.Handler]]:
 
 @pytest.fixture
 def profile(tmp_path, monkeypatch, clean_environment, qgis_app):
-    """A profile folder of this test's own: QGIS settings (.ini), the plugin's folder (queue, catalog, CA
-    bundle), restored afterwards."""
+    """A profile folder of this test's own: QGIS settings (.ini) and the plugin's folder (queue, catalog)."""
+    from tests.support.qgis_settings import private_qgis_settings
+
     folder = tmp_path / "profile"
-    default = str(Path(QgsSettings().fileName()).parents[1])
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    assert QgsSettings().fileName().startswith(str(folder))
     monkeypatch.setattr(prefs, "profile_folder", lambda: folder / "eo_portals")
-    yield folder
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, default)
+    with private_qgis_settings(folder):
+        yield folder
     eo_log.forget_secrets()
 
 

@@ -310,7 +310,8 @@ class DownloadsController(QObject):
         known = self.catalog.portals
         portals = [known[s.portal] for p in products for s in p.sources if s.portal in known]
         self._update_accounts(portals)
-        self.downloader.settings = http_settings()
+        self.downloader.settings = settings = http_settings()
+        self.accounts.use_settings(settings)  # token, SAS and signing requests follow a proxy changed meanwhile
         self.manager.max_downloads = max_downloads()
         target = folder or download_folder()
         extract = extract_archives() if extract is None else extract

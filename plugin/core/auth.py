@@ -170,6 +170,15 @@ class _TokenEndpoint:
     def _timeout(self) -> Tuple[float, float]:
         return min(15.0, self._settings.timeout), self._settings.timeout
 
+    def use_settings(self, settings: HttpSettings) -> None:
+        """Network settings changed (proxy, CAs): the next token request uses them; tokens already had stay."""
+        with self._lock:
+            if settings != self._settings:
+                self._settings = settings
+                if self._session is not None:
+                    self._session.close()
+                self._session = None
+
 
 class OidcAuth(Authenticator, _TokenEndpoint):
     """OpenID Connect password + refresh grants (CDSE, CREODIAS), one token shared by all downloads."""
@@ -475,6 +484,15 @@ class Accounts:
                 auth = make_authenticator(owner, credentials, self._settings, self._clock)
                 self._auth[account] = auth
             return auth
+
+    def use_settings(self, settings: HttpSettings) -> None:
+        """New network settings for every token, SAS and signing request from now on (no new login needed)."""
+        with self._lock:
+            self._settings = settings
+            auths = list(self._auth.values())
+        for auth in auths:
+            if isinstance(auth, _TokenEndpoint):
+                auth.use_settings(settings)
 
     def set_credentials(self, portal_id: str, credentials: Optional[Credentials]) -> None:
         """Replace an account's credentials (settings changed); its tokens are dropped."""

@@ -118,7 +118,7 @@ def test_wrong_password_is_refused_once_with_a_clear_message_and_no_secret(tmp_p
         auth.headers_for("https://a.example/x", "https://a.example/x")
     error = refused.value
     assert error.kind is ErrorKind.AUTH
-    assert str(error) == f"Copernicus Data Space (OData): {LOGIN_REFUSED}"
+    assert str(error) == f"CDSE: {LOGIN_REFUSED}"
     assert LOGIN_REFUSED == "login refused, check the account in EO Portals settings"
     assert error.detail == "Invalid user credentials"
     # the refusal is remembered: no second password is sent (CDSE would lock the account)
@@ -283,4 +283,23 @@ def test_a_refusal_renews_only_a_token_older_than_the_refused_request(tmp_path, 
     assert auth.invalidate(time.monotonic()) is True
     second = auth.token()
     assert second != first and auth.token() == second
+    assert (idp.provider.logins, idp.provider.refreshes) == (1, 1)
+
+
+
+def test_new_network_settings_reach_token_requests_without_a_new_login(tmp_path, idp):
+    """A proxy changed in QGIS after the first login: the refresh goes out with the new settings, no new login."""
+    from plugin.core.http import HttpSettings
+
+    clock = FakeClock()
+    catalog = catalog_for(tmp_path, {"cdse": {"token_url": idp.token_url}})
+    accounts = Accounts(catalog, {"cdse": Credentials(username="alice", password=PASSWORD)},
+                        HttpSettings(user_agent="settings-before"), clock=clock)
+    auth = accounts.for_portal(catalog.portal("cdse"))
+    first = auth.token()
+    accounts.use_settings(HttpSettings(user_agent="settings-after"))
+    clock.now += 545  # close to expiry: refreshed
+    assert auth.token() != first
+    agents = [hit.headers.get("User-Agent") for hit in idp.hits("/auth/realms/CDSE/protocol/openid-connect/token")]
+    assert agents == ["settings-before", "settings-after"]
     assert (idp.provider.logins, idp.provider.refreshes) == (1, 1)

@@ -40,7 +40,7 @@ class Portal:
     """One portal's entry in the catalog."""
 
     id: str
-    title: str
+    title: str  # short, as messages name the portal: "CDSE", "Earth Search"
     protocol: str
     url: str  # search root: STAC landing page, OData service root, DHuS root, resto API root
     collections: Dict[str, Any]  # unified id -> the portal's name (str), names (list) or adapter-specific dict
@@ -52,6 +52,7 @@ class Portal:
     max_downloads: int = 4
     resume: bool = True  # whether HTTP Range is honoured for downloads
     homepage: str = ""
+    description: str = ""  # the long name, for tooltips and the portals dialog
     options: Dict[str, Any] = field(default_factory=dict)  # adapter quirks, as data
     extra: Dict[str, Any] = field(default_factory=dict)  # every other key of the entry (token_url, ...)
 
@@ -101,7 +102,7 @@ class Catalog:
 
 _PORTAL_FIELDS = {
     "title", "protocol", "url", "collections", "auth", "enabled", "template", "page_size",
-    "max_page_size", "max_downloads", "resume", "homepage", "options",
+    "max_page_size", "max_downloads", "resume", "homepage", "description", "options",
 }
 
 
@@ -152,6 +153,7 @@ def _portal_from_entry(portal_id: str, entry: Dict[str, Any], protocols: Dict[st
             max_downloads=max(1, int(entry.get("max_downloads", 4))),
             resume=bool(entry.get("resume", True)),
             homepage=str(entry.get("homepage", "")),
+            description=str(entry.get("description", "")),
             options=dict(options),
             extra={k: v for k, v in entry.items() if k not in _PORTAL_FIELDS},
         )

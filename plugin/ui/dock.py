@@ -145,32 +145,14 @@ def _dot(color: QColor, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
-# Names short enough for a narrow panel, for the built-in portals (a catalog entry's "short_title" wins).
-SHORT_NAMES = {
-    "cdse": "CDSE",
-    "cdse_stac": "CDSE STAC",
-    "creodias": "CREODIAS",
-    "earth_search": "Earth Search",
-    "planetary_computer": "Planetary Computer",
-    "geodes": "GEODES",
-    "theia": "THEIA",
-}
-
-
 def short_names(catalog: Catalog) -> Dict[str, str]:
-    """A short name per portal ("CDSE", "Earth Search"): the catalog's short_title, a known short name, or the
-    title without its parenthesis unless two portals would then look alike."""
-    names = {pid: re.sub(r"\s*\(.*\)\s*$", "", portal.title).strip() or portal.title
-             for pid, portal in catalog.portals.items()}
+    """The name each portal goes by in the panel: its catalog title ("CDSE", "Earth Search"), followed by its id
+    when two portals share a title (a user's mirror named like the portal it mirrors)."""
     counts: Dict[str, int] = {}
-    for name in names.values():
-        counts[name] = counts.get(name, 0) + 1
-    result = {}
-    for pid, name in names.items():
-        portal = catalog.portals[pid]
-        short = portal.get("short_title") or (SHORT_NAMES.get(pid) if not portal.get("_user") else None)
-        result[pid] = str(short) if short else (name if counts[name] == 1 else portal.title)
-    return result
+    for portal in catalog.portals.values():
+        counts[portal.title] = counts.get(portal.title, 0) + 1
+    return {pid: portal.title if counts[portal.title] == 1 else f"{portal.title} ({pid})"
+            for pid, portal in catalog.portals.items()}
 
 
 def _log_warning(text: str) -> None:
@@ -1187,7 +1169,7 @@ class EOPortalsDock(QgsDockWidget):
         if item is None or portal is None:
             return
         item.setIcon(_dot(STATUS_COLORS.get(self._status_key(portal_id), STATUS_COLORS[""])))
-        tip = [portal.title, self.portal_status_text(portal_id)]
+        tip = [portal.description or portal.title, self.portal_status_text(portal_id)]
         if not portal.supports(self.collection()):
             tip.append(self.tr("Does not offer this collection."))
         item.setToolTip("\n".join(tip))

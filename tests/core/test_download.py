@@ -147,7 +147,7 @@ def test_a_refused_token_after_refresh_is_an_account_error_without_secrets(tmp_p
     b.files["/eodata/p.zip"].require = lambda headers, query: False
     job = env.run(product)
     assert job.state is State.FAILED
-    assert job.error.startswith("Copernicus Data Space (OData): HTTP 401, check your account")
+    assert job.error.startswith("CDSE: HTTP 401, check your account")
     assert idp.refreshes == 1 and idp.logins == 1
     assert not (env.folder / f"{S2}.zip").exists()
     for secret in [CDSE_PASSWORD] + idp.issued() + idp.refresh_tokens():
@@ -160,7 +160,7 @@ def test_cdse_offline_product_is_reported_and_not_requested(tmp_path, hosts):
     product = archive_product("cdse", a.url + "/odata/v1/Products(05edf2bb)/$value", online=False)
     job = env.run(product)
     assert job.state is State.OFFLINE
-    assert job.error == ("Copernicus Data Space (OData): the product is offline (in the long-term archive): "
+    assert job.error == ("CDSE: the product is offline (in the long-term archive): "
                          "order it on the portal, then retry")
     assert a.hits("/odata/v1/Products(05edf2bb)/$value") == [] and idp.logins == 0
 
@@ -386,7 +386,7 @@ def test_falls_back_to_the_next_source_in_preference_order(tmp_path, hosts):
     # CDSE first: no account there, so it fails at once and the DHuS mirror serves the product
     job = env.run(product)
     assert job.state is State.DONE and job.portal == "dhus"
-    assert "fell back to DHuS mirror after: Copernicus Data Space (OData): an account is needed" in job.notes[-1]
+    assert "fell back to DHuS mirror after: CDSE: an account is needed" in job.notes[-1]
     # the user prefers the mirror: CDSE is never asked
     product, = merge_products([cdse, dhus], portal_order=["dhus", "cdse"])
     job = env.run(product)
@@ -405,7 +405,7 @@ def test_every_source_failing_names_each_one(tmp_path, hosts):
                                archive_product("dhus", b.url + DHUS_PATH)])
     job = env.run(product)
     assert job.state is State.FAILED
-    assert job.error == ("Copernicus Data Space (OData): HTTP 404: Product not found in catalogue; "
+    assert job.error == ("CDSE: HTTP 404: Product not found in catalogue; "
                          "DHuS mirror: too many parallel downloads for this account (HTTP 403), retry when others "
                          "have finished: Maximum number of 4 concurrent flows achieved")
 
@@ -436,8 +436,8 @@ def test_chosen_assets_land_in_a_folder_named_after_the_product(tmp_path, hosts)
     assert job.files == [str(folder / "TCI.tif"), str(folder / "B04.tif")]
     assert (folder / "TCI.tif").read_bytes() == b"II*\0visual"
     assert job.notes == ["TCI.tif: no checksum given", "B04.tif: no checksum given",
-                         "Earth Search (Element 84, AWS) has no asset scl",
-                         "Earth Search (Element 84, AWS) has no asset granule_metadata"]
+                         "Earth Search has no asset scl",
+                         "Earth Search has no asset granule_metadata"]
 
 
 def test_without_assets_a_portal_with_no_product_archive_is_skipped_with_a_reason(tmp_path, hosts):
@@ -445,7 +445,7 @@ def test_without_assets_a_portal_with_no_product_archive_is_skipped_with_a_reaso
     product, _ = earth_search_product(a.url)
     job = Env(tmp_path).run(product)
     assert job.state is State.FAILED
-    assert job.error == ("Earth Search (Element 84, AWS): offers no whole-product archive: "
+    assert job.error == ("Earth Search: offers no whole-product archive: "
                          "choose the assets to download")
     assert a.hits() == []
 
@@ -594,9 +594,9 @@ def test_redirects_to_other_schemes_and_loops_are_refused(tmp_path, hosts):
     a.add_redirect("/loop", a.url + "/loop")
     env = Env(tmp_path)
     job = env.run(archive_product("earth_search", a.url + "/file"))
-    assert job.error == "Earth Search (Element 84, AWS): the download was redirected to an unsupported address"
+    assert job.error == "Earth Search: the download was redirected to an unsupported address"
     job = env.run(archive_product("earth_search", a.url + "/loop"))
-    assert job.error == "Earth Search (Element 84, AWS): too many redirects (more than 10)"
+    assert job.error == "Earth Search: too many redirects (more than 10)"
     assert len(a.hits("/loop")) == 11
 
 
@@ -842,7 +842,7 @@ def test_geodes_recorded_offline_product_is_reported_without_a_request(tmp_path)
     source.download_url = "http://127.0.0.1:9/api/download/x"
     job = Downloader(catalog).run(Job(product=product, folder=str(tmp_path)))
     assert job.state is State.OFFLINE
-    assert job.error == ("GEODES (CNES): the product is offline (in the long-term archive): order it on the portal, "
+    assert job.error == ("GEODES: the product is offline (in the long-term archive): order it on the portal, "
                          "then retry")
 
 
@@ -852,5 +852,5 @@ def test_earth_search_recorded_l1c_assets_are_s3_only(tmp_path):
     products, catalog = recorded("earth_search", fixture_bytes("earth_search/items_s2_l1c.json"), "S2_MSI_L1C")
     job = Downloader(catalog).run(Job(product=products[0], folder=str(tmp_path), assets=("visual", "red")))
     assert job.state is State.FAILED
-    assert job.error == "Earth Search (Element 84, AWS): has none of the chosen assets over HTTP (visual, red)"
+    assert job.error == "Earth Search: has none of the chosen assets over HTTP (visual, red)"
     assert list(tmp_path.iterdir()) == []

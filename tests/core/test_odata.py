@@ -194,7 +194,7 @@ def test_an_answer_that_cannot_be_read_is_a_parse_error_naming_the_portal(body, 
     with pytest.raises(PortalError) as caught:
         odata.parse(cdse(), s2_query(), body, odata.build_request(cdse(), s2_query()))
     assert caught.value.kind is ErrorKind.PARSE
-    assert str(caught.value).startswith("Copernicus Data Space (OData): ") and why in str(caught.value)
+    assert str(caught.value).startswith("CDSE: ") and why in str(caught.value)
 
 
 # ---- paging through search_portal on loopback ------------------------------------------------------------

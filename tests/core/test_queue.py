@@ -263,7 +263,7 @@ def test_a_restart_announces_the_stored_jobs_and_remove_forgets_them(tmp_path):
     queue = JobQueue(db)
     done = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.DONE, files=[str(tmp_path / "a.zip")])
     failed = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.FAILED,
-                 error="Copernicus Data Space (OData): HTTP 404: Product not found")
+                 error="CDSE: HTTP 404: Product not found")
     for job in (done, failed):
         queue.save(job)
     queue.close()

@@ -156,6 +156,6 @@ def test_the_dhus_parallel_streams_refusal_is_throttling_not_an_account_problem(
 
 
 def test_any_other_403_still_points_at_the_account():
-    error = error_for_status("GEODES (CNES)", 403, b'{"detail": "Invalid API key"}')
+    error = error_for_status("GEODES", 403, b'{"detail": "Invalid API key"}')
     assert error.kind is ErrorKind.AUTH
-    assert str(error) == "GEODES (CNES): HTTP 403, check your account: Invalid API key"
+    assert str(error) == "GEODES: HTTP 403, check your account: Invalid API key"

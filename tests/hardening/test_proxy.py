@@ -113,7 +113,7 @@ def test_a_wrong_proxy_password_names_the_portal_and_the_proxy(qgis_settings, au
     outcome = result.outcomes["earth_search"]
     assert not outcome.ok and outcome.error.kind is ErrorKind.AUTH
     message = outcome.message
-    assert message.startswith("Earth Search (Element 84, AWS): ")
+    assert message.startswith("Earth Search: ")
     assert f"proxy {auth_proxy.address}" in message and "Options > Network" in message, message
     assert "wrong-one" not in message
     # the proxy received the request and refused it: nothing reached the portal
@@ -127,7 +127,7 @@ def test_a_proxy_asking_for_credentials_none_were_given_for(qgis_settings, auth_
 
     outcome = result.outcomes["planetary_computer"]
     assert outcome.error is not None and outcome.error.kind is ErrorKind.AUTH and outcome.error.status == 407
-    assert outcome.message == (f"Microsoft Planetary Computer: the proxy {auth_proxy.address} wants a valid user "
+    assert outcome.message == (f"Planetary Computer: the proxy {auth_proxy.address} wants a valid user "
                                "name and password (HTTP 407): check them in QGIS Settings > Options > Network")
     assert portals.server.requests == []
 
@@ -138,7 +138,7 @@ def test_a_proxy_that_is_down_is_named(qgis_settings, portals):
     result = run_search(portals.catalog_path, ["earth_search"])
 
     assert result.outcomes["earth_search"].message == \
-        f"Earth Search (Element 84, AWS): cannot reach the proxy 127.0.0.1:{port} (Connection refused)"
+        f"Earth Search: cannot reach the proxy 127.0.0.1:{port} (Connection refused)"
     assert portals.server.requests == []
 
 
@@ -150,7 +150,7 @@ def test_a_portal_the_proxy_cannot_reach_is_reported_as_such(qgis_settings, prox
     outcome = run_search(catalog, ["earth_search"]).outcomes["earth_search"]
 
     assert not outcome.ok
-    assert outcome.message.startswith(f"Earth Search (Element 84, AWS): the proxy {proxy.address} answered HTTP 500")
+    assert outcome.message.startswith(f"Earth Search: the proxy {proxy.address} answered HTTP 500")
     assert proxy.requests() == [("POST", f"http://127.0.0.1:{closed}/v1/search")]
 
 

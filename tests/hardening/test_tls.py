@@ -28,7 +28,7 @@ from tests.support.tls import HttpsReplayServer, pem_blocks, serve_recorded
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugin"
 AOI = "POLYGON((3.0 47.4,3.1 47.4,3.1 47.5,3.0 47.5,3.0 47.4))"
-TITLE = "Earth Search (Element 84, AWS)"
+TITLE = "Earth Search"
 
 
 def earth_search(catalog_path: Path):

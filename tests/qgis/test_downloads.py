@@ -321,7 +321,7 @@ def test_a_refused_login_is_said_in_the_row_and_the_message_bar(make_dock, plugi
         dock.download_requested.emit([s2_product(url, content.size, content.md5())])
         assert wait_until(lambda: controller.jobs() and controller.jobs()[0].state is State.FAILED)
     job = controller.jobs()[0]
-    expected = "Copernicus Data Space (OData): login refused, check the account in EO Portals settings"
+    expected = "CDSE: login refused, check the account in EO Portals settings"
     assert job.error == expected
     row = controller.panel.row(job.id)
     assert row.state_label.text() == "Failed: " + expected

@@ -165,8 +165,8 @@ def test_an_unexpected_exception_is_logged_with_its_traceback(qgis_iface, receiv
 def test_an_expected_failure_is_shown_in_its_own_words(qgis_iface, received):
     bar = qgis_iface.messageBar()
     bar.clearWidgets()
-    error = PortalError("GEODES (CNES)", "timed out after 30 s")
+    error = PortalError("GEODES", "timed out after 30 s")
     item = log.show_exception(qgis_iface, "Search", error)
-    assert item.text() == "GEODES (CNES): timed out after 30 s"
+    assert item.text() == "GEODES: timed out after 30 s"
     assert not any("Traceback" in text for text in eo_messages(received))
     bar.clearWidgets()

@@ -138,7 +138,7 @@ def test_every_catalog_portal_is_listed_with_protocol_url_and_account(dialog_fac
     dialog = dialog_factory()
     catalog = load_catalog(env={})
     assert dialog.table.rowCount() == len(catalog.portals)
-    assert cell(dialog, "cdse", COLUMN_PORTAL) == "Copernicus Data Space (OData)"
+    assert cell(dialog, "cdse", COLUMN_PORTAL) == "CDSE"
     assert cell(dialog, "cdse", 1) == "OData"
     assert cell(dialog, "cdse", COLUMN_URL) == "https://catalogue.dataspace.copernicus.eu/odata/v1"
     assert cell(dialog, "cdse", COLUMN_ACCOUNT) == "Needed to download"
@@ -160,7 +160,7 @@ def test_account_selector_only_for_portals_that_need_one(dialog_factory):
     if not accounts.api_header_available():  # QGIS 3.22: the key goes in a Basic configuration's password
         assert "API key as password" in dialog.account_help.text()
     dialog.select_portal("cdse_stac")
-    assert "uses the account of Copernicus Data Space (OData)" in dialog.account_help.text()
+    assert "uses the account of CDSE" in dialog.account_help.text()
 
 
 def test_enabling_and_disabling_portals_persists_on_ok_only(dialog_factory):
@@ -392,7 +392,7 @@ def test_a_mirror_copies_its_base_portal(dialog_factory, tmp_path):
     form = dialog.open_endpoint_form()
     form.base_combo.setCurrentIndex(form.base_combo.findData("cdse"))
     assert not form.protocol_combo.isEnabled()
-    assert form.title_edit.text() == "Copernicus Data Space (OData) (mirror)"
+    assert form.title_edit.text() == "CDSE (mirror)"
     form.id_edit.setText("cdse")
     assert "exists already" in form.problem_label.text()
     form.id_edit.setText("cdse_mirror")

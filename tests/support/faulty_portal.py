@@ -15,7 +15,7 @@ Each case of the matrix (`SEARCH_CASES`, `DOWNLOAD_CASES`, `DISK_CASES`; all in 
 into one portal and runs the real core, as the dock and the Downloads tab do:
 
 - search: Earth Search, Planetary Computer and GEODES replay their real recorded answers
-  (tests/support/portals.py); Copernicus Data Space (OData) replays the real two-page recording of
+  (tests/support/portals.py); CDSE replays the real two-page recording of
   CDSETool (``cdse_odata/paging``) from a `FaultyServer`, and the fault hits its **second** page. What must
   hold: the three finished portals' products are all there, CDSE's first page is kept, CDSE's outcome says
   what went wrong, and once the fault is gone "Load more" (offered where trying again can help) or a new
@@ -221,7 +221,7 @@ EARLIER = "S2B_MSIL1C_20171230T105439_N0206_R051_T31TDH_20171230T111516"  # down
 PART = 1_000_000  # bytes an interrupted earlier run left in the .part (portals that resume)
 CUT = 600_000  # body bytes a dropped connection lets through
 DHUS_USER = "analyst"
-CDSE_TITLE = "Copernicus Data Space (OData)"
+CDSE_TITLE = "CDSE"
 DHUS_TITLE = "DHuS mirror"
 OIDC_TITLE = "OIDC mirror (resumable)"
 GOOD_PORTALS = ("earth_search", "planetary_computer", "geodes")

@@ -28,14 +28,12 @@ import re
 import secrets as random_secrets
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Tuple
 from urllib.parse import quote, quote_plus
 
 import pytest
 from qgis.core import QgsApplication, QgsProject, QgsSettings
-from qgis.PyQt.QtCore import QEventLoop, QTimer
 
 from plugin import log as eo_log
 from plugin import settings as prefs
@@ -48,6 +46,7 @@ from tests.support.faulty_portal import PRODUCT, PRODUCT_ZIP, FaultyServer
 from tests.support.fixtures import cassette, fixture_path
 from tests.support.portals import recorded_portals
 from tests.support.proxy import TinyProxy, set_qgis_proxy
+from tests.support.qt_wait import spin, wait_until as _wait_until
 
 AOI = "POLYGON((3.0 47.4,3.1 47.4,3.1 47.5,3.0 47.5,3.0 47.4))"
 SEARCHED = ["earth_search", "cdse", "planetary_computer", "geodes", "dhus"]
@@ -64,6 +63,11 @@ BLOB = (f"/sentinel2-l2/31/T/DH/2018/01/01/{PC_PRODUCT}.SAFE/GRANULE/L2A_T31TDH/
 
 
 # ---- the scanner -------------------------------------------------------------------------------------------
+def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Spin until `predicate()` holds (tests/support/qt_wait.py), with this file's patience."""
+    return _wait_until(predicate, timeout, step_ms=20)
+
+
 class Secrets:
     """Named secret values, and every form in which one could be written (raw, URL-encoded, HTTP Basic)."""
 
@@ -154,22 +158,6 @@ def test_the_scanner_finds_each_form_of_a_planted_secret(tmp_path):
 
 
 # ---- the session -------------------------------------------------------------------------------------------
-def spin(ms: int) -> None:
-    """Let Qt deliver events for `ms` milliseconds (the test's own loop; the plugin never spins one)."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        spin(20)
-    return predicate()
-
-
 class RecordingSasIssuer(SasIssuer):
     """The Planetary Computer-like SAS service, keeping the tokens it issued (secrets to look for)."""
 

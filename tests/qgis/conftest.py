@@ -5,7 +5,7 @@ import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -29,3 +29,23 @@ def plugin_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleT
 def plugins_dir(plugin_package: ModuleType) -> Path:
     """A folder holding only the ``eo_portals`` link, for QGIS_PLUGINPATH and plugin folders of profiles."""
     return Path(plugin_package.__file__).parents[1]
+
+
+@pytest.fixture
+def clean_portal_settings(qgis_app, tmp_path):
+    """QgsSettings written to a file of this test only (see tests/support/qgis_settings.py)."""
+    from tests.support.qgis_settings import private_qgis_settings
+
+    with private_qgis_settings(tmp_path / "settings") as path:
+        yield path
+
+
+@pytest.fixture
+def make_config(qgis_app) -> Iterator[Callable[..., str]]:
+    """Store an authentication configuration in the test database; returns its id. Removed after the test."""
+    from plugin import log
+    from tests.support.qgis_auth import stored_configs
+
+    with stored_configs() as make:
+        yield make
+    log.forget_secrets()

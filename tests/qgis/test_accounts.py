@@ -6,7 +6,7 @@ created.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, List
+from typing import List
 
 import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig
@@ -14,23 +14,6 @@ from qgis.core import QgsApplication, QgsAuthMethodConfig
 from plugin import accounts, log, settings
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from tests.support.qgis_auth import stored_configs
-from tests.support.qgis_settings import private_qgis_settings
-
-@pytest.fixture
-def make_config(qgis_app) -> Iterator[Callable[..., str]]:
-    """Store an authentication configuration in the test database; returns its id. Removed after the test."""
-    with stored_configs() as make:
-        yield make
-    log.forget_secrets()
-
-
-@pytest.fixture
-def clean_portal_settings(qgis_app, tmp_path):
-    """QgsSettings written to a file of this test only (see tests/support/qgis_settings.py)."""
-    with private_qgis_settings(tmp_path / "settings") as path:
-        yield path
-
 
 @pytest.fixture
 def received(qgis_app) -> List[tuple]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional
@@ -23,7 +22,7 @@ from qgis.core import (
     QgsRectangle,
     QgsSettings,
 )
-from qgis.PyQt.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QSettings, Qt, QTimer
+from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt
 from qgis.PyQt.QtGui import QColor, QImage
 
 from plugin import settings as prefs
@@ -34,6 +33,7 @@ from plugin.ui.footprints_layer import GROUP_NAME
 from plugin.ui.results_model import Column, PRODUCT_ROLE
 from tests.support.fixtures import cassette, fixture_bytes, fixture_json
 from tests.support.portals import recorded_portals
+from tests.support.qt_wait import spin, wait_until as _wait_until
 
 FOUR = ["earth_search", "cdse", "planetary_computer", "geodes"]
 AOI = "POLYGON((3 47,4 47,4 48,3 48,3 47))"
@@ -42,21 +42,9 @@ NAMES = {"earth_search": "Earth Search", "cdse": "CDSE", "planetary_computer": "
 
 
 # ---- helpers: the Qt event loop in tests (the plugin itself never spins one) ----------------------------
-def spin(ms: int) -> None:
-    """Let Qt deliver events for `ms` milliseconds."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    """Run the event loop until `predicate()` holds (or `timeout` seconds)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        spin(10)
-    return predicate()
+    """Spin until `predicate()` holds (tests/support/qt_wait.py), with this file's patience."""
+    return _wait_until(predicate, timeout)
 
 
 def wait_for_search(dock: EOPortalsDock, timeout: float = 30.0) -> None:

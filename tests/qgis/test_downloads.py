@@ -11,14 +11,12 @@ import hashlib
 import json
 import re
 import threading
-import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List
 
 import pytest
 from osgeo import gdal
 from qgis.core import QgsApplication, QgsMultiBandColorRenderer, QgsProject, QgsTask
-from qgis.PyQt.QtCore import QEventLoop, QTimer
 
 from plugin import settings
 from plugin.core.download import State
@@ -26,10 +24,10 @@ from plugin.core.product import make_product
 from plugin.core.queue import JobQueue
 from plugin.downloads import DownloadsController, attach, translate_message
 from plugin.layers import GROUP_NAME
-from tests.qgis.test_accounts import clean_portal_settings, make_config  # noqa: F401 (fixtures)
 from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture)
 from tests.support.download_servers import DownloadServer, FileContent, OidcProvider, PatternContent, basic_check
 from tests.support.fixtures import fixture_path
+from tests.support.qt_wait import spin, wait_until as _wait_until
 
 S2 = "S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911"
 S2_ZIP = f"products/{S2}.zip"
@@ -41,21 +39,9 @@ TASK_NAME = "EO Portals downloads"
 
 
 # ---- the Qt event loop in tests (the plugin itself never spins one) --------------------------------------
-def spin(ms: int) -> None:
-    """Let Qt deliver events for `ms` milliseconds."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    """Run the event loop until `predicate()` holds (or `timeout` seconds)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        spin(10)
-    return predicate()
+    """Spin until `predicate()` holds (tests/support/qt_wait.py), with this file's patience."""
+    return _wait_until(predicate, timeout)
 
 
 def our_tasks() -> List[QgsTask]:
@@ -90,7 +76,7 @@ def only_portals(keep: Dict[str, dict]) -> Dict[str, dict]:
 
 
 @pytest.fixture
-def plugin_env(clean_portal_settings, make_config, tmp_path, monkeypatch, qgis_new_project):  # noqa: F811
+def plugin_env(clean_portal_settings, make_config, tmp_path, monkeypatch, qgis_new_project):
     """Private settings, accounts in the test auth database, a download folder and a catalog file in tmp_path."""
 
     class Env:

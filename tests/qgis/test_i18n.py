@@ -15,11 +15,11 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import pytest
 from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QEventLoop, QLocale, QSettings, Qt, QTimer
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, Qt
 from qgis.PyQt.QtWidgets import QAbstractButton, QGroupBox, QLabel
 
 import plugin.main as plugin_main
@@ -28,10 +28,16 @@ from plugin.ui.dock import EOPortalsDock
 from plugin.ui.portals_dialog import PortalsDialog
 from plugin.ui.results_model import Column, human_size
 from tests.support.portals import recorded_portals
+from tests.support.qt_wait import spin, wait_until as _wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "i18n" / "eo_portals_fr.ts"
 AOI = "POLYGON((3 47,4 47,4 48,3 48,3 47))"
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Spin until `predicate()` holds (tests/support/qt_wait.py), with this file's patience."""
+    return _wait_until(predicate, timeout)
 
 
 class Message(NamedTuple):
@@ -70,22 +76,6 @@ def shipped_sources() -> List[str]:
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("git is needed to list the plugin's files")
     return sorted(p for p in out.stdout.split() if p.endswith(".py") and not p.startswith("plugin/core/"))
-
-
-def spin(ms: int) -> None:
-    """Let Qt deliver events for `ms` milliseconds (the tests wait; the plugin never does)."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
-def wait_until(predicate, timeout: float = 20.0) -> bool:
-    """Spin until `predicate()` holds or `timeout` seconds passed."""
-    for _ in range(int(timeout * 100)):
-        if predicate():
-            return True
-        spin(10)
-    return predicate()
 
 
 # ---- fixtures --------------------------------------------------------------------------------------------

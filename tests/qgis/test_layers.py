@@ -27,7 +27,6 @@ from plugin.layers import (
     layer_specs,
     specs_for_files,
 )
-from tests.qgis.test_accounts import clean_portal_settings, make_config  # noqa: F401 (fixtures)
 from tests.qgis.test_downloads import S2, S2_ZIP, no_gdal_proxy, plugin_env, wait_until  # noqa: F401 (fixtures)
 from tests.support.download_servers import BytesContent, DownloadServer, SasIssuer, header_check
 from tests.support.fixtures import fixture_path

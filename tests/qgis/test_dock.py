@@ -7,11 +7,9 @@ the recordings) fails at once instead of reaching out.
 """
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, List
 
 import pytest
 from qgis.core import (
@@ -26,13 +24,13 @@ from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt
 from qgis.PyQt.QtGui import QColor, QImage
 
 from plugin import settings as prefs
-from plugin.core.naming import parse_name
 from plugin.footprints import FIELD_NAMES
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.footprints_layer import GROUP_NAME
 from plugin.ui.results_model import Column, PRODUCT_ROLE
-from tests.support.fixtures import cassette, fixture_bytes, fixture_json
-from tests.support.portals import recorded_portals
+from tests.support.fixtures import fixture_bytes
+from tests.support.portals import recorded_identities as expected_products, recorded_portals
+from tests.support.portals import recorded_products as recorded
 from tests.support.qt_wait import spin, wait_until as _wait_until
 
 FOUR = ["earth_search", "cdse", "planetary_computer", "geodes"]
@@ -54,62 +52,6 @@ def wait_for_search(dock: EOPortalsDock, timeout: float = 30.0) -> None:
 
 
 # ---- what the recordings hold ---------------------------------------------------------------------------
-@dataclass
-class Record:
-    """One product as a portal's recorded answer gives it."""
-
-    portal: str
-    name: str
-    cloud: Optional[float]
-    has_geometry: bool
-
-    @property
-    def identity(self) -> str:
-        parsed = parse_name(self.name)
-        return parsed.identity if parsed else f"{self.portal}:{self.name}"
-
-
-def _stac(portal: str, features: Iterable[dict]) -> List[Record]:
-    records = []
-    for feature in features:
-        props = feature["properties"]
-        name = props.get("s2:product_uri") or props.get("identifier") or feature["id"]
-        records.append(Record(portal, name, props.get("eo:cloud_cover"), feature.get("geometry") is not None))
-    return records
-
-
-@functools.lru_cache(maxsize=None)
-def recorded(portal: str) -> List[Record]:
-    """The products the loopback `portal` serves (tests/support/portals.py), read from its recording."""
-    if portal == "earth_search":  # two recorded pages, the second answers the first one's next link
-        pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
-        return [record for page in pages for record in _stac(portal, page["features"])]
-    if portal == "planetary_computer":
-        return _stac(portal, json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])
-                     ["features"])
-    if portal == "geodes":
-        return _stac(portal, fixture_json("geodes/search_peps_s2_l1c.json")["features"])
-    if portal == "cdse":
-        return [Record(portal, value["Name"], next((a["Value"] for a in value.get("Attributes", [])
-                                                     if a.get("Name") == "cloudCover"), None),
-                       bool(value.get("GeoFootprint") or value.get("Footprint")))
-                for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]]
-    raise ValueError(portal)
-
-
-def expected_products(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
-    """{identity: portals holding it} over the recordings of `portals` (cloudier ones left out)."""
-    holders: Dict[str, List[str]] = {}
-    for portal in portals:
-        for record in recorded(portal):
-            if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
-                continue
-            holders.setdefault(record.identity, [])
-            if portal not in holders[record.identity]:
-                holders[record.identity].append(portal)
-    return holders
-
-
 def jpeg_bytes(image: QImage) -> bytes:
     """An image encoded as JPEG by Qt."""
     data = QByteArray()

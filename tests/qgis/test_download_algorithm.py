@@ -12,14 +12,12 @@ Where the recordings cannot be downloaded as they are, the test says what it der
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import subprocess
 import threading
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import pytest
 from qgis.core import (
@@ -36,7 +34,6 @@ from plugin.core.portals import stac
 from plugin.core.query import SearchQuery
 from plugin.footprints import footprints_layer, products_to_features
 from plugin.processing.download_algorithm import product_from_feature
-from tests.qgis.test_accounts import clean_portal_settings, make_config  # noqa: F401 (fixtures)
 from tests.qgis.test_downloads import (  # noqa: F401 (fixture)
     CDSE_PASSWORD, S2, S2_ZIP, TOKEN_PATH, md5_of, only_portals, plugin_env,
 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
 import pytest
@@ -15,71 +14,14 @@ from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedb
 from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
 
 from plugin.core.catalog import load_catalog
-from plugin.core.naming import parse_name
 from plugin.footprints import FIELD_NAMES, feature_sources
-from tests.support.fixtures import cassette, fixture_json
-from tests.support.portals import recorded_portals
+from tests.support.portals import recorded_identities, recorded_portals, recorded_products
 
 AOI = "POLYGON((3.0 47.4,3.1 47.4,3.1 47.5,3.0 47.5,3.0 47.4))"
 FOUR = ["earth_search", "cdse", "planetary_computer", "geodes"]
 
 
 # ---- what the recordings hold ---------------------------------------------------------------------------
-@dataclass
-class Record:
-    """One product as a portal's recorded answer gives it."""
-
-    portal: str
-    name: str  # the name the identity is built from (PORTALS.md section 9)
-    has_geometry: bool
-    cloud: Optional[float] = None
-    size: Optional[int] = None
-    md5: Optional[str] = None
-
-    @property
-    def identity(self) -> str:
-        parsed = parse_name(self.name)
-        return parsed.identity if parsed else f"{self.portal}:{self.name}"
-
-
-def _stac_records(portal: str, features: Iterable[dict]) -> List[Record]:
-    return [Record(portal, f["properties"].get("s2:product_uri") or f["properties"].get("identifier") or f["id"],
-                   f.get("geometry") is not None, f["properties"].get("eo:cloud_cover")) for f in features]
-
-
-def recorded_products(portal: str) -> List[Record]:
-    """The products the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
-    if portal == "earth_search":  # two recorded pages: the second answers the first one's next link
-        pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
-        return [r for page in pages for r in _stac_records(portal, page["features"])]
-    if portal == "planetary_computer":
-        page = json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])
-        return _stac_records(portal, page["features"])
-    if portal == "geodes":
-        return _stac_records(portal, fixture_json("geodes/search_peps_s2_l1c.json")["features"])
-    if portal == "cdse":
-        records = []
-        for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]:
-            md5 = next((c["Value"] for c in value.get("Checksum", []) if c.get("Algorithm") == "MD5"), None)
-            records.append(Record(portal, value["Name"], bool(value.get("GeoFootprint") or value.get("Footprint")),
-                                  size=value.get("ContentLength"), md5=md5))
-        return records
-    raise ValueError(portal)
-
-
-def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
-    """{identity: portals holding it} over the recordings of `portals` (cloudier than `max_cloud` left out)."""
-    holders: Dict[str, List[str]] = {}
-    for portal in portals:
-        for record in recorded_products(portal):
-            if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
-                continue
-            holders.setdefault(record.identity, [])
-            if portal not in holders[record.identity]:
-                holders[record.identity].append(portal)
-    return holders
-
-
 def only_these_portals(portals: Iterable[str]) -> Dict[str, dict]:
     """Catalog entries disabling every other built-in portal, so that nothing can leave the machine."""
     keep = set(portals)

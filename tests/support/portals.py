@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
-from .fixtures import cassette, fixture_bytes
+from plugin.core.naming import parse_name
+
+from .fixtures import cassette, fixture_bytes, fixture_json
 from .replay import Recorded, ReplayServer
 
 # portal id -> (real base URL in the recordings, search root path on loopback, search method, search path)
@@ -149,3 +151,59 @@ def recorded_portals(
     catalog_path.write_text(json.dumps(catalog, indent=2), encoding="utf-8")
     with server:
         yield RecordedPortals(server=server, catalog_path=catalog_path, portals=portals)
+
+
+# ---- what the recordings hold: the expectations of the end-to-end tests -----------------------------------
+@dataclass
+class Record:
+    """One product as a portal's recorded answer gives it."""
+
+    portal: str
+    name: str  # the name the identity is built from (PORTALS.md section 9)
+    has_geometry: bool
+    cloud: Optional[float] = None
+    size: Optional[int] = None
+    md5: Optional[str] = None
+
+    @property
+    def identity(self) -> str:
+        parsed = parse_name(self.name)
+        return parsed.identity if parsed else f"{self.portal}:{self.name}"
+
+
+def _stac_records(portal: str, features: Iterable[dict]) -> List[Record]:
+    return [Record(portal, f["properties"].get("s2:product_uri") or f["properties"].get("identifier") or f["id"],
+                   f.get("geometry") is not None, f["properties"].get("eo:cloud_cover")) for f in features]
+
+
+def recorded_products(portal: str) -> List[Record]:
+    """The products the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
+    if portal == "earth_search":  # two recorded pages: the second answers the first one's next link
+        pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
+        return [r for page in pages for r in _stac_records(portal, page["features"])]
+    if portal == "planetary_computer":
+        page = json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])
+        return _stac_records(portal, page["features"])
+    if portal == "geodes":
+        return _stac_records(portal, fixture_json("geodes/search_peps_s2_l1c.json")["features"])
+    if portal == "cdse":
+        records = []
+        for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]:
+            md5 = next((c["Value"] for c in value.get("Checksum", []) if c.get("Algorithm") == "MD5"), None)
+            records.append(Record(portal, value["Name"], bool(value.get("GeoFootprint") or value.get("Footprint")),
+                                  size=value.get("ContentLength"), md5=md5))
+        return records
+    raise ValueError(portal)
+
+
+def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
+    """{identity: portals holding it} over the recordings of `portals` (cloudier than `max_cloud` left out)."""
+    holders: Dict[str, List[str]] = {}
+    for portal in portals:
+        for record in recorded_products(portal):
+            if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
+                continue
+            holders.setdefault(record.identity, [])
+            if portal not in holders[record.identity]:
+                holders[record.identity].append(portal)
+    return holders

@@ -1,7 +1,8 @@
 """The plugin object QGIS loads: one action, the dock, the Processing provider and the translator.
 
 Everything `initGui()` adds, `unload()` removes, so that reloading or disabling the plugin leaves QGIS as it was.
-The dock is built the first time the user opens it, so starting QGIS does not pay for it.
+The dock is built the first time the user opens it, so starting QGIS does not pay for it, except when downloads
+were left unfinished: then it is built hidden a few seconds after start-up, so that they resume by themselves.
 """
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from pathlib import Path
 from typing import Optional
 
 from qgis.core import QgsApplication, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from .log import log_exception, log_warning, show_error
+from .log import log_exception, log_info, log_warning, show_error
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 ICON_PATH = PLUGIN_DIR / "resources" / "icon.svg"
 I18N_DIR = PLUGIN_DIR / "i18n"
 ACTION_NAME = "eoPortalsAction"
+RESUME_DELAY_MS = 5000  # unfinished downloads resume this long after start-up, not during it
 
 
 def plugin_locale() -> str:
@@ -34,6 +36,7 @@ class EOPortalsPlugin:
         self.iface = iface
         self.action: Optional[QAction] = None
         self.dock = None  # EOPortalsDock, created the first time the user opens it
+        self._resume_timer: Optional[QTimer] = None
         self.downloads = None  # DownloadsController (plugin/downloads.py), created with the dock
         self.provider = None  # EOPortalsProvider while registered
         self.translator: Optional[QTranslator] = None
@@ -71,9 +74,17 @@ class EOPortalsPlugin:
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToWebMenu(self.menu_name, self.action)
         self.initProcessing()
+        self._resume_timer = QTimer()  # no Qt parent: unload() stops it and nothing is left in the main window
+        self._resume_timer.setSingleShot(True)
+        self._resume_timer.timeout.connect(self._resume_downloads)
+        self._resume_timer.start(RESUME_DELAY_MS)
 
     def unload(self) -> None:
         """Remove everything `initGui()` added."""
+        if self._resume_timer is not None:
+            timer, self._resume_timer = self._resume_timer, None
+            timer.stop()
+            timer.timeout.disconnect(self._resume_downloads)
         if self.downloads is not None:
             # Downloads: running ones stop after their current chunk and stay queued (with their .part) for next time.
             downloads, self.downloads = self.downloads, None
@@ -128,6 +139,25 @@ class EOPortalsPlugin:
                 return
         self.dock.show()
         self.dock.raise_()
+
+    def _resume_downloads(self) -> None:
+        """Downloads that were queued or running when QGIS quit: build the panel, hidden, so its queue resumes."""
+        if self.dock is not None or self.action is None:
+            return
+        try:
+            from .core.queue import pending_count
+            from .downloads import queue_path
+
+            pending = pending_count(queue_path())
+        except Exception:
+            log_exception("The EO Portals download queue could not be read")
+            return
+        if not pending:
+            return
+        self.dock = self._create_dock()
+        if self.dock is not None:
+            self.dock.hide()
+            log_info(f"Resuming {pending} unfinished download(s) from the last session.")
 
     def _create_dock(self):
         """The dock, added to the right of the main window; None (and a message) when it cannot be built."""

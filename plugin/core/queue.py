@@ -240,3 +240,20 @@ class JobQueue:
             if job.id == job_id:
                 return job
         return None
+
+
+def pending_count(path: Union[str, Path]) -> int:
+    """Jobs in the queue file at `path` that wait or were interrupted (0 without a readable file); read-only."""
+    target = Path(path)
+    if not target.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"{target.as_uri()}?mode=ro", uri=True, timeout=1.0)
+        try:
+            row = db.execute("SELECT COUNT(*) FROM jobs WHERE state IN (?, ?, ?)",
+                             (State.QUEUED.value, State.DOWNLOADING.value, State.VERIFYING.value)).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:  # not a queue (yet): nothing to resume
+        return 0
+    return int(row[0]) if row else 0

@@ -244,6 +244,52 @@ def test_action_opens_and_closes_the_dock_and_unload_shuts_it_down(plugin_packag
 
 
 @pytest.mark.usefixtures("no_provider_left_over")
+def test_downloads_left_unfinished_resume_after_start_up_without_opening_the_panel(
+        plugin_package, qgis_window, monkeypatch, tmp_path):
+    """QGIS quit during a download: at the next start the panel is built hidden and its queue takes the job up."""
+    _require(DOCK_SOURCE)
+    from eo_portals.plugin import downloads, main
+    from eo_portals.plugin.core.download import Job, State
+    from eo_portals.plugin.core.product import make_product
+    from eo_portals.plugin.core.queue import JobQueue
+
+    from tests.support.qt_wait import spin, wait_until
+
+    queue_file = tmp_path / "profile" / "downloads.sqlite"
+    monkeypatch.setattr(downloads, "queue_path", lambda: queue_file)
+    monkeypatch.setattr(main, "RESUME_DELAY_MS", 10)
+
+    plugin = plugin_package.classFactory(qgis_window.iface)
+    plugin.initGui()
+    try:  # no queue file: start-up builds nothing
+        spin(200)
+        assert plugin.dock is None and _our_docks(qgis_window.window) == []
+    finally:
+        plugin.unload()
+
+    product = make_product(portal="dhus", product_id="x", collection="S2_MSI_L1C",
+                           name="S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911",
+                           download_url="http://127.0.0.1:9/odata/v1/Products('x')/$value")
+    store = JobQueue(queue_file)
+    job = Job(product, str(tmp_path / "downloads"))
+    job.state = State.DOWNLOADING  # as the queue holds it when QGIS quit mid-download
+    store.save(job)
+    store.close()
+
+    plugin = plugin_package.classFactory(qgis_window.iface)
+    plugin.initGui()
+    try:
+        assert plugin.dock is None  # not during start-up itself
+        assert wait_until(lambda: plugin.dock is not None and plugin.downloads is not None, timeout=10)
+        assert not plugin.dock.isVisibleTo(qgis_window.window) and not plugin.action.isChecked()
+        assert wait_until(lambda: any(j.id == job.id for j in plugin.downloads.jobs()), timeout=10)
+    finally:
+        plugin.unload()
+    _flush_deletions()
+    assert _our_docks(qgis_window.window) == []
+
+
+@pytest.mark.usefixtures("no_provider_left_over")
 def test_a_panel_that_cannot_be_built_is_reported_and_leaves_the_action_unchecked(
         plugin_package, qgis_window, monkeypatch):
     _require(DOCK_SOURCE)

@@ -177,10 +177,15 @@ def _extract_members(archive: zipfile.ZipFile, members: Iterable[zipfile.ZipInfo
             raise UnsafePathError(f"The archive member {info.filename!r} would be written outside {staging}.")
         if parts[0] not in tops:
             tops.append(parts[0])
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(info) as source, open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink, 1024 * 1024)
+        try:
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, open(target, "wb") as sink:
+                shutil.copyfileobj(source, sink, 1024 * 1024)
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            # Two members that become one path once made safe (a file and a folder of the same name)
+            raise UnsafePathError(f"The archive member {info.filename!r} clashes with another member of the same "
+                                  f"name once made safe; the archive was not extracted.") from None
     return tops

@@ -156,3 +156,18 @@ def test_a_broken_archive_leaves_nothing_half_extracted(tmp_path):
     with pytest.raises(EOPortalsError):
         extract_zip(archive, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_members_that_clash_once_made_safe_are_refused_not_crashing(tmp_path):
+    """Found by hypothesis: 'c:\\' (a folder once made safe) and 'c:\\....' (a file of the same safe name)."""
+    import zipfile
+
+    archive = tmp_path / "clash.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("c:\\", "a")
+        zipped.writestr("c:\\....", "b")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(UnsafePathError, match="clashes with another member"):
+        extract_zip(archive, folder, overwrite=True)
+    assert list(folder.iterdir()) == []  # nothing half-extracted left behind

@@ -22,14 +22,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("EO_PORTALS_FIXTURES", str(ROOT.parent / "shared" / "fixtures"))
 
-from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsRectangle  # noqa: E402
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRectangle  # noqa: E402
 from qgis.gui import QgsMapCanvas, QgsMessageBar  # noqa: E402
 from qgis.PyQt.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer  # noqa: E402
 from qgis.PyQt.QtWidgets import QMainWindow  # noqa: E402
@@ -96,29 +96,6 @@ def spin_until(predicate: Callable[[], bool], timeout: float) -> bool:
     return predicate()
 
 
-def many_products(products: List, count: int) -> List:
-    """`count` distinct products from recorded ones, with shifted footprints."""
-    from shapely.affinity import translate
-
-    from plugin.core.product import Product, Source
-
-    made = []
-    index = 0
-    while len(made) < count:
-        for product in products:
-            if len(made) == count:
-                break
-            index += 1
-            made.append(Product(**{
-                **product.__dict__,
-                "identity": f"{product.identity}#{index}",
-                "title": f"{product.title}#{index}",
-                "footprint": translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01),
-                "sources": [Source(**source.__dict__) for source in product.sources],
-            }))
-    return made
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--footprints", type=int, default=10000, help="products for the second measure")
@@ -135,7 +112,7 @@ def main() -> int:
     from plugin import settings as prefs
     from plugin.core.search import Outcome
     from plugin.ui.dock import EOPortalsDock
-    from tests.support.portals import SUPPORTED, recorded_portals
+    from tests.support.portals import SUPPORTED, many_products, recorded_portals
 
     prefs.quicklook_cache_folder = lambda: work / "quicklooks"  # keep the user's profile out of it
     iface = Iface()
@@ -196,6 +173,14 @@ def main() -> int:
     dock.shutdown()
     dock.deleteLater()
     spin_until(lambda: QgsApplication.taskManager().countActiveTasks() == 0, 10)
+    # Widgets and layers go before QGIS does: destroyed after exitQgis() they crash the interpreter's exit.
+    dock = recorded = many = None
+    QgsProject.instance().removeAllMapLayers()
+    iface.window.close()
+    iface.window.deleteLater()
+    spin_until(lambda: False, 0.2)
+    iface = None
+    gc.collect()
     app.exitQgis()
     return 0
 

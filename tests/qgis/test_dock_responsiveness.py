@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import List
 
 from qgis.PyQt.QtCore import QTimer
-from shapely.affinity import translate
 
-from plugin.core.product import Product, Source
 from plugin.core.search import Outcome
 from tests.qgis.test_dock import (  # noqa: F401 (fixtures)
     FOUR,
@@ -24,7 +21,7 @@ from tests.qgis.test_dock import (  # noqa: F401 (fixtures)
     spin,
     wait_for_search,
 )
-from tests.support.portals import recorded_portals
+from tests.support.portals import many_products, recorded_portals
 
 LONGEST_ALLOWED = 0.100
 
@@ -83,22 +80,6 @@ def test_the_main_thread_never_waits_during_a_search_of_slow_portals(make_dock, 
     assert longest < LONGEST_ALLOWED, f"the main thread waited {longest * 1000:.0f} ms"
 
 
-def _many(products: List[Product], count: int) -> List[Product]:
-    """`count` distinct products made from recorded ones, footprints shifted so that none coincide."""
-    made = []
-    index = 0
-    while len(made) < count:
-        for product in products:
-            if len(made) == count:
-                break
-            index += 1
-            shifted = translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01)
-            made.append(Product(**{**product.__dict__, "identity": f"{product.identity}#{index}",
-                                   "title": f"{product.title}#{index}", "footprint": shifted,
-                                   "sources": [Source(**{**s.__dict__}) for s in product.sources]}))
-    return made
-
-
 def test_the_main_thread_never_waits_while_thousands_of_products_arrive(make_dock, tmp_path, monkeypatch):
     with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
         monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
@@ -108,7 +89,7 @@ def test_the_main_thread_never_waits_while_thousands_of_products_arrive(make_doc
         assert dock.start_search()
         wait_for_search(dock)
     recorded = [p for p in dock.products() if p.footprint is not None]
-    many = _many(recorded, 5000)
+    many = many_products(recorded, 5000)
     ticker = Ticker()
     ticker.start()
     # what the search task delivers on the main thread when a portal answers with a big page

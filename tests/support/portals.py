@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
 from plugin.core.naming import parse_name
+from plugin.core.product import Product, Source
 
 from .fixtures import cassette, fixture_bytes, fixture_json
 from .replay import Recorded, ReplayServer
@@ -207,3 +208,22 @@ def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = Non
             if portal not in holders[record.identity]:
                 holders[record.identity].append(portal)
     return holders
+
+
+def many_products(products: List[Product], count: int) -> List[Product]:
+    """`count` distinct products made from recorded ones, footprints shifted so that none coincide (for load
+    tests and benches: 10,000 footprints from a few dozen recorded ones)."""
+    from shapely.affinity import translate
+
+    made: List[Product] = []
+    index = 0
+    while len(made) < count:
+        for product in products:
+            if len(made) == count:
+                break
+            index += 1
+            shifted = translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01)
+            made.append(Product(**{**product.__dict__, "identity": f"{product.identity}#{index}",
+                                   "title": f"{product.title}#{index}", "footprint": shifted,
+                                   "sources": [Source(**source.__dict__) for source in product.sources]}))
+    return made

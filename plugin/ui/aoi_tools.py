@@ -64,7 +64,18 @@ def to_wgs84(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem,
     return result
 
 
-class RectangleTool(QgsMapTool):
+class _BandTool(QgsMapTool):
+    """A map tool drawing with a rubber band (`self._band`) that it resets with `_reset()`."""
+
+    def remove(self) -> None:
+        """Take the rubber band off the canvas (before the tool is dropped)."""
+        self._reset()
+        scene = self._band.scene()
+        if scene is not None:
+            scene.removeItem(self._band)
+
+
+class RectangleTool(_BandTool):
     """Press, drag and release to draw a rectangle; Esc or a right click cancels."""
 
     drawn = pyqtSignal(QgsGeometry)  # in the canvas CRS
@@ -132,15 +143,8 @@ class RectangleTool(QgsMapTool):
             pass
         super().deactivate()
 
-    def remove(self) -> None:
-        """Take the rubber band off the canvas (before the tool is dropped)."""
-        self._reset()
-        scene = self._band.scene()
-        if scene is not None:
-            scene.removeItem(self._band)
 
-
-class PolygonTool(QgsMapTool):
+class PolygonTool(_BandTool):
     """Left clicks add vertices, a right click finishes (3 vertices at least), Backspace undoes, Esc cancels."""
 
     drawn = pyqtSignal(QgsGeometry)  # in the canvas CRS
@@ -205,13 +209,6 @@ class PolygonTool(QgsMapTool):
     def deactivate(self) -> None:  # noqa: D102
         self._reset()
         super().deactivate()
-
-    def remove(self) -> None:
-        """Take the rubber band off the canvas (before the tool is dropped)."""
-        self._reset()
-        scene = self._band.scene()
-        if scene is not None:
-            scene.removeItem(self._band)
 
 
 class AreaOfInterest(QObject):

@@ -576,7 +576,7 @@ class EOPortalsDock(QgsDockWidget):
         self.collection_combo.blockSignals(False)
 
     def _portal_shown(self, portal: Portal) -> bool:
-        return bool(portal.url) and prefs.portal_enabled(portal.id, portal.enabled)
+        return bool(portal.url) and portal.searchable and prefs.portal_enabled(portal.id, portal.enabled)
 
     def _connect(self) -> None:
         self.rectangle_button.clicked.connect(self._draw_rectangle)

@@ -29,14 +29,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test venv: Debian's Python with its QGIS, GDAL and shapely 1.8, plus the test tools from PyPI.
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
-TEST_TOOLS := pytest pytest-qgis==5.0.2 hypothesis pytest-timeout
+TEST_TOOLS := pytest pytest-qgis==5.0.2 hypothesis pytest-timeout jsonschema
 # Core venv: no system packages (so no QGIS, no Qt), shapely 2 from PyPI.
 PYTHON2 ?= $(shell p=$$(command -v python3 2>/dev/null || true); \
 	if [ -n "$$p" ] && [ "$$(readlink -f "$$p")" != "$$(readlink -f /usr/bin/python3)" ]; then echo "$$p"; \
 	else echo /usr/bin/python3; fi)
 VENV2 := $(ROOT)/.venv-shapely2
 PY2 := $(VENV2)/bin/python
-CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout
+CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout jsonschema
+# openEO back-end software the openEO tests start on loopback (never used by the plugin): openeo-driver's dummy
+# back-end, pinned with its whole dependency set in tests/requirements-openeo.txt.
+VENV_OPENEO := $(ROOT)/.venv-openeo
 
 TEST_TIMEOUT ?= 300
 PYTEST_ARGS ?=
@@ -63,7 +66,7 @@ RUN_PROFILE := $(PLUGIN)
 RUN_PROFILE_DIR := $(RUN_PROFILES)/profiles/$(RUN_PROFILE)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: help deps venv venv2 test test-qgis test-core run deploy package translations compile-translations \
+.PHONY: help deps venv venv2 venv-openeo test test-qgis test-core run deploy package translations compile-translations \
 	bench screenshots clean distclean
 
 help:
@@ -101,8 +104,15 @@ $(VENV2)/.eo_portals_ready: $(ROOT)/Makefile | deps
 	$(PY2) -c "import shapely, sys; sys.exit('shapely ' + shapely.__version__ + ' is not 2.x' if int(shapely.__version__.split('.')[0]) < 2 else 0)"
 	touch $@
 
+venv-openeo: $(VENV_OPENEO)/.eo_portals_ready
+$(VENV_OPENEO)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo.txt | deps
+	/usr/bin/python3 -m venv --clear $(VENV_OPENEO)
+	$(VENV_OPENEO)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-openeo.txt
+	$(VENV_OPENEO)/bin/python -c "import openeo_driver.dummy.local_app"
+	touch $@
+
 ## Tests: both runs always happen; the target fails when either fails or collects nothing (pytest exit 5).
-test: venv venv2 compile-translations
+test: venv venv2 venv-openeo compile-translations
 	@cd $(ROOT); \
 	if [ -n "$(FIXTURES)" ] && [ -d "$(FIXTURES)" ]; then echo "Recorded portal answers: $(FIXTURES)"; \
 	else echo "Recorded portal answers not found (set EO_PORTALS_FIXTURES): the tests that replay them are skipped."; fi; \
@@ -180,4 +190,4 @@ clean:
 	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(ROOT)/build $(VENV) $(VENV2)
+	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_OPENEO)

@@ -1,0 +1,102 @@
+"""The openEO client and graphs against real back-end software: openeo-driver 0.136.0a4's dummy back-end on
+loopback (its own venv; skipped with a reason without it). Every request is checked against the openEO API 1.2
+OpenAPI document too."""
+import pytest
+
+from plugin.core.errors import ErrorKind, PortalError
+from plugin.core.openeo.client import BasicBearer, OpenEOClient
+from plugin.core.openeo.graph import JobSpec, build_process, parcels_geojson
+from shapely.geometry import box
+from tests.support.fixtures import fixture_path
+from tests.support.openeo_driver import PASSWORD, USER, OpenEODriver
+from tests.support.openeo_spec import ApiSpec, ValidatingSession
+
+COLLECTION = "SENTINEL2_L2A_SENTINELHUB"  # the dummy's Sentinel-2 L2A, with an SCL band, over 2.5-6.2 E 49.5-51.5 N
+BBOX = (5.0, 51.0, 5.1, 51.1)
+PARCELS = parcels_geojson([(box(5.01, 51.01, 5.02, 51.02), {"id": 1})])
+
+
+@pytest.fixture(scope="module")
+def driver():
+    with OpenEODriver() as running:
+        yield running
+
+
+@pytest.fixture
+def client(driver):
+    found = OpenEOClient.connect(driver.url, "openeo-driver", bearer=BasicBearer(USER, PASSWORD))
+    session = ValidatingSession(ApiSpec(fixture_path("openeo/api/openapi.yaml")), found.url)
+    found.session = session
+    yield found
+    assert session.problems == []
+
+
+def kinds():
+    return [
+        JobSpec("composite", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 20, ("B04", "B03", "B02"), period="month"),
+        JobSpec("composite", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 20, ("B04", "B08"), period="whole"),
+        JobSpec("timeseries", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 30, index="NDVI", parcels=PARCELS),
+        JobSpec("stack", COLLECTION, BBOX, "2024-06-01", "2024-06-30", 80, ("B04", "B08"), format="GTiff"),
+    ]
+
+
+def test_discovers_api_1_2_and_maps_collections(client):
+    assert client.url.endswith("/openeo/1.2")
+    assert client.capabilities()["api_version"] == "1.2.0"
+    assert client.unified_collections() == {"S2_MSI_L2A": COLLECTION, "S1_SAR_GRD": "SENTINEL1_GRD"}
+
+
+@pytest.mark.parametrize("spec", kinds(), ids=lambda s: f"{s.kind}-{s.period}")
+def test_the_back_end_accepts_every_kind_of_graph(client, spec):
+    process = build_process(spec)
+    problems = client.check(process)
+    if spec.kind == "timeseries":  # the dummy offers only GTiff: the check names it, as it would for a user
+        assert problems == ["openeo-driver cannot save results as CSV (it offers GTiff)"]
+    else:
+        assert problems == []
+    assert client.validate(process) == []  # openeo-driver's own dry-run evaluation of the graph
+
+
+def test_what_the_back_end_lacks_is_named(client):
+    process = build_process(JobSpec("stack", "S2_FOOBAR", BBOX, "2024-06-01", "2024-06-30", None, ("B04", "B11")))
+    assert client.check(process) == [
+        "openeo-driver's collection S2_FOOBAR has no band B11 (it has B02, B03, B04, B08)",
+        "openeo-driver's collection S2_FOOBAR has no band SCL (it has B02, B03, B04, B08)",
+        "openeo-driver cannot save results as netCDF (it offers GTiff)"]
+    far = build_process(JobSpec("stack", COLLECTION, (100.0, 10.0, 100.1, 10.1), "2018-01-01", "2018-06-30", None,
+                                ("B04",)))
+    problems = client.check(far)
+    assert any("starts on 2019-01-01, after the job's dates" in p for p in problems)
+    assert any("does not cover the area" in p for p in problems)
+
+
+def test_sync_result_and_batch_job_lifecycle(client):
+    process = build_process(kinds()[3])
+    media, data = client.run_sync(process)
+    assert media.startswith("image/tiff") and data  # the dummy's placeholder bytes
+    job_id = client.create_job(process, title="EO Portals stack")
+    assert client.job(job_id).status == "created"
+    client.start_job(job_id)
+    job = client.job(job_id)
+    assert job.status in ("queued", "running") and job.title == "EO Portals stack"
+    assert any(j.id == job_id for j in client.jobs())
+    assert isinstance(client.logs(job_id), list)
+    client.cancel(job_id)
+    client.delete(job_id)  # the dummy accepts both (its job registry keeps the job)
+    assert {f"DELETE /jobs/{job_id}/results", f"DELETE /jobs/{job_id}"} <= set(client.session.checked)
+    with pytest.raises(PortalError) as caught:
+        client.job("j-no-such-job")
+    assert caught.value.status == 404 and str(caught.value).startswith("openeo-driver: refused the request (HTTP 404)")
+
+
+def test_sync_result_over_the_size_limit_is_refused(client):
+    with pytest.raises(PortalError, match="larger than 0 MB: run it as a batch job"):
+        client.run_sync(build_process(kinds()[3]), max_bytes=10)
+
+
+def test_wrong_password_is_refused_by_name(driver):
+    wrong = OpenEOClient.connect(driver.url, "openeo-driver", bearer=BasicBearer(USER, "not-his-password"))
+    with pytest.raises(PortalError) as caught:
+        wrong.jobs()
+    assert caught.value.kind is ErrorKind.AUTH and "sign-in was refused" in str(caught.value)
+    assert "not-his-password" not in str(caught.value)

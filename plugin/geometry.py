@@ -19,6 +19,7 @@ from qgis.core import (
     QgsCoordinateTransformContext,
     QgsCsException,
     QgsGeometry,
+    QgsPointXY,
     QgsProject,
     QgsRectangle,
 )
@@ -187,18 +188,35 @@ def _central_meridian(crs: QgsCoordinateReferenceSystem) -> float:
         return 0.0
 
 
+def _world_width(crs: QgsCoordinateReferenceSystem, transform: QgsCoordinateTransform) -> float:
+    """How far x goes for 360° of longitude at the equator of a projected map (0 when it cannot be told)."""
+    centre = _central_meridian(crs)
+    try:
+        east = transform.transform(QgsPointXY(centre + 179.999, 0)).x()
+        west = transform.transform(QgsPointXY(centre - 179.999, 0)).x()
+    except QgsCsException:
+        return 0.0
+    width = (east - west) * 360 / 359.998
+    return width if math.isfinite(width) and width > 0 else 0.0
+
+
 def wgs84_to_map(shape: BaseGeometry, crs: QgsCoordinateReferenceSystem,
                  context: Optional[QgsCoordinateTransformContext] = None) -> QgsGeometry:
-    """A lon/lat area as a map in `crs` shows it: cut where that map's world ends (the meridian opposite its
-    centre: 180° for Web Mercator, 30°W for a Pacific map centred on 150°E), each piece drawn on the world's
-    side it belongs to, edges following lon/lat lines. Raises QgsCsException when it cannot be shown."""
+    """A lon/lat area as a map in `crs` shows it, edges following lon/lat lines, in one piece as it was drawn.
+
+    A projection wraps longitudes into its own world (for Web Mercator -180..180; for a Pacific map centred on
+    150°E, 30°W..330°E): an area that goes past that world's edge (170 to 190 in Web Mercator) is cut there, and
+    the part beyond is drawn beyond the edge, where the user dragged it, rather than wrapped to the far side
+    (which would draw the 340° in between). Raises QgsCsException when it cannot be shown.
+    """
     if shape.is_empty:
         return QgsGeometry()
     if _is_geographic(crs) and (not crs.isValid() or crs == WGS84):
         result = QgsGeometry()
         result.fromWkb(shape.wkb)
         return result
-    pieces = [shape]
+    transform = QgsCoordinateTransform(WGS84, crs, context or QgsProject.instance().transformContext())
+    pieces = [(0, shape)]
     if not _is_geographic(crs):
         edge = _central_meridian(crs) + 180  # the map's world is edge - 360 .. edge
         minx, _miny, maxx, _maxy = shape.bounds
@@ -208,12 +226,17 @@ def wgs84_to_map(shape: BaseGeometry, crs: QgsCoordinateReferenceSystem,
             south, north = area.yMinimum(), area.yMaximum()
         pieces = []
         for k in range(math.floor((minx - edge) / 360) + 1, math.ceil((maxx - edge) / 360) + 1):
-            window = box(edge - 360 + 360 * k, south, edge + 360 * k, north)
-            piece = shape.intersection(window)
+            piece = shape.intersection(box(edge - 360 + 360 * k, south, edge + 360 * k, north))
             if not piece.is_empty:
-                pieces.append(translate(piece, xoff=-360 * k))
-    result = QgsGeometry()
-    result.fromWkb(unary_union(pieces).wkb if len(pieces) > 1 else pieces[0].wkb)
-    result = result.densifyByDistance(1.0)
-    result.transform(QgsCoordinateTransform(WGS84, crs, context or QgsProject.instance().transformContext()))
-    return result
+                pieces.append((k, translate(piece, xoff=-360 * k)))
+    width = _world_width(crs, transform) if any(k for k, _ in pieces) else 0.0
+    parts = []
+    for k, piece in pieces:
+        part = QgsGeometry()
+        part.fromWkb(piece.wkb)
+        part = part.densifyByDistance(1.0)
+        part.transform(transform)
+        if k and width:
+            part.translate(k * width, 0)
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else QgsGeometry.unaryUnion(parts)

@@ -213,3 +213,27 @@ def test_a_rectangle_drawn_beyond_the_pole_is_refused_with_a_reason(make_dock, c
     drag_rectangle(dock, canvas, pixel_xy(canvas, -20, canvas.extent().yMaximum() - 1), pixel_xy(canvas, 20, 95))
     assert "beyond the poles" in qgis_iface.messageBar().get_messages(1)[-1]
     assert dock.aoi.geometry().boundingBox().xMinimum() == pytest.approx(2)  # the previous area is kept
+
+
+def test_a_rectangle_drawn_round_the_north_pole_on_a_polar_map_is_the_cap(make_dock, canvas):
+    # NSIDC polar stereographic north: a 2000 km square centred on the pole. Its outline goes round the pole
+    # (every longitude); the area is the cap inside it, up to 90°N, not the ring of latitudes its edges cross.
+    dock = make_dock()
+    polar = QgsCoordinateReferenceSystem("EPSG:3413")
+    show(canvas, polar, QgsRectangle(-3e6, -3e6, 3e6, 3e6))
+    drag_rectangle(dock, canvas, pixel_xy(canvas, -1e6, 1e6), pixel_xy(canvas, 1e6, -1e6))
+    drawn = QgsRectangle(canvas.getCoordinateTransform().toMapCoordinates(pixel_xy(canvas, -1e6, 1e6)),
+                         canvas.getCoordinateTransform().toMapCoordinates(pixel_xy(canvas, 1e6, -1e6)))
+
+    area, west, south, east, north = label_values(dock)
+    assert (west, east, north) == pytest.approx((-180, 180, 90))
+    assert 76 < south < 78  # the square's corners, about 1414 km from the pole
+    # the map's scale is 0.97 near the pole (true at 70°N): the ground area is the drawn one / 0.97²
+    assert area == pytest.approx(drawn.area() / 1e6 / 0.97 ** 2, rel=0.03)
+    query = dock.build_query()
+    assert len(query.parts) == 1 and query.notes == ()
+    # the map's central meridian 45°W points down; 45°E and 135°E point at the middle of its sides, 0° at a corner
+    assert query.geometry.contains(Point(0, 89.9)) and query.geometry.contains(Point(135, 82))
+    assert query.geometry.contains(Point(0, 78)) and not query.geometry.contains(Point(45, 78))
+    shown = dock.aoi.shown_geometry()  # on the map: the square drawn
+    assert shown.symDifference(QgsGeometry.fromRect(drawn)).area() < 0.01 * drawn.area()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Set
 
-from qgis.core import Qgis, QgsDistanceArea, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.gui import QgsCollapsibleGroupBox
 from qgis.PyQt.QtCore import QDate, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -28,7 +28,7 @@ from ..core.catalog import Catalog, Portal
 from ..core.errors import QueryError
 from ..core.export import SavedSearch
 from ..core.query import SearchQuery
-from .aoi_tools import WGS84, AreaOfInterest
+from .aoi_tools import AreaOfInterest
 from .common import data_text, tool_button
 
 PRESET_DAYS = (7, 30, 90)
@@ -457,7 +457,6 @@ class SearchForm(QWidget):
                                                             north=box.yMaximum()))
 
     def _area_km2(self, geometry: QgsGeometry) -> float:
-        measure = QgsDistanceArea()
-        measure.setSourceCrs(WGS84, self.project.transformContext())
-        measure.setEllipsoid("EPSG:7030")
-        return measure.measureArea(geometry) / 1e6
+        from ..geometry import area_km2  # edges straight in lon/lat, right for any width (QgsDistanceArea is not)
+
+        return area_km2(geometry)

@@ -959,6 +959,31 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>the true-colour image (TCI)</source>
+        <translation>l&apos;image en couleurs naturelles (TCI)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>true colour ({resolution})</source>
+        <translation>les couleurs naturelles ({resolution})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>band {band} ({resolution})</source>
+        <translation>la bande {band} ({resolution})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>none of the product&apos;s image bands is in it (a partial download?): missing {bands}</source>
+        <translation>aucune des bandes d&apos;image du produit n&apos;y est (téléchargement partiel ?) : il manque {bands}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>bands missing from the product: {bands}; the map shows {shown}</source>
+        <translation>bandes absentes du produit : {bands} ; la carte montre {shown}</translation>
+    </message>
 </context>
 <context>
     <name>EndpointDialog</name>

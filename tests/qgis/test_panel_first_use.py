@@ -1,0 +1,65 @@
+"""What a first-time user hit in the panel (issue 10), driven the way they did: through its widgets, the map and
+the default 350 px dock, against portals replaying their real recorded answers on loopback."""
+from __future__ import annotations
+
+import json
+import re
+
+from qgis.core import QgsSettings
+
+from tests.qgis.test_dock import make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
+from tests.support.fixtures import fixture_bytes
+from tests.support.portals import recorded_portals
+
+BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
+
+
+def paged_portal(rp, tmp_path, monkeypatch, failing_skips=()):
+    """CDSE's recorded paging (pages of 10 records, by $skip) as a loopback OData portal "Paged OData"; the pages
+    at `failing_skips` answer HTTP 404."""
+    pages = [fixture_bytes(f"cdse_odata/paging/page_{n}.json") for n in range(1, 6)]
+    root = rp.server.url + "/paged/odata/v1"
+
+    def answer(request):
+        skip = int(request.query.get("$skip", "0"))
+        if skip in failing_skips:
+            return 404, {"Content-Type": "application/json"}, b'{"detail": "Not Found"}'
+        return 200, {"Content-Type": "application/json"}, pages[skip // 10].replace(BASE_REAL.encode(), root.encode())
+
+    rp.server.add("GET", "/paged/odata/v1/Products", handler=answer)
+    catalog = json.loads(rp.catalog_path.read_text())
+    catalog["paged"] = {"title": "Paged OData", "protocol": "odata", "url": root,
+                        "collections": {"S1_SAR_GRD": {"collection": "SENTINEL-1"}}}
+    path = tmp_path / "paged_catalog.json"
+    path.write_text(json.dumps(catalog))
+    monkeypatch.setenv("EO_PORTALS_CATALOG", str(path))
+    QgsSettings().setValue("eo_portals/search/limit", 10)
+    return [len(json.loads(p)["value"]) for p in pages]
+
+
+# ---- 4. Load more --------------------------------------------------------------------------------------
+def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_pages(make_dock, tmp_path,
+                                                                                       monkeypatch):
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        sizes = paged_portal(rp, tmp_path, monkeypatch, failing_skips=(20,))
+        dock = make_dock()
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        assert re.fullmatch(rf"Paged OData: {sizes[0]}( of \d+)? products", dock.run.status_lines()[0])
+        dock.run.load_more_button.click()
+        wait_for_search(dock)
+        so_far = sizes[0] + sizes[1]
+        assert dock.results.model.rowCount() == so_far
+        [line] = dock.run.status_lines()
+        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products", line), line
+        tooltip = dock.run.status_list.item(0).toolTip()
+        assert line not in tooltip and "2 page(s)" in tooltip, tooltip
+        # the third page fails: the line still counts the two pages that came, and says the next one failed
+        dock.run.load_more_button.click()
+        wait_for_search(dock)
+        assert dock.results.model.rowCount() == so_far
+        [line] = dock.run.status_lines()
+        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products; the next page failed \(.*404.*\), "
+                            r"the earlier pages are kept", line), line
+        assert line not in dock.run.status_list.item(0).toolTip()

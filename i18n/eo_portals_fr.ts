@@ -878,6 +878,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>This saved search cannot be used: {reason}</source>
         <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="303"/>
+        <source>Your portal catalog is not used, searches go to the built-in portals: {problem}</source>
+        <translation>Votre catalogue de portails n&apos;est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDownloads</name>

@@ -63,3 +63,24 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
         assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products; the next page failed \(.*404.*\), "
                             r"the earlier pages are kept", line), line
         assert line not in dock.run.status_list.item(0).toolTip()
+
+
+# ---- 5. a broken catalog file ----------------------------------------------------------------------------
+def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(make_dock, tmp_path, monkeypatch,
+                                                                              qgis_iface):
+    broken = tmp_path / "my catalog.json"
+    broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
+    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
+    dock = make_dock()
+    assert qgis_iface.messageBar().get_messages(1) == []
+    dock.show()
+    [said] = qgis_iface.messageBar().get_messages(1)
+    assert str(broken) in said and "line 2" in said and "built-in portals" in said
+    qgis_iface.messageBar().clear_messages()
+    prepare(dock, ["earth_search"])
+    assert dock.start_search()  # to the built-in hosts, through the test's closed proxy: it fails at once
+    dock.run.cancel()
+    said = qgis_iface.messageBar().get_messages(1)
+    assert said and str(broken) in said[0] and "line 2" in said[0]
+    wait_for_search(dock)
+    dock.hide()

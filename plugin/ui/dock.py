@@ -179,8 +179,6 @@ class EOPortalsDock(QgsDockWidget):
         self.results.drained.connect(self._on_results_in)
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
-        self.quicklook.layer_position = lambda: 1 if self.results.footprints is not None and \
-            self.results.footprints.alive else 0
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)

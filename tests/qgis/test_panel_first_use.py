@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import re
 
-from qgis.core import QgsSettings
+from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor, QImage
 
-from tests.qgis.test_dock import make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
+from plugin.ui.results_model import PRODUCT_ROLE
+from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
+from tests.support.qt_wait import wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import recorded_portals
 
@@ -84,3 +88,46 @@ def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(
     assert said and str(broken) in said[0] and "line 2" in said[0]
     wait_for_search(dock)
     dock.hide()
+
+
+# ---- 6. "Show on map" ------------------------------------------------------------------------------------
+def map_pixel(center, size: int = 101) -> QColor:
+    """The colour the map draws at `center` (lon, lat): every layer of the project, in the layer tree's order."""
+    settings = QgsMapSettings()
+    settings.setLayers(QgsProject.instance().layerTreeRoot().layerOrder())
+    settings.setDestinationCrs(settings.layers()[0].crs())
+    x, y = center
+    settings.setExtent(QgsRectangle(x - 0.01, y - 0.01, x + 0.01, y + 0.01))
+    settings.setOutputSize(QSize(size, size))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    return job.renderedImage().pixelColor(size // 2, size // 2)
+
+
+def test_show_on_map_puts_the_quicklook_above_the_selected_footprint(make_dock, tmp_path, monkeypatch):
+    image = QImage(120, 80, QImage.Format.Format_RGB32)
+    image.fill(QColor(30, 60, 200))  # blue: nothing like the yellow of a selected footprint
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        rp.server.add("GET", "/previews/quicklook.jpg", jpeg_bytes(image), content_type="image/jpeg")
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+        product = dock.results.proxy.index(0, 0).data(PRODUCT_ROLE)
+        url = rp.server.url + "/previews/quicklook.jpg"
+        product.quicklook = url
+        for source in product.sources:
+            source.quicklook = url
+        shown = []
+        dock.quicklook.shown.connect(shown.append)
+        dock.results.table.selectRow(0)  # the footprint is selected on the map: filled yellow
+        assert wait_until(lambda: shown == [url], 10)
+        center = product.footprint.envelope.centroid.coords[0]
+        before = map_pixel(center)
+        assert before.red() > 200 and before.green() > 200 and before.blue() < 100  # the yellow selection
+        dock.quicklook.show_on_map_button.click()
+        seen = map_pixel(center)
+        assert seen.blue() > 150 and seen.red() < 100, seen.name()  # the quicklook, not the yellow selection

@@ -8,12 +8,14 @@ from qgis.PyQt.QtGui import QIcon
 
 from .common import ICON_PATH, translate
 from .download_algorithm import DownloadAlgorithm
+from .openeo_algorithm import OpenEOJobAlgorithm
 from .search_algorithm import SearchAlgorithm
 
 # One line per algorithm: the provider builds a fresh instance of each when Processing asks.
 ALGORITHMS: List[Type[QgsProcessingAlgorithm]] = [
     SearchAlgorithm,
     DownloadAlgorithm,
+    OpenEOJobAlgorithm,
 ]
 
 

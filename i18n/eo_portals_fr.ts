@@ -685,6 +685,166 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Run an openEO job</source>
+        <translation>Lancer un traitement openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Composite, index time series or band stack computed by an openEO back-end</source>
+        <translation>Composite, série temporelle d&apos;indice ou pile de bandes calculés par un serveur openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Builds an openEO process graph from a search (area, dates, collection, cloud limit, or the footprints of &apos;Search EO portals&apos; as INPUT): a cloud-free composite (median of the cloud-masked observations per month, season, year or the whole period) of chosen bands, an index time series averaged over parcels, or a stack of chosen bands for every date. The graph is written to the process graph file and checked against the back-end&apos;s processes and collection; with &apos;Only build and check&apos; nothing runs. Otherwise the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; Cancel cancels it there) and its result files are downloaded into the output folder.</source>
+        <translation>Construit un graphe de processus openEO à partir d&apos;une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d&apos;indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n&apos;est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu&apos;à sa fin ; Annuler l&apos;y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>openEO back-end (portal id)</source>
+        <translation>Serveur openEO (identifiant du portail)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Footprints of a search (instead of area, dates and collection)</source>
+        <translation>Emprises d&apos;une recherche (au lieu de la zone, des dates et de la collection)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Area of interest</source>
+        <translation>Zone d&apos;intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Start date (YYYY-MM-DD)</source>
+        <translation>Date de début (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>End date (YYYY-MM-DD)</source>
+        <translation>Date de fin (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Kind of job</source>
+        <translation>Type de traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Bands (comma-separated, composite and stack)</source>
+        <translation>Bandes (séparées par des virgules, composite et pile)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Index (time series)</source>
+        <translation>Indice (série temporelle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Composite period</source>
+        <translation>Période du composite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Parcels (time series)</source>
+        <translation>Parcelles (série temporelle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result format</source>
+        <translation>Format du résultat</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Process graph (JSON)</source>
+        <translation>Graphe de processus (JSON)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Only build and check the graph (do not run it)</source>
+        <translation>Seulement construire et vérifier le graphe (sans le lancer)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Run synchronously (small requests)</source>
+        <translation>Lancer en synchrone (petites demandes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Seconds between status checks</source>
+        <translation>Secondes entre deux consultations de l&apos;état</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result folder</source>
+        <translation>Dossier des résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result files</source>
+        <translation>Fichiers de résultat</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>openEO job id</source>
+        <translation>Identifiant du traitement openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{portal} is not an openEO back-end (openEO back-ends: {backends}).</source>
+        <translation>{portal} n&apos;est pas un serveur openEO (serveurs openEO : {backends}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Process graph written to {path}</source>
+        <translation>Graphe de processus écrit dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Checking the graph on {backend}</source>
+        <translation>Vérification du graphe sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{backend} has every process, band and format the job needs.</source>
+        <translation>{backend} a tous les processus, bandes et formats dont le traitement a besoin.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result: {path}</source>
+        <translation>Résultat : {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Give an area of interest, or the footprints of a search as input.</source>
+        <translation>Donnez une zone d&apos;intérêt, ou les emprises d&apos;une recherche en entrée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{backend} has no collection for {collection}.</source>
+        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>The input layer has no footprints with dates: use the output of &apos;Search EO portals&apos;.</source>
+        <translation>La couche en entrée n&apos;a pas d&apos;emprises datées : utilisez la sortie de « Rechercher dans les portails EO ».</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Running the graph synchronously on {backend}</source>
+        <translation>Exécution synchrone du graphe sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Job {job} created on {backend}</source>
+        <translation>Traitement {job} créé sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Job {job}: {state}</source>
+        <translation>Traitement {job} : {state}</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>

@@ -49,6 +49,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
 from .core.auth import Authenticator
+from .core.errors import EOPortalsError
 from .core.queue import strip_signature
 
 # pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
@@ -280,7 +281,7 @@ class HeaderFiles:
         for path, (auth, url) in entries:
             try:
                 headers = headers_for(auth, url)
-            except Exception:  # noqa: BLE001 - a refused refresh leaves the old header; the layer says why
+            except EOPortalsError:  # a refused refresh leaves the old header; the layer says why
                 continue
             with self._lock:
                 if path in self._files:

@@ -73,7 +73,7 @@ from .http import (
     HttpSettings, error_for_exception, error_for_status, make_session, portal_message, retry_after_seconds,
 )
 from .naming import parse_name
-from .paths import extract_zip, safe_join, safe_name
+from .paths import UnsafePathError, extract_zip, safe_join, safe_name
 from .product import Asset, Product, Source
 
 LOG = logging.getLogger("eo_portals.download")
@@ -889,7 +889,7 @@ class Downloader:
             for target in plan.files:
                 try:
                     dest = safe_join(job.folder, target.relative)
-                except Exception:  # noqa: BLE001
+                except UnsafePathError:  # never written, so no .part to delete
                     continue
                 paths.append(dest.with_name(dest.name + PART_SUFFIX))
         return paths

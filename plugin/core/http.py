@@ -28,7 +28,8 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a search answer larger than this is refus
 class HttpSettings:
     """Network options handed in from QGIS (or from tests and the command line)."""
 
-    # {"http": "http://user:pw@host:3128", "https": ...}; kept out of repr() for the proxy password
+    # {"http": proxy URL, "https": proxy URL}, a URL holding the proxy's user name and password when it needs
+    # them: kept out of repr()
     proxies: Dict[str, str] = field(default_factory=dict, repr=False)
     no_proxy: Tuple[str, ...] = ()
     verify: Union[bool, str] = True  # True, or a CA bundle path (QGIS auth manager CAs exported to a file)

@@ -184,7 +184,9 @@ class DownloadsTask(QgsTask):
                 log_exception("Cancelling the downloads failed")
 
     def run(self) -> bool:  # noqa: D102 (a pool thread, which this task gives back while it waits)
-        pool = QThreadPool.globalInstance()
+        # The pool QGIS runs tasks on: the task manager's own since QGIS 3.34, the global one before.
+        own_pool = getattr(QgsApplication.taskManager(), "threadPool", None)
+        pool = own_pool() if callable(own_pool) else QThreadPool.globalInstance()
         pool.releaseThread()
         try:
             while not self._done.wait(0.2):

@@ -8,6 +8,7 @@
 #                                          translations) and FIXTURES into DIR, run `pytest ARGS...` there
 #   qgis_chroot.sh remove DIR              unmount whatever is mounted under DIR, then delete it
 #   qgis_chroot.sh version DIR             print the chroot's QGIS and Python versions
+#   qgis_chroot.sh exec DIR COMMAND...     run a command inside (e.g. bash, or the venv's python), mounts as for run
 #
 # DIR is a plain directory tree. /proc, /dev (bound to the host's) and a tmpfs on /dev/shm are mounted only while a
 # command runs inside, and unmounted by a trap on every exit. Deleting DIR while /dev is bound would delete the
@@ -163,6 +164,20 @@ cmd_run() {
 	return $rc
 }
 
+cmd_exec() {
+	local dir=$1; shift
+	[ -f "$dir/.eo_portals_ready" ] || die "$dir is not built (qgis_chroot.sh ensure $dir)"
+	trap 'unmount_all "'"$dir"'"' EXIT
+	mount_system "$dir"
+	set +e
+	in_chroot "$dir" env QT_QPA_PLATFORM=offscreen PATH="$VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+	local rc=$?
+	set -e
+	unmount_all "$dir"
+	trap - EXIT
+	return $rc
+}
+
 [ $# -ge 2 ] || die "usage: qgis_chroot.sh ensure|run|remove|version DIR [...]"
 action=$1; shift
 case "$action" in
@@ -170,5 +185,6 @@ case "$action" in
 	run) cmd_run "$@" ;;
 	remove) safe_remove "$1"; rm -f -- "$1.lock" ;;
 	version) cmd_version "$1" ;;
+	exec) cmd_exec "$@" ;;
 	*) die "unknown action $action" ;;
 esac

@@ -19,6 +19,16 @@
         <translation>La carte n'affiche encore rien : il n'y a pas d'emprise à utiliser.</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="269"/>
+        <source>The area lies beyond the poles (latitudes past ±90°): there is nothing there to search.</source>
+        <translation>La zone est au-delà des pôles (latitudes au-delà de ±90°) : il n'y a rien à y chercher.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="343"/>
+        <source>The map shows only what lies beyond the poles: there is nothing there to search.</source>
+        <translation>La carte n'affiche que ce qui est au-delà des pôles : il n'y a rien à y chercher.</translation>
+    </message>
+    <message>
         <location filename="../plugin/ui/aoi_tools.py" line="357"/>
         <source>No feature with a geometry is selected: select one in any layer first.</source>
         <translation>Aucune entité avec une géométrie n'est sélectionnée : sélectionnez-en d'abord une dans une couche.</translation>

@@ -36,9 +36,12 @@ from . import accounts, settings
 from .core.auth import LOGIN_REFUSED, NO_ACCOUNT, Accounts
 from .core.catalog import Catalog, Portal, load_catalog
 from .core.credentials import Credentials
-from .core.download import FINAL_STATES, DownloadManager, Downloader, Job, State, archive_of
+from .core.download.downloader import Downloader
+from .core.download.job import FINAL_STATES, Job, State
+from .core.download.manager import DownloadManager
+from .core.download.plan import archive_of
 from .core.product import Product
-from .core.queue import JobQueue
+from .core.download.queue import JobQueue
 from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote_source, specs_for_files
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings

@@ -49,8 +49,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
 from .core.auth import Authenticator
+from .core.download.queue import strip_signature
 from .core.errors import EOPortalsError
-from .core.queue import strip_signature
 
 # pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
 _translate = QCoreApplication.translate

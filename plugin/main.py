@@ -152,7 +152,7 @@ class EOPortalsPlugin:
         if self.dock is not None or self.action is None or dependencies.missing():
             return
         try:
-            from .core.queue import pending_count
+            from .core.download.queue import pending_count
             from .downloads import queue_path
 
             pending = pending_count(queue_path())

@@ -1312,12 +1312,9 @@ class EOPortalsDock(QgsDockWidget):
                                                             north=box.yMaximum()))
 
     def _area_km2(self, geometry: QgsGeometry) -> float:
-        from qgis.core import QgsDistanceArea
+        from ..geometry import area_km2  # edges straight in lon/lat, right for any width (QgsDistanceArea is not)
 
-        measure = QgsDistanceArea()
-        measure.setSourceCrs(WGS84, self.project.transformContext())
-        measure.setEllipsoid("EPSG:7030")
-        return measure.measureArea(geometry) / 1e6
+        return area_km2(geometry)
 
     @staticmethod
     def _format_area(value: float) -> str:

@@ -33,7 +33,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings
-from ..core.download import FINAL_STATES, Job, State
+from ..core.download.job import FINAL_STATES, Job, State
 from ..core.naming import parse_name
 from ..core.product import Product
 from ..downloads import (

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from shapely.geometry.base import BaseGeometry
 
 from plugin.core.catalog import Portal, load_catalog
-from plugin.core.download import asset_targets, archive_of
+from plugin.core.download.plan import archive_of, asset_targets
 from plugin.core.errors import EOPortalsError, ErrorKind, PortalError
 from plugin.core.naming import normalise_tile
 from plugin.core.paths import UnsafePathError, extract_zip, is_within, safe_join, safe_name

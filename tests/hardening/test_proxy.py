@@ -20,7 +20,8 @@ import pytest
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import Downloader, Job, State
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.job import Job, State
 from plugin.core.errors import ErrorKind
 from plugin.core.product import make_product
 from plugin.core.query import SearchQuery

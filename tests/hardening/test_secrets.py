@@ -37,7 +37,7 @@ from qgis.core import QgsApplication, QgsProject, QgsSettings
 
 from plugin import log as eo_log
 from plugin import settings as prefs
-from plugin.core.download import FINAL_STATES, State
+from plugin.core.download.job import FINAL_STATES, State
 from plugin.core.product import Asset, make_product
 from tests.support.download_servers import (
     FileContent, OidcProvider, PatternContent, SasIssuer, basic_check, header_check,

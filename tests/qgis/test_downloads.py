@@ -19,9 +19,9 @@ from osgeo import gdal
 from qgis.core import QgsApplication, QgsMultiBandColorRenderer, QgsProject, QgsTask
 
 from plugin import settings
-from plugin.core.download import State
+from plugin.core.download.job import State
 from plugin.core.product import make_product
-from plugin.core.queue import JobQueue
+from plugin.core.download.queue import JobQueue
 from plugin.downloads import DownloadsController, attach, translate_message
 from plugin.layers import GROUP_NAME
 from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture)

@@ -222,7 +222,7 @@ def test_a_portal_wanting_an_api_key_gets_it_as_a_header_kept_out_of_the_layer_s
 
 
 def test_layers_are_built_off_the_main_thread_and_handed_to_it(tmp_path, plugin_env, controller, monkeypatch):
-    from plugin.core.download import Job, State
+    from plugin.core.download.job import Job, State
 
     tif = tmp_path / "B04.tif"
     make_geotiff(tif)

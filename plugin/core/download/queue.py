@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .download import Job, State
-from .product import Asset, Product, Source
+from ..product import Asset, Product, Source
+from .job import Job, State
 
 LOG = logging.getLogger("eo_portals.queue")
 SCHEMA_VERSION = 1

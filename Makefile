@@ -162,14 +162,24 @@ test: venv venv2 venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroo
 	echo "All tests passed ($$runs runs)."
 
 ## Translations: `translations` refreshes the .ts sources (keeping existing translations) and compiles them;
-## `test`, `package`, `run` only compile.
+## `test`, `package`, `run` only compile. pylupdate5 extracts the texts; without it (Qt 6 only systems)
+## pylupdate6 from PyQt6 does (on PATH, or the gates venv's); both read the same calls (tests/release/test_qt6.py).
 translations: deps
 	@cd $(ROOT); \
 	sources=$$(find plugin -name '*.py' -not -path 'plugin/core/*' | sort); \
 	forms=$$(find plugin -name '*.ui' | sort); \
 	targets="$(TS_FILES)"; [ -n "$$targets" ] || targets="i18n/$(PLUGIN)_fr.ts"; \
 	mkdir -p i18n; \
-	$(PYLUPDATE) -verbose $$sources $$forms -ts $$targets
+	if command -v $(PYLUPDATE) >/dev/null; then \
+		$(PYLUPDATE) -verbose $$sources $$forms -ts $$targets; \
+	else \
+		tool=$$(command -v pylupdate6 || echo $(VENV_CHECKS)/bin/pylupdate6); \
+		if [ ! -x "$$tool" ]; then \
+			echo "Neither $(PYLUPDATE) (Debian pyqt5-dev-tools) nor pylupdate6 (PyQt6: make venv-checks) is installed." >&2; \
+			exit 1; fi; \
+		echo "$(PYLUPDATE) is missing (a Qt 6 only system): extracting with $$tool"; \
+		for ts in $$targets; do "$$tool" --ts "$$ts" $$sources $$forms; done; \
+	fi
 	@$(MAKE) --no-print-directory -C $(ROOT) compile-translations
 
 compile-translations: $(QM_FILES)

@@ -52,8 +52,8 @@ from .core.auth import Authenticator
 from .core.download.queue import strip_signature
 from .core.errors import EOPortalsError
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 GROUP_NAME = "EO Portals downloads"
 RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".vrt", ".img", ".nc")
@@ -395,13 +395,13 @@ class LayerTask(QgsTask):
                 broken.append(spec.name)
         if broken:
             self.message = self.describe_failure(
-                _translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
+                translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
         elif not specs:
-            self.message = self.describe_failure(_translate("EOPortalsLayers", "nothing in it can be shown on the map"))
+            self.message = self.describe_failure(translate("EOPortalsLayers", "nothing in it can be shown on the map"))
         return bool(self.layers)
 
     def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
         if self.layers:
             self.layers_added.emit(add_layers(self.project, self.layers))
         if self.message or not ok:
-            self.layers_failed.emit(self.message or _translate("EOPortalsLayers", "cancelled"))
+            self.layers_failed.emit(self.message or translate("EOPortalsLayers", "cancelled"))

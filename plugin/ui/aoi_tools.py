@@ -340,7 +340,8 @@ class AreaOfInterest(QObject):
         # zoomed out, the map shows more than the world (latitudes past ±90°, the globe more than once)
         extent = clamp_extent(extent, crs, self.project.transformContext())
         if extent.isEmpty():
-            self.failed.emit(self.tr("The map shows only what lies beyond the poles: there is nothing there to search."))
+            self.failed.emit(self.tr("The map shows only what lies beyond the poles: there is nothing there to "
+                                     "search."))
             return False
         return self.set_geometry(QgsGeometry.fromRect(extent), crs)
 

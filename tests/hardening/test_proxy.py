@@ -239,7 +239,7 @@ def test_quicklooks_are_fetched_through_the_proxy(qgis_settings, auth_proxy, tmp
     with DownloadServer() as server:
         server.add("/thumbnails/S2B_T31TDH.png", lambda hit: (200, {"Content-Type": "image/png"}, png))
         url = server.url + "/thumbnails/S2B_T31TDH.png"
-        # what the dock does for the selected product (dock.show_quicklook), run in this thread
+        # what the dock does for the selected product (dock.quicklook.show_product), run in this thread
         task = QuicklookTask(url, QuicklookCache(tmp_path / "quicklooks", 10_000_000), settings=http_settings(),
                              portal_title="Earth Search")
         assert task.run(), task.message

@@ -71,18 +71,18 @@ def drag_rectangle(dock, canvas, start: QPoint, end: QPoint) -> None:
     """Rectangle button, then press, move and release on the map, as a user draws."""
     viewport = canvas.viewport()
     assert viewport.rect().contains(start) and viewport.rect().contains(end), (start, end, viewport.rect())
-    dock.rectangle_button.click()
-    assert canvas.mapTool() is dock.aoi.rectangle_tool
+    dock.form.rectangle_button.click()
+    assert canvas.mapTool() is dock.form.aoi.rectangle_tool
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     QTest.mouseMove(viewport, (start + end) / 2)
     QTest.mouseMove(viewport, end)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-    assert dock.aoi.is_set()
+    assert dock.form.aoi.is_set()
 
 
 def label_values(dock):
     """(area km², west, south, east, north) as the panel writes them."""
-    text = dock.aoi_label.text()
+    text = dock.form.aoi_label.text()
     assert "nan" not in text.lower()
     match = LABEL.search(text)
     assert match, text
@@ -100,7 +100,7 @@ def test_rectangle_from_minus_170_to_170_on_a_lon_lat_map_is_340_degrees_wide(ma
     assert (west, south, east, north) == pytest.approx((-170, -80, 170, 80), abs=degrees_per_pixel)
     # 340° of longitude between ±80°: 474 million km², not a 20° strip at the antimeridian
     assert area == pytest.approx(474_345_783, rel=0.01)
-    query = dock.build_query()
+    query = dock.form.build_query(dock.preferences.limit)
     assert query.notes == ()  # not "crosses the antimeridian and has been split in two"
     assert len(query.parts) == 1
     assert query.bbox == pytest.approx((-170, -80, 170, 80), abs=degrees_per_pixel)
@@ -118,7 +118,7 @@ def test_rectangle_drawn_across_the_antimeridian_on_a_lon_lat_map_is_split(make_
     area, west, south, east, north = label_values(dock)
     assert (west, south, east, north) == pytest.approx((170, 10, 190, 20), abs=degrees_per_pixel)
     assert area == pytest.approx(2_377_104, rel=0.05)
-    query = dock.build_query()
+    query = dock.form.build_query(dock.preferences.limit)
     assert [note for note in query.notes if "antimeridian" in note]
     assert sorted(round(part.bounds[0]) for part in query.parts) == [-180, 170]
     assert query.geometry.area == pytest.approx(200, rel=0.05)
@@ -142,7 +142,7 @@ def test_rectangle_drawn_across_the_antimeridian_on_a_projected_map_is_split(mak
     tolerance = canvas.mapUnitsPerPixel() / metres_per_degree
     _area, west, south, east, north = label_values(dock)
     assert (west, east) == pytest.approx((170, 190), abs=tolerance)
-    query = dock.build_query()
+    query = dock.form.build_query(dock.preferences.limit)
     assert [note for note in query.notes if "antimeridian" in note]
     assert sorted(round(part.bounds[0]) for part in query.parts) == [-180, 170]
     assert query.geometry.area == pytest.approx(20 * (north - south), rel=0.02)
@@ -151,7 +151,7 @@ def test_rectangle_drawn_across_the_antimeridian_on_a_projected_map_is_split(mak
     drawn = QgsRectangle(canvas.getCoordinateTransform().toMapCoordinates(pixel_xy(canvas, x170, y20)),
                          canvas.getCoordinateTransform().toMapCoordinates(
                              pixel_xy(canvas, x170 + 20 * metres_per_degree, y10)))
-    shown = dock.aoi.shown_geometry()
+    shown = dock.form.aoi.shown_geometry()
     assert shown.area() == pytest.approx(drawn.area(), rel=0.02)
     if crs == PACIFIC_MERCATOR:  # 180° is inside this map: the area shows where it was drawn
         assert shown.symDifference(QgsGeometry.fromRect(drawn)).area() < 0.02 * drawn.area()
@@ -177,12 +177,12 @@ def test_zoom_full_then_extent_on_a_lon_lat_map_is_the_whole_world(make_dock, ca
     shown = canvas.extent()
     assert shown.yMinimum() < -90 or shown.yMaximum() > 90 or shown.xMinimum() < -180  # the map shows more
     qgis_iface.messageBar().clear_messages()
-    dock.extent_button.click()
+    dock.form.extent_button.click()
 
     area, west, south, east, north = label_values(dock)
     assert (west, south, east, north) == pytest.approx((-180, -90, 180, 90))
     assert area == pytest.approx(WHOLE_EARTH_KM2, rel=1e-4)
-    query = dock.build_query()  # no "latitudes exceed ±90°"
+    query = dock.form.build_query(dock.preferences.limit)  # no "latitudes exceed ±90°"
     assert query.bbox == pytest.approx((-180, -90, 180, 90))
     assert len(query.parts) == 1 and query.notes == ()
     assert query.geometry.area == pytest.approx(360 * 180)
@@ -194,13 +194,13 @@ def test_extent_of_a_web_mercator_map_zoomed_out_beyond_the_world(make_dock, can
     dock = make_dock()
     show(canvas, MERCATOR, QgsRectangle(-60e6, -40e6, 60e6, 40e6))  # three worlds wide
     qgis_iface.messageBar().clear_messages()
-    dock.extent_button.click()
+    dock.form.extent_button.click()
 
     # Web Mercator's world: every longitude, latitudes to ±85.06°
     area, west, south, east, north = label_values(dock)
     assert (west, south, east, north) == pytest.approx((-180, -85.06, 180, 85.06), abs=1e-3)
     assert area == pytest.approx(WHOLE_EARTH_KM2 * 0.9963, rel=2e-3)  # all but the caps beyond 85.06°
-    query = dock.build_query()  # no "longitudes exceed ±180°"
+    query = dock.form.build_query(dock.preferences.limit)  # no "longitudes exceed ±180°"
     assert query.bbox == pytest.approx((-180, -85.06, 180, 85.06), abs=1e-3)
     assert len(query.parts) == 1 and query.notes == ()
     assert qgis_iface.messageBar().get_messages(1) == []
@@ -210,8 +210,8 @@ def test_a_rectangle_drawn_beyond_the_pole_is_refused_with_a_reason(make_dock, c
     dock = make_dock()
     show(canvas, WGS84, QgsRectangle(-180, -90, 180, 90))
     assert canvas.extent().yMaximum() > 100  # the map shows the void above the north pole
-    dock.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
+    dock.form.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
     qgis_iface.messageBar().clear_messages()
     drag_rectangle(dock, canvas, pixel_xy(canvas, -20, canvas.extent().yMaximum() - 1), pixel_xy(canvas, 20, 95))
     assert "beyond the poles" in qgis_iface.messageBar().get_messages(1)[-1]
-    assert dock.aoi.geometry().boundingBox().xMinimum() == pytest.approx(2)  # the previous area is kept
+    assert dock.form.aoi.geometry().boundingBox().xMinimum() == pytest.approx(2)  # the previous area is kept

@@ -229,7 +229,11 @@ screenshots: venv compile-translations
 	cd $(ROOT) && env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" $(PY) tests/tools/screenshots.py
 
 ## clean keeps the venvs and the `make run` profile (it may hold your test accounts); distclean removes all.
+# Nothing may be mounted under the checkout when it is deleted (a chroot's bound /dev would take the host's
+# device nodes with it): clean and distclean refuse then.
 clean:
+	@if awk '{print $$5}' /proc/self/mountinfo | grep -q '^$(ROOT)/'; then \
+		echo "Something is mounted under $(ROOT): not deleting anything (see 'findmnt | grep $(ROOT)')." >&2; exit 1; fi
 	rm -rf $(ROOT)/build/$(PLUGIN)-*.zip $(ROOT)/.pytest_cache $(ROOT)/.hypothesis $(QM_FILES)
 	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
 

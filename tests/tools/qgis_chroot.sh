@@ -178,12 +178,16 @@ cmd_exec() {
 	return $rc
 }
 
-[ $# -ge 2 ] || die "usage: qgis_chroot.sh ensure|run|remove|version DIR [...]"
+[ $# -ge 2 ] || die "usage: qgis_chroot.sh ensure|run|exec|remove|version DIR [...]"
 action=$1; shift
+# One command at a time per chroot: two test runs would share its copy of the checkout and its mounts.
+mkdir -p "$(dirname "$1")"
+exec 9>"$1.lock"
+flock 9
 case "$action" in
 	ensure) cmd_ensure "$1" ;;
 	run) cmd_run "$@" ;;
-	remove) safe_remove "$1"; rm -f -- "$1.lock" ;;
+	remove) safe_remove "$1" ;;
 	version) cmd_version "$1" ;;
 	exec) cmd_exec "$@" ;;
 	*) die "unknown action $action" ;;

@@ -330,15 +330,26 @@ def style_grey(layer: QgsRasterLayer) -> None:
 
 
 def create_layer(spec: LayerSpec) -> QgsRasterLayer:
-    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread)."""
-    layer = QgsRasterLayer(spec.source, spec.name, "gdal")
-    if layer.isValid():
-        if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
-            style_true_colour(layer, spec)
-        elif spec.style == STYLE_S2_BAND:
-            style_reflectance_grey(layer, spec)
-        elif spec.style == STYLE_S1:
-            style_grey(layer)
+    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread).
+
+    GDAL keeps the statistics QGIS computes for a default style in a ``.aux.xml`` file beside the image, written
+    when the dataset closes: for an image inside a downloaded zip, GDAL appends that file to the zip, and the
+    verified product on disk changes (its MD5 no longer matches). So GDAL's auxiliary files are off while the
+    layer's datasets open (a thread-local option: other layers keep them; the datasets opened keep it off).
+    """
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        layer = QgsRasterLayer(spec.source, spec.name, "gdal")
+        if layer.isValid():
+            if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
+                style_true_colour(layer, spec)
+            elif spec.style == STYLE_S2_BAND:
+                style_reflectance_grey(layer, spec)
+            elif spec.style == STYLE_S1:
+                style_grey(layer)
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
     return layer
 
 

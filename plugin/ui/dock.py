@@ -179,8 +179,7 @@ class EOPortalsDock(QgsDockWidget):
         self.results.drained.connect(self._on_results_in)
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
-        self.quicklook.layer_position = lambda: 1 if self.results.footprints is not None and \
-            self.results.footprints.alive else 0
+        self.results.shown_changed.connect(self._drop_hidden_quicklook)
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)
@@ -206,6 +205,7 @@ class EOPortalsDock(QgsDockWidget):
         if not portals:
             self._message(self.tr("Check at least one portal that offers this collection."), Qgis.MessageLevel.Warning)
             return False
+        self._say_catalog_problems()
         self.save_preferences()
         self._finished_result = None
         self.results.clear()
@@ -298,6 +298,12 @@ class EOPortalsDock(QgsDockWidget):
         self.form.restore(p)
         self.portal_list.fill(self.catalog, self.names, self.form.collection(), p.portal_ids)
 
+    def _say_catalog_problems(self) -> None:
+        """A portal catalog file that cannot be used is said where the user looks (it names the file and line)."""
+        for problem in self.catalog.problems:
+            self._message(self.tr("Your portal catalog is not used, searches go to the built-in portals: {problem}")
+                          .format(problem=problem), Qgis.MessageLevel.Warning, duration=15)
+
     def _on_run_started(self, new_search: bool) -> None:
         if new_search:
             self._make_room_for_results()
@@ -316,6 +322,12 @@ class EOPortalsDock(QgsDockWidget):
         if self._finished_result is not None:
             result, self._finished_result = self._finished_result, None
             self.search_finished.emit(result)
+
+    def _drop_hidden_quicklook(self) -> None:
+        """The quicklook pane never shows a product the table no longer shows (text filter, Reduce)."""
+        product = self.quicklook.product
+        if product is not None and not self.results.is_shown(product.identity):
+            self.quicklook.clear()
 
     def _make_room_for_results(self) -> None:
         """Results are coming: the filters (which scroll) give up space to the table if they hold most of it."""
@@ -364,6 +376,7 @@ class EOPortalsDock(QgsDockWidget):
         if self._splitter_placed:
             return
         self._splitter_placed = True
+        self._say_catalog_problems()
         state = prefs.get_value("ui/splitter", "")
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return

@@ -91,6 +91,29 @@
     </message>
 </context>
 <context>
+    <name>Dependencies</name>
+    <message>
+        <location filename="../plugin/dependencies.py" line="37"/>
+        <source>Install it with the OSGeo4W Setup (Advanced Install, package python3-shapely), or run “python -m pip install shapely” in the OSGeo4W Shell, then open the EO Portals panel again.</source>
+        <translation>Installez-le avec l’installateur OSGeo4W (installation avancée, paquet python3-shapely), ou lancez « python -m pip install shapely » dans l’OSGeo4W Shell, puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="41"/>
+        <source>Install it into QGIS's Python: in a Terminal run “/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely”, then open the EO Portals panel again.</source>
+        <translation>Installez-le dans le Python de QGIS : dans un Terminal, lancez « /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely », puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="45"/>
+        <source>Install your distribution's package (Debian, Ubuntu: “sudo apt install python3-shapely”; Fedora: “sudo dnf install python3-shapely”), then open the EO Portals panel again.</source>
+        <translation>Installez le paquet de votre distribution (Debian, Ubuntu : « sudo apt install python3-shapely » ; Fedora : « sudo dnf install python3-shapely »), puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="53"/>
+        <source>EO Portals needs the Python package {names}, which this QGIS does not have: searching and downloading are unavailable until it is installed.</source>
+        <translation>EO Portals a besoin du paquet Python {names}, absent de ce QGIS : la recherche et le téléchargement sont indisponibles tant qu’il n’est pas installé.</translation>
+    </message>
+</context>
+<context>
     <name>DownloadsPanel</name>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="64"/>
@@ -1899,6 +1922,41 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <location filename="../plugin/ui/results_view.py" line="405"/>
         <source>{shown} of {count} products shown</source>
         <translation>Produits affichés : {shown} sur {count}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="119"/>
+        <source>Keep the footprints layer</source>
+        <translation>Garder la couche des emprises</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="120"/>
+        <source>Leave this search&apos;s footprints layer in the project under a name of its own; the next search makes a new one</source>
+        <translation>Laisser la couche des emprises de cette recherche dans le projet, sous un nom à elle ; la prochaine recherche en crée une nouvelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="286"/>
+        <source>{name} (kept)</source>
+        <translation>{name} (gardée)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="290"/>
+        <source>The footprints stay in the project as “{name}”; the next search makes a new layer.</source>
+        <translation>Les emprises restent dans le projet sous le nom « {name} » ; la prochaine recherche crée une nouvelle couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="464"/>
+        <source>least cloudy per tile, of {found} found</source>
+        <translation>le moins nuageux par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="466"/>
+        <source>newest per tile, of {found} found</source>
+        <translation>le plus récent par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="467"/>
+        <source>{count} ({reduction})</source>
+        <translation>{count} ({reduction})</translation>
     </message>
 </context>
 <context>

@@ -42,10 +42,9 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError, ErrorKind, PortalError
-from ..core.openeo.client import BasicBearer, Bearer, OidcBearer, OpenEOClient, SYNC_MAX_BYTES
+from ..core.openeo.client import Bearer, OpenEOClient, SYNC_MAX_BYTES
 from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process, job_title, parcels_geojson, to_json
 from ..core.openeo.results import download_results, result_product
-from ..core.auth import make_authenticator
 from ..core.download.job import Control, State
 from ..core.paths import safe_name
 from .common import (
@@ -172,20 +171,12 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
     # ---- main thread: catalog, account, network ---------------------------------------------------------
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
-        from .. import accounts
+        """Catalog, account and proxy, read on the main thread (Processing calls this there)."""
+        from ..openeo_accounts import bearer_for
 
         self._catalog = catalog_from_settings()
         self._settings = http_settings()
-        backend = self._backend(parameters, context)
-        owner = self._catalog.portals.get(str(backend.get("auth_portal") or backend.id), backend)
-        credentials = accounts.credentials_for(owner)
-        if backend.auth == "basic" and credentials is not None:
-            self._bearer = BasicBearer(credentials.username, credentials.password)
-        elif backend.auth == "oidc" and credentials is not None:
-            tokens = make_authenticator(owner, credentials, self._settings)
-            self._bearer = OidcBearer(str(backend.get("oidc_provider") or "CDSE"), tokens)
-        else:
-            self._bearer = Bearer()
+        self._bearer = bearer_for(self._catalog, self._backend(parameters, context), self._settings)
         return True
 
     def _backend(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Portal:

@@ -100,3 +100,12 @@ def test_wrong_password_is_refused_by_name(driver):
         wrong.jobs()
     assert caught.value.kind is ErrorKind.AUTH and "sign-in was refused" in str(caught.value)
     assert "not-his-password" not in str(caught.value)
+
+
+def test_oidc_provider_and_device_client_from_the_back_end(client):
+    from plugin.core.openeo.oidc import choose_provider
+
+    document = client._call("GET", "/credentials/oidc", auth=False)
+    chosen = choose_provider(document)  # the dummy's providers: only "eoidc" names a device-code client
+    assert (chosen.id, chosen.client_id, chosen.issuer) == ("eoidc", "badcafef00d", "https://eoidc.test")
+    assert choose_provider(document, prefer="EGI").id == "egi"

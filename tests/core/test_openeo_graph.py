@@ -86,7 +86,7 @@ def test_composite_reads_masks_and_reduces_as_asked():
     reducer = next(n for n in graph.values() if n["process_id"] == "reduce_dimension")["arguments"]
     assert reducer["dimension"] == "bands"
     masked = {n["arguments"]["y"] for n in reducer["reducer"]["process_graph"].values() if n["process_id"] == "eq"}
-    assert masked == {0, 1, 2, 3, 8, 9, 10}  # no data, defective, dark, shadows, clouds, cirrus
+    assert masked == {0, 1, 3, 8, 9, 10, 11}  # the local time series defaults: no data, defective, shadows, clouds, cirrus, snow
     period = next(n for n in graph.values() if n["process_id"] == "aggregate_temporal_period")["arguments"]
     assert period["period"] == "month"
     assert period["reducer"]["process_graph"]["median1"]["process_id"] == "median"

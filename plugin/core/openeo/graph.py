@@ -4,7 +4,7 @@ Three kinds of job, from the area, dates, collection and cloud limit a user alre
 
 - ``composite``: the median of the cloud-masked observations of chosen bands, per month, season or year, or
   one median over the whole date range (``period="whole"``, the custom period);
-- ``timeseries``: an index (NDVI, NDWI, NDMI, NBR) of the cloud-masked observations, averaged over each parcel
+- ``timeseries``: an index (NDVI, NDWI, NDMI: the normalised differences of bands.py) of the cloud-masked observations, averaged over each parcel
   (``aggregate_spatial``) for every date, as CSV or JSON;
 - ``stack``: chosen bands over the area for every date (cloud-masked unless asked otherwise).
 
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..bands import INDICES as BAND_INDICES
+from ..bands import SCL, collection_bands
 from ..errors import QueryError
 
 KINDS = ("composite", "timeseries", "stack")
@@ -32,18 +34,26 @@ PERIODS = ("month", "season", "year", "whole")  # "whole": one composite of the 
 FORMATS = {"GTiff": "GeoTIFF", "netCDF": "netCDF", "CSV": "CSV", "JSON": "JSON"}
 DEFAULT_FORMAT = {"composite": "GTiff", "timeseries": "CSV", "stack": "netCDF"}
 
-# Sentinel-2 scene classification (SCL) classes masked out: no data, saturated/defective, dark area pixels,
-# cloud shadows, medium and high probability clouds, thin cirrus. Vegetation, bare soil, water, unclassified
-# and snow are kept (the same choice as CDSE's own SCL examples).
-SCL_MASKED = (0, 1, 2, 3, 8, 9, 10)
+# Sentinel-2 scene classification (SCL) classes masked out: the local time series' defaults (bands.SCL: no data,
+# saturated/defective, cloud shadows, medium and high probability clouds, thin cirrus, snow), so that an openEO
+# job and the local computation drop the same pixels.
+SCL_MASKED = tuple(sorted(SCL.masked_values(None, 11)))
 
-# Normalised-difference indices: (x, y) bands of (x - y) / (x + y), per band naming of Sentinel-2 back-ends.
-INDICES: Dict[str, Tuple[str, str]] = {
-    "NDVI": ("B08", "B04"),
-    "NDWI": ("B03", "B08"),
-    "NDMI": ("B08", "B11"),
-    "NBR": ("B08", "B12"),
-}
+
+def _normalised_differences(collection: str = "S2_MSI_L2A") -> Dict[str, Tuple[str, str]]:
+    """Index -> (x, y) bands of (x - y) / (x + y), for the indices of bands.py that are normalised differences."""
+    spec = collection_bands(collection)
+    found: Dict[str, Tuple[str, str]] = {}
+    for key, index in BAND_INDICES.items():
+        if len(index.roles) == 2 and index.formula == "({0} - {1}) / ({0} + {1})".format(*index.roles):
+            bands = spec.index_bands(key)
+            found[key] = (bands[index.roles[0]].name, bands[index.roles[1]].name)
+    return found
+
+
+# Normalised-difference indices of Sentinel-2 (band names as openEO back-ends name them: B08, B04...). EVI is
+# not a normalised difference and needs reflectance scaling: not offered for openEO jobs yet.
+INDICES: Dict[str, Tuple[str, str]] = _normalised_differences()
 
 
 @dataclass(frozen=True)

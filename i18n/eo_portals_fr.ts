@@ -1740,6 +1740,41 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{shown} of {count} products shown</source>
         <translation>Produits affichés : {shown} sur {count}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="119"/>
+        <source>Keep the footprints layer</source>
+        <translation>Garder la couche des emprises</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="120"/>
+        <source>Leave this search&apos;s footprints layer in the project under a name of its own; the next search makes a new one</source>
+        <translation>Laisser la couche des emprises de cette recherche dans le projet, sous un nom à elle ; la prochaine recherche en crée une nouvelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="286"/>
+        <source>{name} (kept)</source>
+        <translation>{name} (gardée)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="290"/>
+        <source>The footprints stay in the project as “{name}”; the next search makes a new layer.</source>
+        <translation>Les emprises restent dans le projet sous le nom « {name} » ; la prochaine recherche crée une nouvelle couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="464"/>
+        <source>least cloudy per tile, of {found} found</source>
+        <translation>le moins nuageux par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="466"/>
+        <source>newest per tile, of {found} found</source>
+        <translation>le plus récent par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="467"/>
+        <source>{count} ({reduction})</source>
+        <translation>{count} ({reduction})</translation>
+    </message>
 </context>
 <context>
     <name>SearchForm</name>

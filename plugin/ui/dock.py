@@ -179,6 +179,7 @@ class EOPortalsDock(QgsDockWidget):
         self.results.drained.connect(self._on_results_in)
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
+        self.results.shown_changed.connect(self._drop_hidden_quicklook)
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)
@@ -319,6 +320,12 @@ class EOPortalsDock(QgsDockWidget):
         if self._finished_result is not None:
             result, self._finished_result = self._finished_result, None
             self.search_finished.emit(result)
+
+    def _drop_hidden_quicklook(self) -> None:
+        """The quicklook pane never shows a product the table no longer shows (text filter, Reduce)."""
+        product = self.quicklook.product
+        if product is not None and not self.results.is_shown(product.identity):
+            self.quicklook.clear()
 
     def _make_room_for_results(self) -> None:
         """Results are coming: the filters (which scroll) give up space to the table if they hold most of it."""

@@ -9,11 +9,13 @@ from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, Q
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QImage
 
+from plugin.core.reducers import Reducer, reduce_products
+from plugin.core.search import Outcome
 from plugin.ui.results_model import PRODUCT_ROLE
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
 from tests.support.qt_wait import wait_until
 from tests.support.fixtures import fixture_bytes
-from tests.support.portals import recorded_portals
+from tests.support.portals import many_products, recorded_portals
 
 BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
 
@@ -131,3 +133,88 @@ def test_show_on_map_puts_the_quicklook_above_the_selected_footprint(make_dock, 
         dock.quicklook.show_on_map_button.click()
         seen = map_pixel(center)
         assert seen.blue() > 150 and seen.red() < 100, seen.name()  # the quicklook, not the yellow selection
+
+
+# ---- 9. panel and map agree ------------------------------------------------------------------------------
+def test_the_text_filter_and_reduce_apply_to_the_map_and_the_quicklook_pane(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    results = dock.results
+    layer = results.footprints.layer
+    total = results.model.rowCount()
+    assert layer.featureCount() == total > 2
+    # the user looks at one product, then types a tile that is not its own
+    results.table.selectRow(0)
+    looked_at = results.proxy.index(0, 0).data(PRODUCT_ROLE)
+    assert dock.quicklook.product is looked_at
+    other_tile = next(p.tile for p in results.products() if p.tile and p.tile != looked_at.tile)
+    results.filter_edit.setText(other_tile)
+    shown = results.proxy.rowCount()
+    assert 0 < shown < total
+    assert wait_until(lambda: layer.featureCount() == shown, 5), (layer.featureCount(), shown)
+    assert dock.quicklook.product is None and dock.quicklook.title.full_text() == ""
+    # the filter cleared: every footprint is back
+    results.filter_edit.clear()
+    assert wait_until(lambda: layer.featureCount() == total, 5)
+    # a second page brings another product of every tile (what the search task delivers on the main thread)
+    more = many_products(results.products(), total)
+    dock.run._on_outcome(Outcome("planetary_computer", "Planetary Computer", count=len(more)), more)
+    wait_for_search(dock)
+    total = results.model.rowCount()
+    assert layer.featureCount() == total
+    # Reduce while the user looks at a product the reduction leaves out
+    survivors = {p.identity for p in reduce_products(results.products(), Reducer.LEAST_CLOUDY_PER_TILE)}
+    gone = next(p for p in results.products() if p.identity not in survivors)
+    results.select_products([gone.identity])
+    assert dock.quicklook.product is gone
+    results.least_cloudy_action.trigger()
+    reduced = results.model.rowCount()
+    assert reduced == len(survivors) < total and layer.featureCount() == reduced
+    assert dock.quicklook.product is None
+    # the reduction is shown
+    assert results.reduce_button.isChecked()
+    assert results.count_label.text() == f"{reduced} products (least cloudy per tile, of {total} found)"
+    results.all_results_action.trigger()
+    assert layer.featureCount() == total and not results.reduce_button.isChecked()
+    assert results.count_label.text() == f"{total} products"
+
+
+# ---- 10. one results layer per panel ---------------------------------------------------------------------
+def scratch_layers_qgis_asks_about(project) -> list:
+    """The layers QGIS names when it asks about "temporary scratch layers" at exit (QgisApp::checkMemoryLayers:
+    memory layers holding features, without the skipMemoryLayersCheck property)."""
+    return sorted(layer.name() for layer in project.mapLayers().values()
+                  if layer.providerType() == "memory" and layer.featureCount()
+                  and not int(layer.customProperty("skipMemoryLayersCheck", 0) or 0))
+
+
+def test_each_search_replaces_the_results_layer_unless_the_user_keeps_it(make_dock, tmp_path, monkeypatch):
+    project = QgsProject.instance()
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        for _search in range(3):
+            assert dock.start_search()
+            wait_for_search(dock)
+            dock.results.table.selectRow(0)
+        layers = [layer for layer in project.mapLayers().values() if layer.providerType() == "memory"]
+        assert [layer.id() for layer in layers] == [dock.results.footprints.layer.id()]
+        assert scratch_layers_qgis_asks_about(project) == []
+        # the user keeps this one: it stays, under a name of its own, and the next search makes a new one
+        kept = dock.results.footprints.layer
+        dock.results.keep_layer_action.trigger()
+        assert kept.name().endswith("(kept)")
+        assert not dock.results.keep_layer_action.isEnabled()
+        assert dock.start_search()
+        wait_for_search(dock)
+    names = sorted(layer.name() for layer in project.mapLayers().values() if layer.providerType() == "memory")
+    assert len(names) == 2 and kept.name() in names
+    assert dock.results.footprints.layer.name() != kept.name()
+    assert kept.selectedFeatureCount() <= 1
+    # QGIS asks about the layer the user chose to keep (it may want saving), never about the panel's own
+    assert scratch_layers_qgis_asks_about(project) == [kept.name()]

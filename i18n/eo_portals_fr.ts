@@ -91,6 +91,29 @@
     </message>
 </context>
 <context>
+    <name>Dependencies</name>
+    <message>
+        <location filename="../plugin/dependencies.py" line="37"/>
+        <source>Install it with the OSGeo4W Setup (Advanced Install, package python3-shapely), or run “python -m pip install shapely” in the OSGeo4W Shell, then open the EO Portals panel again.</source>
+        <translation>Installez-le avec l’installateur OSGeo4W (installation avancée, paquet python3-shapely), ou lancez « python -m pip install shapely » dans l’OSGeo4W Shell, puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="41"/>
+        <source>Install it into QGIS's Python: in a Terminal run “/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely”, then open the EO Portals panel again.</source>
+        <translation>Installez-le dans le Python de QGIS : dans un Terminal, lancez « /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely », puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="45"/>
+        <source>Install your distribution's package (Debian, Ubuntu: “sudo apt install python3-shapely”; Fedora: “sudo dnf install python3-shapely”), then open the EO Portals panel again.</source>
+        <translation>Installez le paquet de votre distribution (Debian, Ubuntu : « sudo apt install python3-shapely » ; Fedora : « sudo dnf install python3-shapely »), puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="53"/>
+        <source>EO Portals needs the Python package {names}, which this QGIS does not have: searching and downloading are unavailable until it is installed.</source>
+        <translation>EO Portals a besoin du paquet Python {names}, absent de ce QGIS : la recherche et le téléchargement sont indisponibles tant qu’il n’est pas installé.</translation>
+    </message>
+</context>
+<context>
     <name>DownloadsPanel</name>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="64"/>

@@ -222,7 +222,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             feature = product_to_feature(product, fields)
             if not feature.hasGeometry():
                 without_footprint += 1
-            if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
+            if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         if without_footprint:
             feedback.pushInfo(translate("EOPortals", "{n} product(s) have no footprint; they are kept with an "

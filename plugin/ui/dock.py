@@ -287,8 +287,10 @@ class EOPortalsDock(QgsDockWidget):
         self._shut_down = True
         try:
             self.save_preferences()
-        except Exception:  # settings must never block unloading
-            pass
+        except Exception:  # noqa: BLE001 - settings must never block unloading; the log keeps the bug
+            from ..log import log_exception
+
+            log_exception("The EO Portals panel's settings could not be saved")
         self.run.shutdown()
         self.quicklook.shutdown()
         self.results.shutdown()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import re
 
-from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
+from qgis.core import Qgis, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
 from qgis.PyQt.QtCore import QSize
+from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtGui import QColor, QFont, QImage
+from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
+from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
-from tests.support.qt_wait import wait_until
+from tests.support.qt_wait import spin, wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
 
@@ -283,3 +286,57 @@ def test_at_350_px_a_long_portal_line_wraps_instead_of_being_cut(make_dock, tmp_
     rect = status.visualItemRect(status.item(0))
     assert rect.top() >= 0 and rect.bottom() <= status.viewport().height(), (rect, status.viewport().height())
     dock.hide()
+
+
+class WindowIface:
+    """QGIS's interface with a real message bar above a map area 1000 px wide, as in QGIS's window."""
+
+    def __init__(self, qgis_iface):
+        self._iface = qgis_iface
+        self.window = QWidget()
+        self.window.resize(1000, 200)
+        layout = QVBoxLayout(self.window)
+        self.bar = QgsMessageBar(self.window)
+        layout.addWidget(self.bar)
+        layout.addStretch(1)
+        self.window.show()
+
+    def mapCanvas(self):  # noqa: N802 (QGIS's name)
+        return self._iface.mapCanvas()
+
+    def messageBar(self):  # noqa: N802
+        return self.bar
+
+    def activeLayer(self):  # noqa: N802
+        return None
+
+
+def test_a_message_longer_than_the_bar_is_not_cut(make_dock, tmp_path, monkeypatch, qgis_iface):
+    folder = tmp_path / "Mes documents" / "QGIS" / "profils" / "défaut" / "eo_portals" / "catalogues partagés"
+    folder.mkdir(parents=True)
+    broken = folder / "catalogue des portails de l'équipe.json"
+    broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
+    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
+    iface = WindowIface(qgis_iface)
+    dock = EOPortalsDock(iface)
+    try:
+        dock.resize(350, 700)
+        dock.show()
+        spin(100)
+        item = iface.bar.currentItem()
+        assert item is not None and item.level() == Qgis.MessageLevel.Warning
+        shown = item.findChild(QTextEdit)
+        assert wait_until(lambda: shown.document().size().height() <= shown.viewport().height(), 2), \
+            (item.text(), shown.document().size().height(), shown.viewport().height())
+        assert "catalog" in item.text()
+        # the whole message, file and line, behind "Show more"
+        viewers = [w for w in QApplication.topLevelWidgets() if w.findChild(QTextBrowser) is not None
+                   and str(broken) in w.findChild(QTextBrowser).toPlainText()]
+        assert viewers and "line 2" in viewers[-1].findChild(QTextBrowser).toPlainText()
+        assert isinstance(item.widget(), QToolButton)
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+        iface.window.close()
+        iface.window.deleteLater()
+        spin(20)

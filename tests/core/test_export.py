@@ -107,9 +107,8 @@ def test_stac_item_collection_gives_items_with_datetime_extensions_and_assets(pr
 
 
 def test_products_without_footprint_export_null_geometries(products):
-    import dataclasses
-
-    bare = dataclasses.replace(products[0], footprint=None)  # derived: the recordings all have footprints
+    
+    bare = products[0].replaced(footprint=None)  # derived: the recordings all have footprints
     assert to_geojson([bare])["features"][0]["geometry"] is None
     item = to_stac_item_collection([bare])["features"][0]
     assert item["geometry"] is None and "bbox" not in item

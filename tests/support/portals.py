@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
 from plugin.core.naming import parse_name
-from plugin.core.product import Product, Source
+from plugin.core.product import Product
 
 from .fixtures import cassette, fixture_bytes, fixture_json
 from .replay import Recorded, ReplayServer
@@ -223,7 +223,6 @@ def many_products(products: List[Product], count: int) -> List[Product]:
                 break
             index += 1
             shifted = translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01)
-            made.append(Product(**{**product.__dict__, "identity": f"{product.identity}#{index}",
-                                   "title": f"{product.title}#{index}", "footprint": shifted,
-                                   "sources": [Source(**source.__dict__) for source in product.sources]}))
+            made.append(product.replaced(identity=f"{product.identity}#{index}", title=f"{product.title}#{index}",
+                                         footprint=shifted))
     return made

@@ -46,7 +46,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
-from .fields import clean_text, geometry_from_geojson, parse_time, url_text
+from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection, url_text
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -337,14 +337,14 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
     if not name:
         return None
     flavour = (portal.options or {}).get("flavour", "stac")
-    assets, online_by_key = _assets(feature.get("assets"))
+    assets, online_by_key = _assets(feature.get("assets"), _self_link(feature))
     archive = _archive(assets)
     start = parse_time(props.get("start_datetime")) or parse_time(props.get("datetime"))
     return make_product(
         portal=portal.id,
         product_id=item_id or name,
         name=name,
-        collection=query.collection,
+        collection=record_collection(portal, query, name=name, remote=feature.get("collection")),
         footprint=geometry_from_geojson(feature.get("geometry")),
         start=start,
         end=parse_time(props.get("end_datetime")),
@@ -414,8 +414,18 @@ def _orbit_state(value: Any) -> Optional[str]:
 
 
 # ---- assets ----------------------------------------------------------------------------------------------
-def _assets(raw_assets: Any) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
-    """The item's assets (https preferred over s3://), and the online flag GEODES states per asset."""
+def _self_link(feature: Dict[str, Any]) -> Optional[str]:
+    """The item's own address (relative asset hrefs are relative to it), when it gives one."""
+    links = feature.get("links")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("rel") == "self":
+            return http_url(link.get("href"))
+    return None
+
+
+def _assets(raw_assets: Any, base: Optional[str] = None) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
+    """The item's assets reachable over http(s) (https preferred over s3:// alternates; relative hrefs resolved
+    against the item's own link, `base`), and the online flag GEODES states per asset."""
     assets: Dict[str, Asset] = {}
     online: Dict[str, bool] = {}
     if not isinstance(raw_assets, dict):
@@ -423,7 +433,7 @@ def _assets(raw_assets: Any) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
     for key, raw in raw_assets.items():
         if not isinstance(raw, dict):
             continue
-        href = _best_href(raw)
+        href = _best_href(raw, base)
         if not href:
             continue
         size = _size(raw.get("file:size"))
@@ -452,16 +462,18 @@ def _is_http(href: Optional[str]) -> bool:
     return isinstance(href, str) and href.lower().startswith(("https://", "http://"))
 
 
-def _best_href(raw: Dict[str, Any]) -> Optional[str]:
-    href = url_text(raw.get("href"))
-    if _is_http(href):
+def _best_href(raw: Dict[str, Any], base: Optional[str] = None) -> Optional[str]:
+    href = http_url(raw.get("href"), base)
+    if href:
         return href
     alternates = raw.get("alternate") if isinstance(raw.get("alternate"), dict) else {}
     preferred = [alternates.get("https")] + [value for key, value in alternates.items() if key != "https"]
     for alternate in preferred:
-        if isinstance(alternate, dict) and _is_http(url_text(alternate.get("href"))):
-            return url_text(alternate.get("href"))
-    return href
+        if isinstance(alternate, dict):
+            href = http_url(alternate.get("href"), base)
+            if href:
+                return href
+    return None
 
 
 def _size(value: Any) -> Optional[int]:

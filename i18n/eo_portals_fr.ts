@@ -675,6 +675,34 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
+    <message>
+        <source>, from {records} records</source>
+        <translation>, issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available (the portal reports {total} in all)</source>
+        <translation>, d’autres pages disponibles (le portail en annonce {total} au total)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; {n} product(s) of other collections left out</source>
+        <translation> ; {n} produit(s) d’autres collections écarté(s)</translation>
+    </message>
+    <message>
+        <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
+        <translation>Versions à télécharger (noms de produits séparés par des virgules ; vide : la version préférée de chaque produit)</translation>
+    </message>
+    <message>
+        <source>No product of the layer has a version named {name}.</source>
+        <translation>Aucun produit de la couche n’a de version nommée {name}.</translation>
+    </message>
+    <message>
+        <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), its feature lists them all and the version it shows is downloaded (the newest one, unless another was chosen); &apos;Versions to download&apos; names others. A version is fetched only from the portals holding that version, and saved under its own name.</source>
+        <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), son entité les liste toutes et la version qu’elle affiche est téléchargée (la plus récente, sauf si une autre a été choisie) ; « Versions à télécharger » en désigne d’autres. Une version n’est téléchargée que depuis les portails qui détiennent cette version, et enregistrée sous son propre nom.</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>
@@ -1387,6 +1415,26 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <location filename="../plugin/ui/dock.py" line="1636"/>
         <source>Export results</source>
         <translation>Exporter les résultats</translation>
+    </message>
+    <message>
+        <source> from {records} records</source>
+        <translation> issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available ({total} match)</source>
+        <translation>, d’autres pages disponibles ({total} correspondent)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; 1 product of another collection left out</source>
+        <translation> ; 1 produit d’une autre collection écarté</translation>
+    </message>
+    <message>
+        <source>; {n} products of other collections left out</source>
+        <translation> ; {n} produits d’autres collections écartés</translation>
     </message>
 </context>
 <context>

@@ -357,8 +357,16 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             if outcome.ok:
                 line = translate("EOPortals", "{portal}: {count} product(s) in {seconds:.1f} s").format(
                     portal=outcome.title, count=outcome.count, seconds=outcome.elapsed)
-                if outcome.total is not None and outcome.total > outcome.count:
-                    line += translate("EOPortals", " (the portal reports {total} in all)").format(total=outcome.total)
+                if outcome.records > outcome.count:
+                    line += translate("EOPortals", ", from {records} records").format(records=outcome.records)
+                if outcome.more and outcome.total is not None:
+                    line += translate("EOPortals", ", more pages available (the portal reports {total} in all)"
+                                      ).format(total=outcome.total)
+                elif outcome.more:
+                    line += translate("EOPortals", ", more pages available")
+                if outcome.other_collections:
+                    line += translate("EOPortals", "; {n} product(s) of other collections left out").format(
+                        n=outcome.other_collections)
                 feedback.pushInfo(line)
             elif outcome.error.kind == ErrorKind.CANCELLED:
                 feedback.pushInfo(translate("EOPortals", "{portal}: cancelled").format(portal=outcome.title))

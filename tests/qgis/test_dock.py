@@ -131,32 +131,36 @@ def test_search_shows_merged_products_outcomes_and_footprints(make_dock, tmp_pat
         for portal in FOUR:
             assert rp.searches(portal), f"{portal} was not searched"
 
-    expected = expected_products(FOUR)
+    # the replay serves each portal's recording whatever is asked: CDSE's and GEODES's hold L1C products, which
+    # this L2A search leaves out and counts
+    expected = expected_products(FOUR, collection="S2_MSI_L2A")
     products = row_products(dock)
     assert len(products) == len(expected) == dock.model.rowCount()
     assert {p.identity: sorted(p.portals) for p in products} == {k: sorted(v) for k, v in expected.items()}
-    # one line per portal, as each ended, with the number it found
+    # one line per portal, as each ended, with the number it found and what it left out
     lines = dock.status_lines()
     assert len(lines) == 4
     for portal in FOUR:
-        count = len(recorded(portal))
+        count = len(recorded(portal, "S2_MSI_L2A"))
+        others = len(recorded(portal)) - count
         line = next(text for text in lines if text.startswith(NAMES[portal] + ":"))
         assert line.startswith(f"{NAMES[portal]}: {count}") and "product" in line
+        assert line.endswith("left out") == bool(others), line
+    assert "CDSE: 0 products; 2 products of other collections left out" in lines
     assert dock.count_label.text() == f"{len(expected)} products"
     assert dock.search_button.text() == "Search"
-    # the table shows readable values: dates, cloud in percent, sizes in human units, portal names
-    cdse = next(p for p in products if "cdse" in p.portals)
-    row = dock.proxy.mapFromSource(dock.model.index(dock.model.row_of(cdse.identity), 0)).row()
-    assert dock.proxy.index(row, Column.DATE).data() == cdse.start.strftime("%Y-%m-%d %H:%M")
-    assert dock.proxy.index(row, Column.SIZE).data().endswith(("MB", "GB"))
-    assert dock.proxy.index(row, Column.PORTALS).data() == "CDSE"
+    # the table shows readable values: dates, cloud in percent, portal names
+    pc = next(p for p in products if "planetary_computer" in p.portals)
+    row = dock.proxy.mapFromSource(dock.model.index(dock.model.row_of(pc.identity), 0)).row()
+    assert dock.proxy.index(row, Column.DATE).data() == pc.start.strftime("%Y-%m-%d %H:%M")
+    assert dock.proxy.index(row, Column.PORTALS).data() == "Planetary Computer"
     # footprints: one layer in the plugin's group, the shared fields, one feature per product with a footprint
     layer = dock.footprints.layer
     assert [field.name() for field in layer.fields()] == list(FIELD_NAMES)
     group = QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME)
     assert group is not None and group.findLayer(layer.id()) is not None
     with_footprint = [p for p in products if p.footprint is not None]
-    recorded_with_geometry = {r.identity for portal in FOUR for r in recorded(portal) if r.has_geometry}
+    recorded_with_geometry = {r.identity for portal in FOUR for r in recorded(portal, "S2_MSI_L2A") if r.has_geometry}
     assert layer.featureCount() == len(with_footprint) == len(recorded_with_geometry)
     by_identity = {f["identity"]: f for f in layer.getFeatures()}
     assert set(by_identity) == {p.identity for p in with_footprint}
@@ -178,7 +182,7 @@ def test_a_failing_portal_shows_its_message_while_the_others_results_appear(make
     lines = dock.status_lines()
     assert "CDSE: HTTP 401, check your account" in lines
     assert any(line.startswith("GEODES: the answer could not be read") for line in lines)
-    expected = expected_products(["earth_search", "planetary_computer"])
+    expected = expected_products(["earth_search", "planetary_computer"], collection="S2_MSI_L2A")
     assert {p.identity for p in row_products(dock)} == set(expected)
     warnings = qgis_iface.messageBar().get_messages(1)
     assert len(warnings) == 1 and "CDSE: HTTP 401, check your account" in warnings[0] and "GEODES" in warnings[0]
@@ -199,7 +203,8 @@ def test_a_portal_that_hangs_times_out_and_the_others_are_shown_meanwhile(make_d
         prepare(dock, ["earth_search", "geodes"])
         assert dock.start_search()
         # Earth Search's rows appear while GEODES still hangs
-        assert wait_until(lambda: dock.model.rowCount() == len(expected_products(["earth_search"])), 4)
+        assert wait_until(lambda: dock.model.rowCount() == len(expected_products(["earth_search"],
+                                                                                 collection="S2_MSI_L2A")), 4)
         assert dock.is_searching()
         wait_for_search(dock, timeout=20)
     assert "GEODES: timed out after 5 s" in dock.status_lines()
@@ -215,7 +220,7 @@ def test_cancel_keeps_what_was_found(make_dock, tmp_path, monkeypatch):
         dock.search_button.click()  # now reads "Cancel"
         wait_for_search(dock, timeout=10)
     assert "GEODES: cancelled" in dock.status_lines()
-    assert dock.model.rowCount() == len(expected_products(["earth_search"]))
+    assert dock.model.rowCount() == len(expected_products(["earth_search"], collection="S2_MSI_L2A"))
 
 
 def test_cloud_limit_reaches_the_portals_and_the_rows(make_dock, tmp_path, monkeypatch):
@@ -312,9 +317,9 @@ def test_filter_text_and_sorting(make_dock, tmp_path, monkeypatch):
     expected = [p for p in dock.products() if p.tile and p.tile.lower().startswith("59v")]
     assert len(tiles) == len(expected) > 0 and all(t.startswith("59V") for t in tiles)
     assert dock.count_label.text() == f"{len(expected)} of {total} products shown"
-    dock.filter_edit.setText("landsat")
-    landsat = [p for p in dock.products() if "landsat" in (p.platform or "").lower() or "LC0" in p.title]
-    assert len(landsat) == 1 and row_products(dock) == landsat  # the recorded Landsat item of Earth Search
+    dock.filter_edit.setText("13tde")
+    earth_search = [p for p in dock.products() if "13TDE" in p.title]
+    assert len(earth_search) == 1 and row_products(dock) == earth_search  # the recorded S2 item of Earth Search
     dock.filter_edit.clear()
     dock.table.sortByColumn(Column.CLOUD, Qt.SortOrder.AscendingOrder)
     clouds = [p.cloud_cover for p in row_products(dock) if p.cloud_cover is not None]

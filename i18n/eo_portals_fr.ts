@@ -689,7 +689,7 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     </message>
     <message>
         <source>; {n} product(s) of other collections left out</source>
-        <translation> ; {n} produit(s) d’autres collections écarté(s)</translation>
+        <translation>, {n} produit(s) d’autres collections écarté(s)</translation>
     </message>
     <message>
         <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
@@ -1430,11 +1430,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     </message>
     <message>
         <source>; 1 product of another collection left out</source>
-        <translation> ; 1 produit d’une autre collection écarté</translation>
+        <translation>, 1 produit d’une autre collection écarté</translation>
     </message>
     <message>
         <source>; {n} products of other collections left out</source>
-        <translation> ; {n} produits d’autres collections écartés</translation>
+        <translation>, {n} produits d’autres collections écartés</translation>
     </message>
 </context>
 <context>

@@ -202,7 +202,7 @@ def test_a_search_reports_in_french(french_dock, tmp_path, monkeypatch):
     lines = dock.status_lines()
     assert any(re.fullmatch(r"CDSE\u00a0: \d+ produits", line) for line in lines), lines
     # Earth Search's recording holds L2A and Landsat products: left out of this L1C search, and said so
-    assert "Earth Search\u00a0: 0 produits\u00a0; 2 produits d’autres collections écartés" in lines, lines
+    assert "Earth Search\u00a0: 0 produits, 2 produits d’autres collections écartés" in lines, lines
     assert "GEODES\u00a0: HTTP 401, vérifiez votre compte" in lines
     assert dock.count_label.text() == f"{count} produits"
     assert dock.search_button.text() == "Rechercher"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the download engine, measured in one run against baselines of the same run.
 
-1. Throughput of a 1 GiB download (`plugin.core.download.fetch_file`: streamed to .part, fsync'ed, renamed)
+1. Throughput of a 1 GiB download (`plugin.core.download.fetch.fetch_file`: streamed to .part, fsync'ed, renamed)
    from a loopback server in another process, against ``curl`` fetching the same file to the same disk
    (ratio engine / curl, and against curl + fsync since the engine makes the file durable before renaming
    it), and with MD5 verified while streaming against ``curl`` + fsync + ``md5sum``. Best of 2 runs each.
@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from plugin.core.auth import Authenticator  # noqa: E402
 from plugin.core.catalog import load_catalog  # noqa: E402
-from plugin.core.download import FetchContext, FileTarget, fetch_file  # noqa: E402
+from plugin.core.download.fetch import FetchContext, fetch_file  # noqa: E402
+from plugin.core.download.plan import FileTarget  # noqa: E402
 from plugin.core.http import make_session  # noqa: E402
 
 REPEATS = 2
@@ -48,7 +49,8 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from plugin.core.auth import Authenticator
 from plugin.core.catalog import load_catalog
-from plugin.core.download import FetchContext, FileTarget, fetch_file
+from plugin.core.download.fetch import FetchContext, fetch_file
+from plugin.core.download.plan import FileTarget
 from plugin.core.http import make_session
 portal = load_catalog().portal("earth_search")
 ctx = FetchContext(session=make_session(), portal=portal, auth=Authenticator(portal.title))

@@ -36,9 +36,12 @@ from . import accounts, settings
 from .core.auth import LOGIN_REFUSED, NO_ACCOUNT, Accounts
 from .core.catalog import Catalog, Portal, load_catalog
 from .core.credentials import Credentials
-from .core.download import FINAL_STATES, DownloadManager, Downloader, Job, State, archive_of
+from .core.download.downloader import Downloader
+from .core.download.job import FINAL_STATES, Job, State
+from .core.download.manager import DownloadManager
+from .core.download.plan import archive_of
 from .core.product import Product
-from .core.queue import JobQueue
+from .core.download.queue import JobQueue
 from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote_source, specs_for_files
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings
@@ -211,6 +214,7 @@ class DownloadsController(QObject):
     job_removed = pyqtSignal(str)
     layers_added = pyqtSignal(str, list)  # job id ("" for remote layers), layer ids
     layers_failed = pyqtSignal(str, str)  # job id, message
+    layers_noted = pyqtSignal(str, str)  # job id, what to know about a layer added (bands missing...), translated
 
     def __init__(self, iface=None, catalog: Optional[Callable[[], Catalog]] = None,
                  queue_file: Optional[Path] = None, project: Optional[QgsProject] = None,
@@ -422,6 +426,7 @@ class DownloadsController(QObject):
     def _start_layer_task(self, task: LayerTask, job_id: str) -> LayerTask:
         task.layers_added.connect(lambda ids, j=job_id: self.layers_added.emit(j, ids))
         task.layers_failed.connect(lambda message, j=job_id: self._layers_failed(j, message))
+        task.layers_noted.connect(lambda message, j=job_id: self._layers_noted(j, message))
         self._tasks.add(task)
         task.taskCompleted.connect(lambda t=task: self._forget(t))
         task.taskTerminated.connect(lambda t=task: self._forget(t))
@@ -437,6 +442,14 @@ class DownloadsController(QObject):
         self.layers_failed.emit(job_id, text)
         self._message(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
                       Qgis.MessageLevel.Warning)
+
+    def _layers_noted(self, job_id: str, note: str) -> None:
+        """A layer was added, with something to know (a partial product: which bands are missing)."""
+        job = self._jobs.get(job_id)
+        text = f"{job.title}: {mask(note)}" if job is not None else mask(note)
+        log_warning(text)
+        self.layers_noted.emit(job_id, mask(note))
+        self._message(text, Qgis.MessageLevel.Warning)
 
     def _refresh_headers(self) -> None:
         if self.header_files.paths():

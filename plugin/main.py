@@ -145,7 +145,7 @@ class EOPortalsPlugin:
         if self.dock is not None or self.action is None:
             return
         try:
-            from .core.queue import pending_count
+            from .core.download.queue import pending_count
             from .downloads import queue_path
 
             pending = pending_count(queue_path())

@@ -19,6 +19,7 @@ lack, matches the one version that has it).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -515,7 +516,7 @@ def make_product(
         size=size,
         checksums=dict(checksums) if checksums else {},
         quicklook=quicklook,
-        assets=dict(assets) if assets else {},
+        assets=assets if isinstance(assets, Mapping) and not isinstance(assets, dict) else dict(assets or {}),
         online=online,
         version=key,
         footprint=footprint,

@@ -43,7 +43,9 @@ from .. import accounts
 from ..core.auth import Accounts
 from ..core.catalog import Catalog
 from ..core.credentials import Credentials
-from ..core.download import DownloadManager, Downloader, Job, State
+from ..core.download.downloader import Downloader
+from ..core.download.job import Job, State
+from ..core.download.manager import DownloadManager
 from ..core.http import HttpSettings
 from ..core.product import Product
 from ..footprints import feature_sources, feature_versions, field_type

@@ -33,7 +33,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings
-from ..core.download import FINAL_STATES, Job, State
+from ..core.download.job import FINAL_STATES, Job, State
 from ..core.naming import parse_name
 from ..core.product import Product
 from ..downloads import (
@@ -71,6 +71,7 @@ STATE_TEXTS = {  # shown through translate(); QT_TRANSLATE_NOOP lists them for p
     State.PAUSED: QT_TRANSLATE_NOOP("DownloadsPanel", "Paused"),
 }
 STATE_COLOURS = {State.FAILED: "#c0392b", State.OFFLINE: "#b9770e", State.DONE: "#1e8449"}
+MAP_NOTE_COLOUR = "#b9770e"  # a warning: the product is there, but the map shows less than expected
 
 
 def human_bytes(value: Optional[float]) -> str:
@@ -145,6 +146,14 @@ class JobRow(QFrame):
         self.state_label.setWordWrap(True)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.state_label)
+        # what happened when the product was added to the map (bands missing from a partial product...)
+        self.map_note_label = QLabel()
+        self.map_note_label.setObjectName("jobMapNote")
+        self.map_note_label.setWordWrap(True)
+        self.map_note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.map_note_label.setStyleSheet(f"color: {MAP_NOTE_COLOUR};")
+        self.map_note_label.hide()
+        layout.addWidget(self.map_note_label)
         line = QFrame()  # a line under each row: rows of several lines stay apart
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -155,6 +164,11 @@ class JobRow(QFrame):
         self.cancel_button.clicked.connect(lambda: panel.controller.cancel(self.job_id))
         self.remove_button.clicked.connect(lambda: panel.controller.remove(self.job_id))
         self.update_job(job)
+
+    def set_map_note(self, text: str) -> None:
+        """Say under the state line what adding the product to the map gave ('' to say nothing)."""
+        self.map_note_label.setText(text)
+        self.map_note_label.setVisible(bool(text))
 
     def _button(self, icon: str, tooltip: str) -> QToolButton:
         button = QToolButton()
@@ -240,6 +254,11 @@ class DownloadsPanel(QWidget):
         controller.job_changed.connect(self._on_job)
         controller.job_progress.connect(self._on_progress)
         controller.job_removed.connect(self._on_removed)
+        controller.layers_added.connect(lambda job_id, _ids: self._map_note(job_id, ""))
+        controller.layers_noted.connect(self._map_note)
+        controller.layers_failed.connect(
+            lambda job_id, text: self._map_note(job_id, _translate(
+                "EOPortalsDownloads", "Could not add to the map: {message}").format(message=text)))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -379,6 +398,14 @@ class DownloadsPanel(QWidget):
         if not shown or shown[-1] is not job.state:
             shown.append(job.state)
         self._update_summary()
+
+    def _map_note(self, job_id: str, text: str) -> None:
+        row = self.rows.get(job_id)
+        job = self.controller.job(job_id)
+        if row is not None:
+            if job is not None:  # the row shows the product already
+                text = text.replace(f"{job.title}: ", "", 1)
+            row.set_map_note(text)
 
     def _on_progress(self, job_id: str, _done, _total, _speed: float) -> None:
         row = self.rows.get(job_id)

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import plugin.core.download as download
+import plugin.core.download.fetch as fetch_step
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import (
-    DownloadManager, Downloader, FetchContext, FileTarget, Job, RetryPolicy, State, fetch_file,
-)
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.fetch import FetchContext, RetryPolicy, fetch_file
+from plugin.core.download.job import Job, State
+from plugin.core.download.manager import DownloadManager
+from plugin.core.download.checksum import hasher_for
+from plugin.core.download.plan import FileTarget, plan_source
 from plugin.core.http import make_session
 from plugin.core.product import Asset, make_product, merge_products
 from plugin.core.paths import is_within
@@ -579,7 +582,7 @@ def test_full_disk_says_so_and_keeps_the_part_for_later(tmp_path, hosts, monkeyp
     a.add_file(DHUS_PATH, DATA, require=basic_check("bob", PASSWORD))
     env = dhus_env(tmp_path, a)
     product = archive_product("dhus", a.url + DHUS_PATH)
-    monkeypatch.setattr(download, "_open_part", lambda path, append: _FullDisk(path, append, 1_500_000))
+    monkeypatch.setattr(fetch_step, "_open_part", lambda path, append: _FullDisk(path, append, 1_500_000))
     job = env.run(product)
     assert job.state is State.FAILED
     assert job.error == ("DHuS mirror: the disk is full (%s): free some space and retry, the partial download is kept"
@@ -596,8 +599,8 @@ def test_not_enough_space_is_said_before_writing(tmp_path, hosts, monkeypatch):
     a, _ = hosts
     a.add_file(DHUS_PATH, DATA, require=basic_check("bob", PASSWORD))
     env = dhus_env(tmp_path, a)
-    usage = download.shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(download.shutil, "disk_usage", lambda path: usage._replace(free=1_000_000))
+    usage = fetch_step.shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(fetch_step.shutil, "disk_usage", lambda path: usage._replace(free=1_000_000))
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
     assert job.error.startswith(f"DHuS mirror: the disk is too full for this download ({env.folder}): 3.0 MB needed "
@@ -853,16 +856,16 @@ def test_cdse_stac_recorded_item_whole_product_and_chosen_files():
     (product,), catalog = recorded("cdse_stac", json.dumps({"type": "FeatureCollection", "features": [item]}).encode(),
                                    "S2_MSI_L2A")
     portal = catalog.portal("cdse_stac")
-    whole = download.plan_source(product, product.sources[0], portal)
+    whole = plan_source(product, product.sources[0], portal)
     target, = whole.files
     assert target.url == "https://download.dataspace.copernicus.eu/odata/v1/Products(7d10d1f8-e4a8-40d8-af15-4c227639d61a)/$value"
     assert target.relative == "S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440.zip"
     assert (target.size, target.checksums) == (981355618, {"MD5": "3ae2f90d5e19911094dafdc192fe86ad"})
     # single files are zipper ".../Nodes(<file>)/$value" links: named after the asset key and media type
-    files = download.plan_source(product, product.sources[0], portal, ("TCI_10m", "SCL_20m")).files
+    files = plan_source(product, product.sources[0], portal, ("TCI_10m", "SCL_20m")).files
     assert [f.relative for f in files] == ["S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440/TCI_10m.jp2",
                                            "S2A_MSIL2A_20220217T183431_N0510_R027_T13VEK_20240516T022440/SCL_20m.jp2"]
-    algorithm, expected, hasher = download.hasher_for(files[0].checksums)
+    algorithm, expected, hasher = hasher_for(files[0].checksums)
     hasher.close()
     assert (algorithm, expected) == ("SHA3256", "11860e42005c87603518300f88648e124759d889d5720e34467d0222551fe6d9")
     assert Downloader(catalog).limit_key(portal) == "cdse"  # counts against the CDSE account's 4

@@ -16,9 +16,11 @@ from shapely.geometry import shape
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import DownloadManager, Downloader, Job, State
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.job import Job, State
+from plugin.core.download.manager import DownloadManager
 from plugin.core.product import Asset, Product, make_product, merge_products
-from plugin.core.queue import JobQueue, strip_signature
+from plugin.core.download.queue import JobQueue, strip_signature
 from tests.support.download_servers import (
     DownloadServer, FileContent, OidcProvider, PatternContent, SasIssuer, basic_check,
 )
@@ -200,8 +202,9 @@ sys.path.insert(0, sys.argv[1])
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import DownloadManager, Downloader
-from plugin.core.queue import JobQueue
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.manager import DownloadManager
+from plugin.core.download.queue import JobQueue
 catalog = load_catalog(sys.argv[3])
 accounts = Accounts(catalog, {"dhus": Credentials(username=os.environ["EO_USER"], password=os.environ["EO_PASS"])})
 manager = DownloadManager(Downloader(catalog, accounts), store=JobQueue(sys.argv[2]))

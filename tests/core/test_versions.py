@@ -12,7 +12,7 @@ import json
 import pytest
 
 from plugin.core.catalog import load_catalog
-from plugin.core.download import archive_of
+from plugin.core.download.plan import archive_of
 from plugin.core.portals import dhus, odata, resto, stac
 from plugin.core.portals.fields import availability, http_url
 from plugin.core.product import Product, merge_products

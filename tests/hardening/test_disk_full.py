@@ -30,10 +30,13 @@ import pytest
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import DownloadManager, Downloader, Job, RetryPolicy, State
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.fetch import RetryPolicy
+from plugin.core.download.job import Job, State
+from plugin.core.download.manager import DownloadManager
 from plugin.core.http import HttpSettings
 from plugin.core.product import make_product
-from plugin.core.queue import JobQueue
+from plugin.core.download.queue import JobQueue
 from tests.support.download_servers import FileContent, PatternContent, basic_check
 from tests.support.faulty_portal import (
     DHUS_TITLE, DISK_CASES, EARLIER, PART, PRODUCT, PRODUCT_ZIP, CaseUnavailable, FaultyServer, SmallDisk, problems,

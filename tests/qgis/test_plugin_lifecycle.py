@@ -249,9 +249,9 @@ def test_downloads_left_unfinished_resume_after_start_up_without_opening_the_pan
     """QGIS quit during a download: at the next start the panel is built hidden and its queue takes the job up."""
     _require(DOCK_SOURCE)
     from eo_portals.plugin import downloads, main
-    from eo_portals.plugin.core.download import Job, State
+    from eo_portals.plugin.core.download.job import Job, State
     from eo_portals.plugin.core.product import make_product
-    from eo_portals.plugin.core.queue import JobQueue
+    from eo_portals.plugin.core.download.queue import JobQueue
 
     from tests.support.qt_wait import spin, wait_until
 

@@ -52,7 +52,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
-from plugin.core.download import PART_SUFFIX, Downloader, Job, RetryPolicy, State
+from plugin.core.download.downloader import Downloader
+from plugin.core.download.fetch import PART_SUFFIX, RetryPolicy
+from plugin.core.download.job import Job, State
 from plugin.core.errors import ErrorKind
 from plugin.core.http import HttpSettings
 from plugin.core.naming import parse_name

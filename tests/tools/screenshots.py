@@ -230,37 +230,37 @@ class Scene:
 
 def set_up_query(dock) -> None:
     """The panel filled in as a user would: area, collection, dates, cloud cover, portals."""
-    assert dock.aoi.set_wkt(AOI)
-    assert dock.set_collection("S2_MSI_L2A")
-    dock.set_dates(START, END)
-    dock.cloud_slider.setValue(MAX_CLOUD)
-    dock.set_checked_portals(PORTALS)
+    assert dock.form.aoi.set_wkt(AOI)
+    assert dock.form.set_collection("S2_MSI_L2A")
+    dock.form.set_dates(START, END)
+    dock.form.cloud_slider.setValue(MAX_CLOUD)
+    dock.portal_list.set_checked_portals(PORTALS)
 
 
 def run_search(scene: Scene, quicklook_url: str) -> None:
     """Search, select one product, wait for its quicklook and show the results on the map."""
     select_after_search(scene.dock, quicklook_url)
-    scene.zoom_to_wgs84(scene.dock.footprints.layer.extent())
+    scene.zoom_to_wgs84(scene.dock.results.footprints.layer.extent())
 
 
 def select_after_search(dock, quicklook_url: str) -> None:
     """Search, then select one product and wait for its quicklook."""
     if not dock.start_search():
         raise SystemExit("screenshots: the search did not start")
-    wait_until(lambda: not dock.is_searching() and dock.pending_footprints() == 0, 60, "the search")
+    wait_until(lambda: not dock.run.is_searching() and dock.results.pending_footprints() == 0, 60, "the search")
     from plugin.ui.results_model import PRODUCT_ROLE
 
-    row = next((r for r in range(dock.proxy.rowCount())
-                if (dock.proxy.index(r, 0).data(PRODUCT_ROLE).tile or "") == SELECTED_TILE), 0)
-    product = dock.proxy.index(row, 0).data(PRODUCT_ROLE)
+    row = next((r for r in range(dock.results.proxy.rowCount())
+                if (dock.results.proxy.index(r, 0).data(PRODUCT_ROLE).tile or "") == SELECTED_TILE), 0)
+    product = dock.results.proxy.index(row, 0).data(PRODUCT_ROLE)
     # The recordings' preview links point at the real portal: this product's is served on loopback instead.
     product.quicklook = quicklook_url
     for source in product.sources:
         source.quicklook = quicklook_url
     shown: List[str] = []
-    dock.quicklook_shown.connect(shown.append)
-    dock.table.selectRow(row)
-    dock.table.scrollTo(dock.proxy.index(row, 0))
+    dock.quicklook.shown.connect(shown.append)
+    dock.results.table.selectRow(row)
+    dock.results.table.scrollTo(dock.results.proxy.index(row, 0))
     wait_until(lambda: quicklook_url in shown, 20, "the quicklook")
     # As a user looking at previews would: give the quicklook more room (the panel remembers it).
     sizes = dock.splitter.sizes()
@@ -318,7 +318,7 @@ def reveal_filters(dock) -> None:
     the panel gives the filters the scroll area's capped size hint, which cuts the portal list."""
     splitter = dock.splitter
     sizes = splitter.sizes()
-    wanted = dock.query_scroll.widget().sizeHint().height() + dock.search_button.sizeHint().height() + 16
+    wanted = dock.query_scroll.widget().sizeHint().height() + dock.run.search_button.sizeHint().height() + 16
     if wanted > sizes[0]:
         splitter.setSizes([wanted, max(60, sum(sizes) - wanted - sizes[2]), sizes[2]])
 
@@ -416,9 +416,9 @@ def in_qgis(target: Path) -> None:
             group = project.layerTreeRoot().findGroup("EO Portals")
             if group is not None:
                 group.setExpanded(True)
-            iface.setActiveLayer(dock.footprints.layer)
+            iface.setActiveLayer(dock.results.footprints.layer)
             canvas = iface.mapCanvas()
-            box = dock.footprints.layer.extent()
+            box = dock.results.footprints.layer.extent()
             transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
                                                canvas.mapSettings().destinationCrs(), project.transformContext())
             extent = transform.transformBoundingBox(box)

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import urljoin, urlsplit
 
 from shapely import wkt as shapely_wkt
-from shapely.geometry import shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from ..catalog import BUILTIN_PATH, Portal
@@ -46,26 +46,40 @@ def http_url(value: Any, base: Optional[str] = None) -> Optional[str]:
     (download, quicklook, asset, DHuS ``link``) goes through here, so that text such as ``<REMOVED>`` or ``N/A``
     never becomes a link. A relative reference is resolved against `base` (the document it was read from) when
     one is given."""
-    text = url_text(value)
-    if text is None:
+    if not isinstance(value, str):
         return None
-    lowered = text[:8].lower()
-    if not lowered.startswith(("http://", "https://")):
-        if base is None or ":" in text.split("/", 1)[0]:  # no base, or another scheme (s3:, ftp:, data:)
-            return None
+    text = value.strip()
+    head = text[:8].lower()
+    if head.startswith("https://"):
+        rest = text[8:]
+    elif head.startswith("http://"):
+        rest = text[7:]
+    else:
+        if not text or base is None or ":" in text.split("/", 1)[0] or text.startswith("//"):
+            return None  # not a link, no base to resolve it against, another scheme (s3:, data:), or host-relative
         try:
-            text = urljoin(base, text)
+            return http_url(urljoin(base, text))
         except ValueError:
             return None
-        if not text[:8].lower().startswith(("http://", "https://")):
+    # the host: before the path, query or fragment, after any user info, without the port
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):  # an IPv6 literal
+        if "]" not in host:
             return None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    else:
+        host = host.split(":", 1)[0]
+    if not host or any(character in text for character in _NOT_IN_URLS):
         return None
-    if not parts.hostname or any(c in text for c in " <>\"{}|\\^`"):
-        return None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # a lone surrogate cannot be sent
+        except UnicodeError:
+            return None
     return text
+
+
+# characters a URL never holds unescaped (RFC 3986): their presence says the text is something else
+_NOT_IN_URLS = (" ", "<", ">", '"', "{", "}", "|", "\\", "^", "`", "\n", "\r", "\t")
 
 
 # Availability as portals state it: DHuS ``status`` (ONLINE / ARCHIVED), OpenSearch/resto ``status`` (CDSE:
@@ -145,10 +159,21 @@ _GEOJSON_TYPES = ("point", "multipoint", "linestring", "multilinestring", "polyg
 
 def geometry_from_geojson(value: Any) -> Optional[BaseGeometry]:
     """A shapely geometry from a GeoJSON mapping, or None when there is none or it cannot be read."""
-    if not isinstance(value, dict) or str(value.get("type")).lower() not in _GEOJSON_TYPES:
+    if not isinstance(value, dict):
         return None
+    kind = value.get("type")
     try:
-        geometry = shape(value)
+        # footprints are polygons: built directly, without shape()'s generic checks (the same geometry)
+        if kind == "Polygon" and isinstance(value.get("coordinates"), list) and value["coordinates"]:
+            rings = value["coordinates"]
+            geometry = Polygon(rings[0], rings[1:])
+        elif kind == "MultiPolygon" and isinstance(value.get("coordinates"), list) and value["coordinates"] \
+                and all(isinstance(part, list) and part for part in value["coordinates"]):
+            geometry = MultiPolygon([(part[0], part[1:]) for part in value["coordinates"]])
+        elif str(kind).lower() in _GEOJSON_TYPES:
+            geometry = shape(value)
+        else:
+            return None
     except Exception:  # malformed coordinates: the product stays, without a footprint
         return None
     return None if geometry.is_empty else geometry

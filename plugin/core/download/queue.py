@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import List, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .download import Job, State
-from .product import Product
+from ..product import Product
+from .job import Job, State
 
 LOG = logging.getLogger("eo_portals.queue")
 SCHEMA_VERSION = 1

@@ -1,0 +1,104 @@
+"""A download job as the queue and the Downloads tab see it: its state, what it produced, how to stop it.
+
+``on_state`` callbacks receive copies (`Job.snapshot`); `Control` carries stop requests (cancel, pause,
+shutdown) from any thread to the worker, which checks them between chunks.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from ..product import Product
+
+
+class State(enum.Enum):
+    """Where a download job is."""
+
+    QUEUED = "queued"
+    DOWNLOADING = "downloading"
+    VERIFYING = "verifying"
+    DONE = "done"
+    FAILED = "failed"
+    OFFLINE = "offline"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"
+
+
+FINAL_STATES = frozenset({State.DONE, State.FAILED, State.OFFLINE, State.CANCELLED})
+RETRYABLE_STATES = frozenset({State.FAILED, State.OFFLINE, State.CANCELLED, State.PAUSED})
+
+
+class Stopped(Exception):
+    """The job was asked to stop (cancel, pause, shutdown); `state` is where it goes."""
+
+    def __init__(self, state: State):
+        super().__init__(state.value)
+        self.state = state
+
+
+class Control:
+    """Stop requests for one running job, set from any thread, checked between chunks."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop: Optional[State] = None
+
+    def stop(self, state: State) -> None:
+        """Ask the job to stop and end in `state` (CANCELLED, PAUSED, or QUEUED for a shutdown)."""
+        if self._stop is None or state is State.CANCELLED:
+            self._stop = state
+        self._wake.set()
+
+    def cancel(self) -> None:
+        """Stop and drop the partial files."""
+        self.stop(State.CANCELLED)
+
+    @property
+    def requested(self) -> Optional[State]:
+        """The state asked for, or None."""
+        return self._stop
+
+    def check(self) -> None:
+        """Raise Stopped when a stop was asked."""
+        if self._stop is not None:
+            raise Stopped(self._stop)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking up (and raising Stopped) as soon as a stop is asked."""
+        if seconds > 0:
+            self._wake.wait(seconds)
+        self.check()
+
+
+@dataclass
+class Job:
+    """One product to download, as the queue and the Downloads tab see it."""
+
+    product: Product
+    folder: str  # the download folder chosen by the user
+    assets: Tuple[str, ...] = ()  # chosen asset keys; empty: the whole product archive
+    extract: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: State = State.QUEUED
+    bytes_done: int = 0
+    bytes_total: Optional[int] = None
+    error: str = ""
+    portal: str = ""  # source being (or last) downloaded from
+    files: List[str] = field(default_factory=list)  # final paths when DONE
+    notes: List[str] = field(default_factory=list)  # per-file verification, fallbacks, missing assets
+    created: float = field(default_factory=time.time)
+    speed: float = 0.0  # bytes/s, not stored
+
+    @property
+    def title(self) -> str:
+        """The product name shown to the user."""
+        return self.product.title
+
+    def snapshot(self) -> "Job":
+        """A copy safe to hand to another thread."""
+        return dataclasses.replace(self, assets=tuple(self.assets), files=list(self.files), notes=list(self.notes))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -134,8 +134,12 @@ class Version:
         return list(dict.fromkeys(source.portal for source in self.sources))
 
     def copy(self) -> "Version":
-        """A copy whose source list can change without touching this one."""
-        return replace(self, sources=list(self.sources))
+        """A copy whose source list can change without touching this one (shallow otherwise: merges of thousands
+        of rows copy often, and dataclasses.replace would run __init__ each time)."""
+        version = object.__new__(Version)
+        version.__dict__.update(self.__dict__)
+        version.sources = list(self.sources)
+        return version
 
     def matches(self, key: Tuple[str, ...]) -> bool:
         """Whether a record with version `key` is this product: equal parts, or a part one side does not know."""

@@ -91,6 +91,29 @@
     </message>
 </context>
 <context>
+    <name>Dependencies</name>
+    <message>
+        <location filename="../plugin/dependencies.py" line="37"/>
+        <source>Install it with the OSGeo4W Setup (Advanced Install, package python3-shapely), or run “python -m pip install shapely” in the OSGeo4W Shell, then open the EO Portals panel again.</source>
+        <translation>Installez-le avec l’installateur OSGeo4W (installation avancée, paquet python3-shapely), ou lancez « python -m pip install shapely » dans l’OSGeo4W Shell, puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="41"/>
+        <source>Install it into QGIS's Python: in a Terminal run “/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely”, then open the EO Portals panel again.</source>
+        <translation>Installez-le dans le Python de QGIS : dans un Terminal, lancez « /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely », puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="45"/>
+        <source>Install your distribution's package (Debian, Ubuntu: “sudo apt install python3-shapely”; Fedora: “sudo dnf install python3-shapely”), then open the EO Portals panel again.</source>
+        <translation>Installez le paquet de votre distribution (Debian, Ubuntu : « sudo apt install python3-shapely » ; Fedora : « sudo dnf install python3-shapely »), puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="53"/>
+        <source>EO Portals needs the Python package {names}, which this QGIS does not have: searching and downloading are unavailable until it is installed.</source>
+        <translation>EO Portals a besoin du paquet Python {names}, absent de ce QGIS : la recherche et le téléchargement sont indisponibles tant qu’il n’est pas installé.</translation>
+    </message>
+</context>
+<context>
     <name>DownloadsPanel</name>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="64"/>
@@ -910,6 +933,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>This saved search cannot be used: {reason}</source>
         <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/dock.py" line="303"/>
+        <source>Your portal catalog is not used, searches go to the built-in portals: {problem}</source>
+        <translation>Votre catalogue de portails n&apos;est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDownloads</name>
@@ -1123,37 +1151,37 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>PortalList</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="152"/>
+        <location filename="../plugin/ui/portal_list.py" line="152"/>
         <source>Does not offer this collection.</source>
         <translation>Ne propose pas cette collection.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="125"/>
+        <location filename="../plugin/ui/portal_list.py" line="125"/>
         <source>Failed last time: {message}</source>
         <translation>Échec la dernière fois : {message}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="127"/>
+        <location filename="../plugin/ui/portal_list.py" line="127"/>
         <source>Needs an account (set one with Portals…)</source>
         <translation>Compte nécessaire (à définir dans Portails…)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="123"/>
+        <location filename="../plugin/ui/portal_list.py" line="123"/>
         <source>Needs an account: {message}</source>
         <translation>Compte nécessaire : {message}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="128"/>
+        <location filename="../plugin/ui/portal_list.py" line="128"/>
         <source>Not searched yet</source>
         <translation>Pas encore interrogé</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="39"/>
+        <location filename="../plugin/ui/portal_list.py" line="39"/>
         <source>Portals</source>
         <translation>Portails</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/portal_list.py" line="121"/>
+        <location filename="../plugin/ui/portal_list.py" line="121"/>
         <source>Reachable (last search: {message})</source>
         <translation>Joignable (dernière recherche : {message})</translation>
     </message>
@@ -1444,42 +1472,42 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>QuicklookPanel</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="325"/>
+        <location filename="../plugin/ui/quicklook.py" line="325"/>
         <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
         <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="351"/>
+        <location filename="../plugin/ui/quicklook.py" line="351"/>
         <source>Loading the quicklook…</source>
         <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="349"/>
+        <location filename="../plugin/ui/quicklook.py" line="349"/>
         <source>No quicklook for this product.</source>
         <translation>Pas d'aperçu pour ce produit.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="385"/>
+        <location filename="../plugin/ui/quicklook.py" line="385"/>
         <source>No quicklook: {reason}</source>
         <translation>Pas d'aperçu : {reason}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="391"/>
+        <location filename="../plugin/ui/quicklook.py" line="391"/>
         <source>Quicklook {title}</source>
         <translation>Aperçu {title}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="368"/>
+        <location filename="../plugin/ui/quicklook.py" line="368"/>
         <source>Select a product to see its quicklook.</source>
         <translation>Sélectionnez un produit pour voir son aperçu.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="324"/>
+        <location filename="../plugin/ui/quicklook.py" line="324"/>
         <source>Show on map</source>
         <translation>Afficher sur la carte</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/quicklook.py" line="394"/>
+        <location filename="../plugin/ui/quicklook.py" line="394"/>
         <source>The quicklook could not be placed on the map.</source>
         <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
     </message>
@@ -1637,345 +1665,380 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="402"/>
+        <location filename="../plugin/ui/results_view.py" line="402"/>
         <source>1 product</source>
         <translation>1 produit</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="101"/>
+        <location filename="../plugin/ui/results_view.py" line="101"/>
         <source>All results</source>
         <translation>Tous les résultats</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="384"/>
+        <location filename="../plugin/ui/results_view.py" line="384"/>
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="106"/>
+        <location filename="../plugin/ui/results_view.py" line="106"/>
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="378"/>
+        <location filename="../plugin/ui/results_view.py" line="378"/>
         <source>Copy product name</source>
         <translation>Copier le nom du produit</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="373"/>
+        <location filename="../plugin/ui/results_view.py" line="373"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="142"/>
+        <location filename="../plugin/ui/results_view.py" line="142"/>
         <source>Download the selected products</source>
         <translation>Télécharger les produits sélectionnés</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="103"/>
+        <location filename="../plugin/ui/results_view.py" line="103"/>
         <source>Export</source>
         <translation>Exporter</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="386"/>
+        <location filename="../plugin/ui/results_view.py" line="386"/>
         <source>Export results</source>
         <translation>Exporter les résultats</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="103"/>
+        <location filename="../plugin/ui/results_view.py" line="103"/>
         <source>Export the rows shown</source>
         <translation>Exporter les lignes affichées</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="284"/>
+        <location filename="../plugin/ui/results_view.py" line="284"/>
         <source>Export {count} products</source>
         <translation>Export de {count} produits</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="92"/>
+        <location filename="../plugin/ui/results_view.py" line="92"/>
         <source>Filter results…</source>
         <translation>Filtrer les résultats…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="384"/>
+        <location filename="../plugin/ui/results_view.py" line="384"/>
         <source>GeoJSON (*.geojson)</source>
         <translation>GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="105"/>
+        <location filename="../plugin/ui/results_view.py" line="105"/>
         <source>GeoJSON…</source>
         <translation>GeoJSON…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="96"/>
+        <location filename="../plugin/ui/results_view.py" line="96"/>
         <source>Keep one product per tile</source>
         <translation>Garder un produit par tuile</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="98"/>
+        <location filename="../plugin/ui/results_view.py" line="98"/>
         <source>Least cloudy per tile</source>
         <translation>Le moins nuageux par tuile</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="99"/>
+        <location filename="../plugin/ui/results_view.py" line="99"/>
         <source>Newest per tile</source>
         <translation>Le plus récent par tuile</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="96"/>
+        <location filename="../plugin/ui/results_view.py" line="96"/>
         <source>Reduce</source>
         <translation>Réduire</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="385"/>
+        <location filename="../plugin/ui/results_view.py" line="385"/>
         <source>STAC ItemCollection (*.json)</source>
         <translation>STAC ItemCollection (*.json)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="107"/>
+        <location filename="../plugin/ui/results_view.py" line="107"/>
         <source>STAC ItemCollection…</source>
         <translation>STAC ItemCollection…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="400"/>
+        <location filename="../plugin/ui/results_view.py" line="400"/>
         <source>Searching…</source>
         <translation>Recherche en cours…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="94"/>
+        <location filename="../plugin/ui/results_view.py" line="94"/>
         <source>Show only the rows holding every word typed (in any column)</source>
         <translation>N'afficher que les lignes contenant tous les mots saisis (dans n'importe quelle colonne)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="288"/>
+        <location filename="../plugin/ui/results_view.py" line="288"/>
         <source>The export failed: {reason}</source>
         <translation>L'export a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="375"/>
+        <location filename="../plugin/ui/results_view.py" line="375"/>
         <source>Zoom to footprint</source>
         <translation>Zoomer sur l'emprise</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="402"/>
+        <location filename="../plugin/ui/results_view.py" line="402"/>
         <source>{count} products</source>
         <translation>{count} produits</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="285"/>
+        <location filename="../plugin/ui/results_view.py" line="285"/>
         <source>{count} products exported to {path}</source>
         <translation>{count} produits exportés dans {path}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/results_view.py" line="405"/>
+        <location filename="../plugin/ui/results_view.py" line="405"/>
         <source>{shown} of {count} products shown</source>
         <translation>Produits affichés : {shown} sur {count}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="119"/>
+        <source>Keep the footprints layer</source>
+        <translation>Garder la couche des emprises</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="120"/>
+        <source>Leave this search&apos;s footprints layer in the project under a name of its own; the next search makes a new one</source>
+        <translation>Laisser la couche des emprises de cette recherche dans le projet, sous un nom à elle ; la prochaine recherche en crée une nouvelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="286"/>
+        <source>{name} (kept)</source>
+        <translation>{name} (gardée)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="290"/>
+        <source>The footprints stay in the project as “{name}”; the next search makes a new layer.</source>
+        <translation>Les emprises restent dans le projet sous le nom « {name} » ; la prochaine recherche crée une nouvelle couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="464"/>
+        <source>least cloudy per tile, of {found} found</source>
+        <translation>le moins nuageux par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="466"/>
+        <source>newest per tile, of {found} found</source>
+        <translation>le plus récent par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="467"/>
+        <source>{count} ({reduction})</source>
+        <translation>{count} ({reduction})</translation>
     </message>
 </context>
 <context>
     <name>SearchForm</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="170"/>
+        <location filename="../plugin/ui/search_form.py" line="170"/>
         <source>Advanced filters</source>
         <translation>Filtres avancés</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="380"/>
+        <location filename="../plugin/ui/search_form.py" line="380"/>
         <source>Any</source>
         <translation>Indifférent</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="86"/>
+        <location filename="../plugin/ui/search_form.py" line="86"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="454"/>
+        <location filename="../plugin/ui/search_form.py" line="454"/>
         <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
         <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="175"/>
+        <location filename="../plugin/ui/search_form.py" line="175"/>
         <source>Ascending</source>
         <translation>Ascendante</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="273"/>
+        <location filename="../plugin/ui/search_form.py" line="273"/>
         <source>Choose a collection.</source>
         <translation>Choisissez une collection.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="101"/>
+        <location filename="../plugin/ui/search_form.py" line="101"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="165"/>
+        <location filename="../plugin/ui/search_form.py" line="165"/>
         <source>Cloud cover</source>
         <translation>Couverture nuageuse</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="124"/>
+        <location filename="../plugin/ui/search_form.py" line="124"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="139"/>
+        <location filename="../plugin/ui/search_form.py" line="139"/>
         <source>Dates</source>
         <translation>Dates</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="176"/>
+        <location filename="../plugin/ui/search_form.py" line="176"/>
         <source>Descending</source>
         <translation>Descendante</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="93"/>
+        <location filename="../plugin/ui/search_form.py" line="93"/>
         <source>Draw a polygon on the map: click to add vertices, right click to finish, Backspace to undo, Esc to cancel</source>
         <translation>Dessiner un polygone sur la carte : cliquez pour ajouter des sommets, clic droit pour terminer, Retour arrière pour annuler le dernier sommet, Échap pour abandonner</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="91"/>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
         <source>Draw a rectangle on the map (Esc cancels)</source>
         <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="270"/>
+        <location filename="../plugin/ui/search_form.py" line="270"/>
         <source>Draw an area of interest first (or use the map extent or selected features).</source>
         <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="96"/>
+        <location filename="../plugin/ui/search_form.py" line="96"/>
         <source>Extent</source>
         <translation>Emprise</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="115"/>
+        <location filename="../plugin/ui/search_form.py" line="115"/>
         <source>Filters</source>
         <translation>Filtres</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="134"/>
+        <location filename="../plugin/ui/search_form.py" line="134"/>
         <source>First day of acquisition (UTC)</source>
         <translation>Premier jour d'acquisition (UTC)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="148"/>
+        <location filename="../plugin/ui/search_form.py" line="148"/>
         <source>From {days} days ago until today</source>
         <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="153"/>
+        <location filename="../plugin/ui/search_form.py" line="153"/>
         <source>Last</source>
         <translation>Derniers</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="135"/>
+        <location filename="../plugin/ui/search_form.py" line="135"/>
         <source>Last day of acquisition (UTC), included</source>
         <translation>Dernier jour d'acquisition (UTC), inclus</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="189"/>
+        <location filename="../plugin/ui/search_form.py" line="189"/>
         <source>MGRS tile</source>
         <translation>Tuile MGRS</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="160"/>
+        <location filename="../plugin/ui/search_form.py" line="160"/>
         <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
         <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="449"/>
+        <location filename="../plugin/ui/search_form.py" line="449"/>
         <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
         <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="187"/>
+        <location filename="../plugin/ui/search_form.py" line="187"/>
         <source>Orbit direction</source>
         <translation>Sens de l'orbite</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="190"/>
+        <location filename="../plugin/ui/search_form.py" line="190"/>
         <source>Platform</source>
         <translation>Plateforme</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="93"/>
+        <location filename="../plugin/ui/search_form.py" line="93"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="91"/>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="188"/>
+        <location filename="../plugin/ui/search_form.py" line="188"/>
         <source>Relative orbit</source>
         <translation>Orbite relative</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="180"/>
+        <location filename="../plugin/ui/search_form.py" line="180"/>
         <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
         <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="101"/>
+        <location filename="../plugin/ui/search_form.py" line="101"/>
         <source>Remove the area of interest from the map</source>
         <translation>Retirer la zone d'intérêt de la carte</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="98"/>
+        <location filename="../plugin/ui/search_form.py" line="98"/>
         <source>Selected features</source>
         <translation>Entités sélectionnées</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="185"/>
+        <location filename="../plugin/ui/search_form.py" line="185"/>
         <source>Sentinel-2 MGRS tile</source>
         <translation>Tuile MGRS Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="314"/>
+        <location filename="../plugin/ui/search_form.py" line="314"/>
         <source>The collection {collection} is not offered by any portal shown.</source>
         <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="275"/>
+        <location filename="../plugin/ui/search_form.py" line="275"/>
         <source>The end date ({end}) is before the start date ({start}).</source>
         <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="123"/>
+        <location filename="../plugin/ui/search_form.py" line="123"/>
         <source>The kind of products to search for</source>
         <translation>Le type de produits à rechercher</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="96"/>
+        <location filename="../plugin/ui/search_form.py" line="96"/>
         <source>Use the extent the map shows now</source>
         <translation>Utiliser l'emprise affichée sur la carte</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="98"/>
+        <location filename="../plugin/ui/search_form.py" line="98"/>
         <source>Use the selected features (of the active layer, else of every layer)</source>
         <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="408"/>
+        <location filename="../plugin/ui/search_form.py" line="408"/>
         <source>any</source>
         <translation>sans limite</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="182"/>
+        <location filename="../plugin/ui/search_form.py" line="182"/>
         <source>e.g. 31TCJ</source>
         <translation>p. ex. 31TCJ</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="145"/>
+        <location filename="../plugin/ui/search_form.py" line="145"/>
         <source>{days} days</source>
         <translation>{days} jours</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_form.py" line="408"/>
+        <location filename="../plugin/ui/search_form.py" line="408"/>
         <source>≤ {value} %</source>
         <translation>≤ {value} %</translation>
     </message>
@@ -1983,107 +2046,107 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>SearchRun</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="218"/>
+        <location filename="../plugin/ui/search_run.py" line="218"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="166"/>
+        <location filename="../plugin/ui/search_run.py" line="166"/>
         <source>EO Portals: searching {count} portals</source>
         <translation>EO Portals : recherche sur {count} portails</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="79"/>
+        <location filename="../plugin/ui/search_run.py" line="79"/>
         <source>Fetch the next page of results from the portals that have more, and ask again the portals that failed</source>
         <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres, et interroger de nouveau les portails en échec</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="78"/>
+        <location filename="../plugin/ui/search_run.py" line="78"/>
         <source>Load more</source>
         <translation>Charger la suite</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="223"/>
+        <location filename="../plugin/ui/search_run.py" line="223"/>
         <source>Search</source>
         <translation>Rechercher</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="225"/>
+        <location filename="../plugin/ui/search_run.py" line="225"/>
         <source>Search the checked portals (runs in the background)</source>
         <translation>Interroger les portails cochés (en arrière-plan)</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="202"/>
+        <location filename="../plugin/ui/search_run.py" line="202"/>
         <source>Some portals failed: {lines}</source>
         <translation>Certains portails ont échoué : {lines}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="220"/>
+        <location filename="../plugin/ui/search_run.py" line="220"/>
         <source>Stop the search; the products found so far stay</source>
         <translation>Arrêter la recherche ; les produits déjà trouvés restent</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="210"/>
+        <location filename="../plugin/ui/search_run.py" line="210"/>
         <source>The search stopped: {reason}</source>
         <translation>La recherche s'est arrêtée : {reason}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="144"/>
+        <location filename="../plugin/ui/search_run.py" line="144"/>
         <source>{name}: 1 product</source>
         <translation>{name} : 1 produit</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="149"/>
+        <location filename="../plugin/ui/search_run.py" line="149"/>
         <source>{name}: HTTP {status}, check your account</source>
         <translation>{name} : HTTP {status}, vérifiez votre compte</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="155"/>
+        <location filename="../plugin/ui/search_run.py" line="155"/>
         <source>{name}: cancelled</source>
         <translation>{name} : annulé</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="159"/>
+        <location filename="../plugin/ui/search_run.py" line="159"/>
         <source>{name}: cannot be reached ({reason})</source>
         <translation>{name} : injoignable ({reason})</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="247"/>
+        <location filename="../plugin/ui/search_run.py" line="247"/>
         <source>{name}: searching…</source>
         <translation>{name} : recherche en cours…</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="161"/>
+        <location filename="../plugin/ui/search_run.py" line="161"/>
         <source>{name}: the answer could not be read ({reason})</source>
         <translation>{name} : la réponse n'a pas pu être lue ({reason})</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="153"/>
+        <location filename="../plugin/ui/search_run.py" line="153"/>
         <source>{name}: timed out after {seconds} s</source>
         <translation>{name} : délai dépassé après {seconds} s</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="157"/>
+        <location filename="../plugin/ui/search_run.py" line="157"/>
         <source>{name}: too many requests, try again later</source>
         <translation>{name} : trop de requêtes, réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="141"/>
+        <location filename="../plugin/ui/search_run.py" line="141"/>
         <source>{name}: {count} of {total} products</source>
         <translation>{name} : {count} produits sur {total}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="145"/>
+        <location filename="../plugin/ui/search_run.py" line="145"/>
         <source>{name}: {count} products</source>
         <translation>{name} : {count} produits</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="162"/>
+        <location filename="../plugin/ui/search_run.py" line="162"/>
         <source>{name}: {reason}</source>
         <translation>{name} : {reason}</translation>
     </message>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/search_run.py" line="258"/>
+        <location filename="../plugin/ui/search_run.py" line="258"/>
         <source>{seconds:.1f} s, {pages} page(s)</source>
         <translation>{seconds:.1f} s, {pages} page(s)</translation>
     </message>
@@ -2107,6 +2170,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>; {n} products of other collections left out</source>
         <translation>, {n} produits d’autres collections écartés</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="199"/>
+        <source>{line}; the next page failed ({reason}), the earlier pages are kept</source>
+        <translation>{line} ; la page suivante a échoué ({reason}), les pages précédentes sont conservées</translation>
+    </message>
 </context>
 <context>
     <name>SearchTask</name>
@@ -2129,7 +2197,7 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
 <context>
     <name>SelectionSync</name>
     <message>
-        <location filename="../work/wt-i11u/plugin/ui/selection_sync.py" line="93"/>
+        <location filename="../plugin/ui/selection_sync.py" line="93"/>
         <source>This footprint cannot be shown in the map&apos;s CRS.</source>
         <translation>Cette emprise ne peut pas être affichée dans le SCR de la carte.</translation>
     </message>

@@ -46,8 +46,8 @@ from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 ACTIVE_STATES = frozenset({State.QUEUED, State.DOWNLOADING, State.VERIFYING})
 HEADER_REFRESH_MS = 4 * 60 * 1000  # CDSE access tokens live 10 minutes: remote layers get a fresh one before
@@ -76,7 +76,7 @@ def translate_message(text: str) -> str:
     """A core message (English, portal-named) with the fixed phrases it contains translated."""
     for phrase in _TRANSLATABLE:
         if phrase in text:
-            text = text.replace(phrase, _translate("EOPortalsDownloads", phrase))
+            text = text.replace(phrase, translate("EOPortalsDownloads", phrase))
     return text
 
 
@@ -187,7 +187,9 @@ class DownloadsTask(QgsTask):
                 log_exception("Cancelling the downloads failed")
 
     def run(self) -> bool:  # noqa: D102 (a pool thread, which this task gives back while it waits)
-        pool = QThreadPool.globalInstance()
+        # The pool QGIS runs tasks on: the task manager's own since QGIS 3.34, the global one before.
+        own_pool = getattr(QgsApplication.taskManager(), "threadPool", None)
+        pool = own_pool() if callable(own_pool) else QThreadPool.globalInstance()
         pool.releaseThread()
         try:
             while not self._done.wait(0.2):
@@ -257,7 +259,7 @@ class DownloadsController(QObject):
             self.store = JobQueue(self.queue_file)
         except (sqlite3.Error, OSError) as exc:
             # An unreadable or unwritable queue file must not take the downloads down: they work for this session.
-            log_warning(_translate("EOPortalsDownloads", "The download queue {path} cannot be used ({error}); "
+            log_warning(translate("EOPortalsDownloads", "The download queue {path} cannot be used ({error}); "
                                                          "downloads will not be resumed after QGIS restarts.")
                         .format(path=self.queue_file, error=exc))
             self.store = None
@@ -385,7 +387,7 @@ class DownloadsController(QObject):
             return None
         files = list(job.files)
         title = job.title
-        description = _translate("EOPortalsDownloads", "EO Portals: opening {name}").format(name=title)
+        description = translate("EOPortalsDownloads", "EO Portals: opening {name}").format(name=title)
         task = LayerTask(description, lambda: specs_for_files(files),
                          self.project, lambda text: f"{title}: {text}")
         return self._start_layer_task(task, job_id)
@@ -418,7 +420,7 @@ class DownloadsController(QObject):
                 made.append(LayerSpec(source, f"{title} {key}"))
             return made
 
-        description = _translate("EOPortalsDownloads", "EO Portals: opening {name} from the portal").format(name=title)
+        description = translate("EOPortalsDownloads", "EO Portals: opening {name} from the portal").format(name=title)
         task = LayerTask(description, specs, self.project,
                          lambda text: f"{title}: {mask(self.accounts.mask(text))}")
         return self._start_layer_task(task, "")
@@ -438,9 +440,9 @@ class DownloadsController(QObject):
 
     def _layers_failed(self, job_id: str, message: str) -> None:
         text = mask(message)
-        log_warning(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
+        log_warning(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
         self.layers_failed.emit(job_id, text)
-        self._message(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
+        self._message(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
                       Qgis.MessageLevel.Warning)
 
     def _layers_noted(self, job_id: str, note: str) -> None:
@@ -493,7 +495,7 @@ class DownloadsController(QObject):
             if is_account_problem(job.error):
                 self._message(text, Qgis.MessageLevel.Critical)
             else:
-                self._message(_translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
+                self._message(translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
                               Qgis.MessageLevel.Warning)
         elif job.state is State.OFFLINE:
             self._message(translate_message(job.error), Qgis.MessageLevel.Info)
@@ -502,7 +504,7 @@ class DownloadsController(QObject):
         if self.iface is None:
             return
         try:
-            show_error(self.iface, _translate("EOPortalsDownloads", "EO Portals downloads"), text, level=level,
+            show_error(self.iface, translate("EOPortalsDownloads", "EO Portals downloads"), text, level=level,
                        duration=0 if level == Qgis.MessageLevel.Critical else 10)
         except Exception:  # noqa: BLE001 - a message bar problem must not break the queue
             log_exception("The download message could not be shown")
@@ -512,7 +514,7 @@ class DownloadsController(QObject):
         active = [job for job in self._jobs.values() if job.state in ACTIVE_STATES]
         if active and self.task is None and not self._stopped:
             manager = self.manager
-            task = DownloadsTask(_translate("EOPortalsDownloads", "EO Portals downloads"),
+            task = DownloadsTask(translate("EOPortalsDownloads", "EO Portals downloads"),
                                  lambda: _cancel_active(manager))
             task.taskCompleted.connect(lambda t=task: self._task_ended(t))
             task.taskTerminated.connect(lambda t=task: self._task_ended(t))
@@ -611,7 +613,7 @@ def attach(dock, queue_file: Optional[Path] = None) -> DownloadsController:
                                      project=getattr(dock, "project", None), parent=dock)
     panel = DownloadsPanel(controller)
     panel.setObjectName("eoPortalsDownloadsPanel")
-    dock.add_tab(panel, _translate("EOPortalsDownloads", "Downloads"))
+    dock.add_tab(panel, translate("EOPortalsDownloads", "Downloads"))
     controller.panel = panel
 
     def requested(products: List[Product]) -> None:

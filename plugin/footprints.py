@@ -29,7 +29,7 @@ from .core.product import Product
 FOOTPRINT_CRS = "EPSG:4326"
 
 # QGIS 3.30 moved the geometry types to Qgis.WkbType; the old names are deprecated later on.
-FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else QgsWkbTypes.MultiPolygon
+FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else QgsWkbTypes.Type.MultiPolygon
 
 _NEW_FIELD_TYPES = Qgis.QGIS_VERSION_INT >= 33800  # QgsField takes QMetaType.Type from 3.38 on
 

@@ -4,14 +4,16 @@ The rule for longitudes: a shape means what its own coordinates say. In EPSG:432
 170 is 340° wide (it is never a strip across the antimeridian), and one drawn from 170 to 190 (the canvas
 goes past 180) crosses it. A transform to EPSG:4326 wraps longitudes into -180..180: that wrap, and only it,
 is undone (the outline is densified first, so a jump of more than 180° between two neighbouring vertices
-can only come from the wrap). What lies beyond the world is brought back to it: latitudes past ±90° are cut
-off, and a shape that goes more than once round the globe covers every longitude once.
+can only come from the wrap). An outline that goes all round the globe that way (a shape drawn round a pole
+on a polar map) holds that pole: it is closed through it, so the area is the cap. What lies beyond the world
+is brought back to it: latitudes past ±90° are cut off, and a shape that goes more than once round the globe
+covers every longitude once.
 """
 from __future__ import annotations
 
 import math
 import re
-from typing import Optional, Union
+from typing import List, Optional, Tuple, Union
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -19,6 +21,7 @@ from qgis.core import (
     QgsCoordinateTransformContext,
     QgsCsException,
     QgsGeometry,
+    QgsPointXY,
     QgsProject,
     QgsRectangle,
 )
@@ -28,7 +31,6 @@ from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from .core.query import unwrap_longitudes
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -55,6 +57,7 @@ def aoi_to_wgs84(
     drawn across the antimeridian keeps continuous longitudes (170 ... 190) for the core to split.
     Raises QgsCsException when the geometry cannot be transformed (outside the CRS's area).
     """
+    original = QgsGeometry(geometry)
     copy = QgsGeometry(geometry)
     if _is_geographic(crs):
         # latitudes beyond the poles are off the world (a geographic canvas zoomed out shows them)
@@ -76,8 +79,63 @@ def aoi_to_wgs84(
     if not all(math.isfinite(value) for value in shape.bounds):
         raise QgsCsException("non-finite coordinates")
     if transformed and shape.geom_type in ("Polygon", "MultiPolygon"):
-        shape = unwrap_longitudes(shape)
+        shape = _unwrap(shape, lambda north: _holds_pole(original, crs, north, context))
     return _one_world(shape)
+
+
+def _unwrap_ring(coords) -> Tuple[List[Tuple[float, float]], int]:
+    """A ring's longitudes made continuous (a jump of more than 180° between neighbours is the transform's wrap);
+    with the turns it makes round the globe (not 0: the ring goes round a pole)."""
+    out: List[Tuple[float, float]] = []
+    shift = 0.0
+    for x, y in coords:
+        if out:
+            step = (x + shift) - out[-1][0]
+            if step > 180:
+                shift -= 360
+            elif step < -180:
+                shift += 360
+        out.append((x + shift, y))
+    turns = round((out[-1][0] - out[0][0]) / 360) if len(out) > 1 else 0
+    return out, turns
+
+
+def _holds_pole(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem, north: bool,
+                context: Optional[QgsCoordinateTransformContext]) -> bool:
+    """Whether `geometry` (in `crs`) holds the north (or south) pole."""
+    try:
+        transform = QgsCoordinateTransform(WGS84, crs, context or QgsProject.instance().transformContext())
+        pole = transform.transform(QgsPointXY(0, 90 if north else -90))
+    except QgsCsException:
+        return False
+    return math.isfinite(pole.x()) and math.isfinite(pole.y()) and geometry.contains(QgsGeometry.fromPointXY(pole))
+
+
+def _unwrap(shape: BaseGeometry, holds_pole) -> BaseGeometry:
+    """`shape` (just transformed to lon/lat) with continuous longitudes; a ring that goes round a pole (an area
+    drawn round it on a polar map) is closed through that pole, so that the area is the cap, not a ring."""
+    polygons = []
+    for polygon in getattr(shape, "geoms", [shape]):
+        shell, turns = _unwrap_ring(polygon.exterior.coords)
+        if turns:
+            ys = [y for _, y in shell]
+            north = holds_pole(True) or (not holds_pole(False) and sum(ys) >= 0)
+            pole = 90.0 if north else -90.0
+            shell = shell + [(shell[-1][0], pole), (shell[0][0], pole), shell[0]]
+        else:
+            offset = 360.0 if min(x for x, _ in shell) < -180 else 0.0  # start within -180..180
+            shell = [(x + offset, y) for x, y in shell]
+        holes = []
+        for interior in polygon.interiors:
+            hole, hole_turns = _unwrap_ring(interior.coords)
+            if not hole_turns:
+                start = shell[0][0] - hole[0][0]
+                holes.append([(x + 360 * round(start / 360), y) for x, y in hole])
+        candidate = Polygon(shell, holes)
+        if not candidate.is_valid:
+            candidate = candidate.buffer(0)
+        polygons.append(candidate)
+    return unary_union(polygons) if len(polygons) > 1 else polygons[0]
 
 
 def _one_world(shape: BaseGeometry) -> BaseGeometry:
@@ -187,18 +245,38 @@ def _central_meridian(crs: QgsCoordinateReferenceSystem) -> float:
         return 0.0
 
 
+def _world_width(crs: QgsCoordinateReferenceSystem, transform: QgsCoordinateTransform) -> float:
+    """How far x goes for 360° of longitude at the equator of a projected map (0 when it cannot be told)."""
+    centre = _central_meridian(crs)
+    try:
+        east = transform.transform(QgsPointXY(centre + 179.999, 0)).x()
+        west = transform.transform(QgsPointXY(centre - 179.999, 0)).x()
+        half = abs(transform.transform(QgsPointXY(centre + 90, 0)).x()
+                   - transform.transform(QgsPointXY(centre - 90, 0)).x())
+    except QgsCsException:
+        return 0.0
+    width = (east - west) * 360 / 359.998
+    # only where x grows with longitude all along the equator (cylindrical maps and the like), not round a pole
+    return width if math.isfinite(width) and width > 1.9 * half > 0 else 0.0
+
+
 def wgs84_to_map(shape: BaseGeometry, crs: QgsCoordinateReferenceSystem,
                  context: Optional[QgsCoordinateTransformContext] = None) -> QgsGeometry:
-    """A lon/lat area as a map in `crs` shows it: cut where that map's world ends (the meridian opposite its
-    centre: 180° for Web Mercator, 30°W for a Pacific map centred on 150°E), each piece drawn on the world's
-    side it belongs to, edges following lon/lat lines. Raises QgsCsException when it cannot be shown."""
+    """A lon/lat area as a map in `crs` shows it, edges following lon/lat lines, in one piece as it was drawn.
+
+    A projection wraps longitudes into its own world (for Web Mercator -180..180; for a Pacific map centred on
+    150°E, 30°W..330°E): an area that goes past that world's edge (170 to 190 in Web Mercator) is cut there, and
+    the part beyond is drawn beyond the edge, where the user dragged it, rather than wrapped to the far side
+    (which would draw the 340° in between). Raises QgsCsException when it cannot be shown.
+    """
     if shape.is_empty:
         return QgsGeometry()
     if _is_geographic(crs) and (not crs.isValid() or crs == WGS84):
         result = QgsGeometry()
         result.fromWkb(shape.wkb)
         return result
-    pieces = [shape]
+    transform = QgsCoordinateTransform(WGS84, crs, context or QgsProject.instance().transformContext())
+    pieces = [(0, shape)]
     if not _is_geographic(crs):
         edge = _central_meridian(crs) + 180  # the map's world is edge - 360 .. edge
         minx, _miny, maxx, _maxy = shape.bounds
@@ -208,12 +286,17 @@ def wgs84_to_map(shape: BaseGeometry, crs: QgsCoordinateReferenceSystem,
             south, north = area.yMinimum(), area.yMaximum()
         pieces = []
         for k in range(math.floor((minx - edge) / 360) + 1, math.ceil((maxx - edge) / 360) + 1):
-            window = box(edge - 360 + 360 * k, south, edge + 360 * k, north)
-            piece = shape.intersection(window)
+            piece = shape.intersection(box(edge - 360 + 360 * k, south, edge + 360 * k, north))
             if not piece.is_empty:
-                pieces.append(translate(piece, xoff=-360 * k))
-    result = QgsGeometry()
-    result.fromWkb(unary_union(pieces).wkb if len(pieces) > 1 else pieces[0].wkb)
-    result = result.densifyByDistance(1.0)
-    result.transform(QgsCoordinateTransform(WGS84, crs, context or QgsProject.instance().transformContext()))
-    return result
+                pieces.append((k, translate(piece, xoff=-360 * k)))
+    width = _world_width(crs, transform) if any(k for k, _ in pieces) else 0.0
+    parts = []
+    for k, piece in pieces:
+        part = QgsGeometry()
+        part.fromWkb(piece.wkb)
+        part = part.densifyByDistance(1.0)
+        part.transform(transform)
+        if k and width:
+            part.translate(k * width, 0)
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else QgsGeometry.unaryUnion(parts)

@@ -56,9 +56,10 @@ from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
 from .core.auth import Authenticator
 from .core.download.queue import strip_signature
+from .core.errors import EOPortalsError
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 GROUP_NAME = "EO Portals downloads"
 RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".vrt", ".img", ".nc")
@@ -186,11 +187,11 @@ def _s2_spec(metadata_path: str, name: str) -> Optional[LayerSpec]:
         if sub.kind == "TCI":
             if "TCI" in sub.files:
                 spec = LayerSpec(sub.source, name, STYLE_DEFAULT)
-                shown = _translate("EOPortalsLayers", "the true-colour image (TCI)")
+                shown = translate("EOPortalsLayers", "the true-colour image (TCI)")
                 break
         elif all(band in sub.files for band in ("B04", "B03", "B02")):
             spec = LayerSpec(sub.source, name, STYLE_S2_TRUE_COLOUR, shift, quantification)
-            shown = _translate("EOPortalsLayers", "true colour ({resolution})").format(
+            shown = translate("EOPortalsLayers", "true colour ({resolution})").format(
                 resolution=_resolution(sub.kind))
             break
     if spec is None:  # no true colour anywhere: the finest band there is, alone
@@ -198,14 +199,14 @@ def _s2_spec(metadata_path: str, name: str) -> Optional[LayerSpec]:
             band = next((b for b in sub.bands if b in sub.files and b != "TCI"), None)
             if band is not None:
                 spec = LayerSpec(sub.files[band], f"{name} {band}", STYLE_S2_BAND, shift, quantification)
-                shown = _translate("EOPortalsLayers", "band {band} ({resolution})").format(
+                shown = translate("EOPortalsLayers", "band {band} ({resolution})").format(
                     band=band, resolution=_resolution(sub.kind))
                 break
     if spec is None:
-        raise NothingToShow(_translate("EOPortalsLayers", "none of the product's image bands is in it (a partial "
+        raise NothingToShow(translate("EOPortalsLayers", "none of the product's image bands is in it (a partial "
                                                           "download?): missing {bands}").format(bands=", ".join(missing)))
     if missing:
-        spec.note = _translate("EOPortalsLayers", "bands missing from the product: {bands}; the map shows "
+        spec.note = translate("EOPortalsLayers", "bands missing from the product: {bands}; the map shows "
                                                   "{shown}").format(bands=", ".join(missing), shown=shown)
     return spec
 
@@ -329,15 +330,26 @@ def style_grey(layer: QgsRasterLayer) -> None:
 
 
 def create_layer(spec: LayerSpec) -> QgsRasterLayer:
-    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread)."""
-    layer = QgsRasterLayer(spec.source, spec.name, "gdal")
-    if layer.isValid():
-        if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
-            style_true_colour(layer, spec)
-        elif spec.style == STYLE_S2_BAND:
-            style_reflectance_grey(layer, spec)
-        elif spec.style == STYLE_S1:
-            style_grey(layer)
+    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread).
+
+    GDAL keeps the statistics QGIS computes for a default style in a ``.aux.xml`` file beside the image, written
+    when the dataset closes: for an image inside a downloaded zip, GDAL appends that file to the zip, and the
+    verified product on disk changes (its MD5 no longer matches). So GDAL's auxiliary files are off while the
+    layer's datasets open (a thread-local option: other layers keep them; the datasets opened keep it off).
+    """
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        layer = QgsRasterLayer(spec.source, spec.name, "gdal")
+        if layer.isValid():
+            if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
+                style_true_colour(layer, spec)
+            elif spec.style == STYLE_S2_BAND:
+                style_reflectance_grey(layer, spec)
+            elif spec.style == STYLE_S1:
+                style_grey(layer)
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
     return layer
 
 
@@ -394,7 +406,7 @@ class HeaderFiles:
         for path, (auth, url) in entries:
             try:
                 headers = headers_for(auth, url)
-            except Exception:  # noqa: BLE001 - a refused refresh leaves the old header; the layer says why
+            except EOPortalsError:  # a refused refresh leaves the old header; the layer says why
                 continue
             with self._lock:
                 if path in self._files:
@@ -512,9 +524,9 @@ class LayerTask(QgsTask):
                 broken.append(spec.name)
         if broken:
             self.message = self.describe_failure(
-                _translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
+                translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
         elif not specs:
-            self.message = self.describe_failure(_translate("EOPortalsLayers", "nothing in it can be shown on the map"))
+            self.message = self.describe_failure(translate("EOPortalsLayers", "nothing in it can be shown on the map"))
         return bool(self.layers)
 
     def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
@@ -523,4 +535,4 @@ class LayerTask(QgsTask):
             for note in self.notes:
                 self.layers_noted.emit(note)
         if self.message or not ok:
-            self.layers_failed.emit(self.message or _translate("EOPortalsLayers", "cancelled"))
+            self.layers_failed.emit(self.message or translate("EOPortalsLayers", "cancelled"))

@@ -60,9 +60,12 @@ try:  # QGIS >= 3.36
 except AttributeError:
     from qgis.core import QgsProcessing
 
-    VECTOR_ANY = QgsProcessing.TypeVectorAnyGeometry
-    VECTOR_TABLE = QgsProcessing.TypeVector
-    FILE_FOLDER = QgsProcessingParameterFile.Folder
+    VECTOR_ANY = QgsProcessing.SourceType.TypeVectorAnyGeometry
+    VECTOR_TABLE = QgsProcessing.SourceType.TypeVector
+    FILE_FOLDER = QgsProcessingParameterFile.Behavior.Folder
+
+# QGIS 3.30 moved the geometry types to Qgis.WkbType; QGIS 4 keeps only that one.
+NO_GEOMETRY = Qgis.WkbType.NoGeometry if hasattr(Qgis, "WkbType") else QgsWkbTypes.Type.NoGeometry
 
 _POLL = 0.1  # seconds between looks at the cancel button and the finished downloads
 SEPARATOR = ";"
@@ -303,7 +306,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
 
         jobs, cancelled = self._download(products, folder, assets, extract, feedback)
 
-        sink, sink_id = self.parameterAsSink(parameters, self.FILES, context, files_fields(), QgsWkbTypes.NoGeometry)
+        sink, sink_id = self.parameterAsSink(parameters, self.FILES, context, files_fields(), NO_GEOMETRY)
         files: List[str] = []
         done = failed = 0
         rows: List[Tuple[Job, str, str]] = []
@@ -319,7 +322,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             for job, path, message in rows:
                 feature = QgsFeature(files_fields())
                 feature.setAttributes([job.product.identity, job.title, job.state.value, path, job.portal, message])
-                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo(translate("EOPortals", "{done} of {total} product(s) downloaded, {files} file(s).").format(
             done=done, total=len(jobs), files=len(files)))
         if not cancelled and done == 0:

@@ -30,8 +30,8 @@ if hasattr(Qgis, "GeometryType"):  # pragma: no cover - newer QGIS than the test
     POLYGON_GEOMETRY = Qgis.GeometryType.Polygon
     LINE_GEOMETRY = Qgis.GeometryType.Line
 else:
-    POLYGON_GEOMETRY = QgsWkbTypes.PolygonGeometry
-    LINE_GEOMETRY = QgsWkbTypes.LineGeometry
+    POLYGON_GEOMETRY = QgsWkbTypes.GeometryType.PolygonGeometry
+    LINE_GEOMETRY = QgsWkbTypes.GeometryType.LineGeometry
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 

@@ -180,8 +180,7 @@ class EOPortalsDock(QgsDockWidget):
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
         self.quicklook.version_chosen.connect(self.results.refresh_product)
-        self.quicklook.layer_position = lambda: 1 if self.results.footprints is not None and \
-            self.results.footprints.alive else 0
+        self.results.shown_changed.connect(self._drop_hidden_quicklook)
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)
@@ -207,6 +206,7 @@ class EOPortalsDock(QgsDockWidget):
         if not portals:
             self._message(self.tr("Check at least one portal that offers this collection."), Qgis.MessageLevel.Warning)
             return False
+        self._say_catalog_problems()
         self.save_preferences()
         self._finished_result = None
         self.results.clear()
@@ -283,8 +283,10 @@ class EOPortalsDock(QgsDockWidget):
         self._shut_down = True
         try:
             self.save_preferences()
-        except Exception:  # settings must never block unloading
-            pass
+        except Exception:  # noqa: BLE001 - settings must never block unloading; the log keeps the bug
+            from ..log import log_exception
+
+            log_exception("The EO Portals panel's settings could not be saved")
         self.run.shutdown()
         self.quicklook.shutdown()
         self.results.shutdown()
@@ -296,6 +298,12 @@ class EOPortalsDock(QgsDockWidget):
         p = self.preferences
         self.form.restore(p)
         self.portal_list.fill(self.catalog, self.names, self.form.collection(), p.portal_ids)
+
+    def _say_catalog_problems(self) -> None:
+        """A portal catalog file that cannot be used is said where the user looks (it names the file and line)."""
+        for problem in self.catalog.problems:
+            self._message(self.tr("Your portal catalog is not used, searches go to the built-in portals: {problem}")
+                          .format(problem=problem), Qgis.MessageLevel.Warning, duration=15)
 
     def _on_run_started(self, new_search: bool) -> None:
         if new_search:
@@ -315,6 +323,12 @@ class EOPortalsDock(QgsDockWidget):
         if self._finished_result is not None:
             result, self._finished_result = self._finished_result, None
             self.search_finished.emit(result)
+
+    def _drop_hidden_quicklook(self) -> None:
+        """The quicklook pane never shows a product the table no longer shows (text filter, Reduce)."""
+        product = self.quicklook.product
+        if product is not None and not self.results.is_shown(product.identity):
+            self.quicklook.clear()
 
     def _make_room_for_results(self) -> None:
         """Results are coming: the filters (which scroll) give up space to the table if they hold most of it."""
@@ -363,6 +377,7 @@ class EOPortalsDock(QgsDockWidget):
         if self._splitter_placed:
             return
         self._splitter_placed = True
+        self._say_catalog_problems()
         state = prefs.get_value("ui/splitter", "")
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return

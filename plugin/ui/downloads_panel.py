@@ -52,8 +52,8 @@ from ..downloads import (
 from .quicklook import ElidedLabel
 
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 
 def _icon(name: str) -> QIcon:
@@ -103,7 +103,7 @@ def display_name(title: str) -> str:
 
 def state_text(state: State) -> str:
     """The translated name of a state ("Downloading")."""
-    return _translate("DownloadsPanel", STATE_TEXTS[state])
+    return translate("DownloadsPanel", STATE_TEXTS[state])
 
 
 class JobRow(QFrame):
@@ -125,14 +125,14 @@ class JobRow(QFrame):
         font.setBold(True)
         self.title_label.setFont(font)
         top.addWidget(self.title_label, 1)
-        self.map_button = self._button("/mActionAddRasterLayer.svg", _translate("DownloadsPanel", "Add to the map"))
+        self.map_button = self._button("/mActionAddRasterLayer.svg", translate("DownloadsPanel", "Add to the map"))
         self.folder_button = self._button("/mActionFileOpen.svg",
-                                          _translate("DownloadsPanel", "Open the folder holding the files"))
-        self.retry_button = self._button("/mActionRefresh.svg", _translate("DownloadsPanel", "Retry"))
+                                          translate("DownloadsPanel", "Open the folder holding the files"))
+        self.retry_button = self._button("/mActionRefresh.svg", translate("DownloadsPanel", "Retry"))
         self.cancel_button = self._button(
-            "/mTaskCancel.svg", _translate("DownloadsPanel", "Cancel this download (its partial file is deleted)"))
+            "/mTaskCancel.svg", translate("DownloadsPanel", "Cancel this download (its partial file is deleted)"))
         self.remove_button = self._button("/mActionDeleteSelected.svg",
-                                          _translate("DownloadsPanel", "Remove from the list (files stay on disk)"))
+                                          translate("DownloadsPanel", "Remove from the list (files stay on disk)"))
         for button in (self.map_button, self.folder_button, self.retry_button, self.cancel_button, self.remove_button):
             top.addWidget(button)
         layout.addLayout(top)
@@ -210,20 +210,20 @@ class JobRow(QFrame):
         if state is State.DOWNLOADING:
             parts = [state_text(state)]
             if job.speed > 0:
-                parts.append(_translate("DownloadsPanel", "{speed}/s").format(speed=human_bytes(job.speed)))
+                parts.append(translate("DownloadsPanel", "{speed}/s").format(speed=human_bytes(job.speed)))
             if total:
-                parts.append(_translate("DownloadsPanel", "{done} of {total}").format(done=human_bytes(job.bytes_done),
+                parts.append(translate("DownloadsPanel", "{done} of {total}").format(done=human_bytes(job.bytes_done),
                                                           total=human_bytes(total)))
             elif job.bytes_done:
                 parts.append(human_bytes(job.bytes_done))
             return " · ".join(parts)
         if state is State.VERIFYING:
-            return _translate("DownloadsPanel", "Verifying the checksum")
+            return translate("DownloadsPanel", "Verifying the checksum")
         if state is State.DONE:
             checks = [note.split(": ", 1)[1] for note in job.notes if ": " in note and "verified" in note]
             text = state_text(state)
             if job.files:
-                text += " · " + _translate("DownloadsPanel", "{n} file(s), {size}").format(
+                text += " · " + translate("DownloadsPanel", "{n} file(s), {size}").format(
                     n=len(job.files), size=human_bytes(job.bytes_done or total))
             if checks:
                 text += " · " + translate_message(checks[0])
@@ -231,9 +231,9 @@ class JobRow(QFrame):
         if state in (State.FAILED, State.OFFLINE):
             return f"{state_text(state)}: {translate_message(job.error)}"
         if state is State.QUEUED and job.portal and job.bytes_done:
-            return _translate("DownloadsPanel", "Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
+            return translate("DownloadsPanel", "Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
         if state is State.PAUSED and job.bytes_done:
-            return _translate("DownloadsPanel", "Paused at {done}").format(done=human_bytes(job.bytes_done))
+            return translate("DownloadsPanel", "Paused at {done}").format(done=human_bytes(job.bytes_done))
         return state_text(state)
 
     def set_progress(self, job: Job) -> None:
@@ -257,29 +257,29 @@ class DownloadsPanel(QWidget):
         controller.layers_added.connect(lambda job_id, _ids: self._map_note(job_id, ""))
         controller.layers_noted.connect(self._map_note)
         controller.layers_failed.connect(
-            lambda job_id, text: self._map_note(job_id, _translate(
+            lambda job_id, text: self._map_note(job_id, translate(
                 "EOPortalsDownloads", "Could not add to the map: {message}").format(message=text)))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         folder_row = QHBoxLayout()
-        folder_row.addWidget(QLabel(_translate("DownloadsPanel", "Folder")))
+        folder_row.addWidget(QLabel(translate("DownloadsPanel", "Folder")))
         self.folder_widget = QgsFileWidget()
         self.folder_widget.setObjectName("downloadFolder")
         self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.folder_widget.setFilePath(download_folder())
-        self.folder_widget.setToolTip(_translate("DownloadsPanel", "Where products are downloaded"))
+        self.folder_widget.setToolTip(translate("DownloadsPanel", "Where products are downloaded"))
         self.folder_widget.fileChanged.connect(self._folder_changed)
         folder_row.addWidget(self.folder_widget, 1)
         layout.addLayout(folder_row)
 
         options = QHBoxLayout()
-        self.add_to_map_check = QCheckBox(_translate("DownloadsPanel", "Add to the map when done"))
+        self.add_to_map_check = QCheckBox(translate("DownloadsPanel", "Add to the map when done"))
         self.add_to_map_check.setChecked(add_to_map())
         self.add_to_map_check.toggled.connect(lambda on: settings.set_value("downloads/add_to_map", bool(on)))
-        self.extract_check = QCheckBox(_translate("DownloadsPanel", "Extract archives"))
-        self.extract_check.setToolTip(_translate(
+        self.extract_check = QCheckBox(translate("DownloadsPanel", "Extract archives"))
+        self.extract_check.setToolTip(translate(
             "DownloadsPanel", "Unzip downloaded products next to the zip (into <name>.SAFE for Sentinel products)"))
         self.extract_check.setChecked(extract_archives())
         self.extract_check.toggled.connect(lambda on: settings.set_value("downloads/extract", bool(on)))
@@ -289,14 +289,14 @@ class DownloadsPanel(QWidget):
         layout.addLayout(options)
 
         buttons = QHBoxLayout()
-        self.pause_button = QPushButton(_icon("/mActionPause.svg"), _translate("DownloadsPanel", "Pause all"))
+        self.pause_button = QPushButton(_icon("/mActionPause.svg"), translate("DownloadsPanel", "Pause all"))
         self.pause_button.setObjectName("pauseAll")
-        self.pause_button.setToolTip(_translate("DownloadsPanel", "Pause every download; partial files are kept"))
-        self.resume_button = QPushButton(_icon("/mActionPlay.svg"), _translate("DownloadsPanel", "Resume all"))
+        self.pause_button.setToolTip(translate("DownloadsPanel", "Pause every download; partial files are kept"))
+        self.resume_button = QPushButton(_icon("/mActionPlay.svg"), translate("DownloadsPanel", "Resume all"))
         self.resume_button.setObjectName("resumeAll")
         self.clear_button = QPushButton(_icon("/mActionDeleteSelected.svg"),
-                                        _translate("DownloadsPanel", "Clear finished"))
-        self.clear_button.setToolTip(_translate(
+                                        translate("DownloadsPanel", "Clear finished"))
+        self.clear_button.setToolTip(translate(
             "DownloadsPanel", "Remove finished, failed and cancelled downloads from the list (files stay on disk)"))
         for button in (self.pause_button, self.resume_button, self.clear_button):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -319,7 +319,7 @@ class DownloadsPanel(QWidget):
         self.rows_layout.addStretch(1)
         self.list.setWidget(container)
         layout.addWidget(self.list, 1)
-        self.empty_label = QLabel(_translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
+        self.empty_label = QLabel(translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
                                                                "and click Download."))
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -405,7 +405,7 @@ class DownloadsPanel(QWidget):
         if row is not None:
             if job is not None:  # the row shows the product already
                 text = text.replace(f"{job.title}: ", "", 1)
-            row.set_map_note(text)
+            row.set_map_note(text[:1].upper() + text[1:])  # a sentence of its own under the state line
 
     def _on_progress(self, job_id: str, _done, _total, _speed: float) -> None:
         row = self.rows.get(job_id)
@@ -431,17 +431,17 @@ class DownloadsPanel(QWidget):
         active = counts.get(State.DOWNLOADING, 0) + counts.get(State.VERIFYING, 0)
         parts = []
         if active:
-            parts.append(_translate("DownloadsPanel", "{n} downloading").format(n=active))
+            parts.append(translate("DownloadsPanel", "{n} downloading").format(n=active))
         if counts.get(State.QUEUED):
-            parts.append(_translate("DownloadsPanel", "{n} queued").format(n=counts[State.QUEUED]))
+            parts.append(translate("DownloadsPanel", "{n} queued").format(n=counts[State.QUEUED]))
         if counts.get(State.PAUSED):
-            parts.append(_translate("DownloadsPanel", "{n} paused").format(n=counts[State.PAUSED]))
+            parts.append(translate("DownloadsPanel", "{n} paused").format(n=counts[State.PAUSED]))
         if counts.get(State.DONE):
-            parts.append(_translate("DownloadsPanel", "{n} done").format(n=counts[State.DONE]))
+            parts.append(translate("DownloadsPanel", "{n} done").format(n=counts[State.DONE]))
         if counts.get(State.FAILED):
-            parts.append(_translate("DownloadsPanel", "{n} failed").format(n=counts[State.FAILED]))
+            parts.append(translate("DownloadsPanel", "{n} failed").format(n=counts[State.FAILED]))
         if counts.get(State.OFFLINE):
-            parts.append(_translate("DownloadsPanel", "{n} offline").format(n=counts[State.OFFLINE]))
+            parts.append(translate("DownloadsPanel", "{n} offline").format(n=counts[State.OFFLINE]))
         self.summary_label.setText(" · ".join(parts))
         paused = self.controller.paused
         self.pause_button.setEnabled(not paused and any(j.state not in FINAL_STATES and j.state is not State.PAUSED
@@ -489,7 +489,7 @@ class AssetsDialog(QDialog):
                     self.cog[key] = self.cog.get(key, True) and is_cog(asset.href, asset.media_type)
         self.preset_buttons: Dict[str, QPushButton] = {}
         for preset, label in self.PRESETS:
-            button = QPushButton(_translate("AssetsDialog", label))
+            button = QPushButton(translate("AssetsDialog", label))
             keys = preset_keys(self.available, preset)
             button.setEnabled(bool(keys))
             button.setToolTip(", ".join(keys) if keys else self.tr("Not offered by these products"))

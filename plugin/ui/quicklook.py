@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Callable, Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
@@ -294,8 +294,7 @@ class QuicklookPanel(QWidget):
 
     In: `show_product(product)`, `clear()`, `set_portals(catalog, names)`. Out: `shown(url)` once an image is
     in the pane, `message(text, level)` for the message bar, `version_chosen(product)` when the user chose another
-    version of the product in the pane's chooser (versions.py; the pane then shows that version's quicklook). `layer_position()` tells where in the results
-    group a quicklook layer goes.
+    version of the product in the pane's chooser (versions.py; the pane then shows that version's quicklook).
     """
 
     shown = pyqtSignal(str)  # URL of the quicklook now in the pane
@@ -309,7 +308,6 @@ class QuicklookPanel(QWidget):
         self.catalog: Optional[Catalog] = None
         self.names: Dict[str, str] = {}
         self.cache = QuicklookCache(prefs.quicklook_cache_folder(), prefs.quicklook_cache_bytes())
-        self.layer_position: Callable[[], int] = lambda: 0
         self.url = ""
         self.product: Optional[Product] = None
         self._vrt = ""
@@ -406,5 +404,5 @@ class QuicklookPanel(QWidget):
         if not layer.isValid():
             self.message.emit(self.tr("The quicklook could not be placed on the map."), Qgis.MessageLevel.Warning)
             return None
-        add_to_group(self.project, layer, self.layer_position())
+        add_to_group(self.project, layer, 0)  # on top: above the footprints, whose selection is filled opaque
         return layer

@@ -258,6 +258,10 @@ class ResultsFilterProxy(QSortFilterProxyModel):
         self._words = [word.lower() for word in text.split() if word]
         self.invalidateFilter()
 
+    def filter_text(self) -> str:
+        """The words rows are filtered by ('' when every row shows)."""
+        return " ".join(self._words)
+
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
         if not self._words:
             return True

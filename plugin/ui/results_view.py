@@ -48,9 +48,13 @@ class ResultsView(QWidget):
     """The results table and the footprints layer that goes with it.
 
     In: `new_layer(name)`, `add(products)`, `clear()`, `apply_reducer()`, `select_products()`, `export()`,
-    `set_searching()`. Out: `download_requested(products)`, `zoom_requested(product)`, `selection_changed()` (the
-    user changed the rows selected), `layer_changed(footprints)`, `drained()` (every product received is in),
-    `message(text, level)`; `products()`, `visible_products()`, `selected_products()`, `selected_identities()`.
+    `set_searching()`, `keep_layer()`. Out: `download_requested(products)`, `zoom_requested(product)`,
+    `selection_changed()` (the user changed the rows selected), `layer_changed(footprints)`, `drained()` (every
+    product received is in), `shown_changed()` (the text filter or a reducer changed the products shown),
+    `message(text, level)`; `products()`, `visible_products()`, `is_shown(identity)`, `selected_products()`,
+    `selected_identities()`.
+
+    The map shows the footprints of the rows shown: the text filter and the reducers apply to both.
     """
 
     download_requested = pyqtSignal(list)
@@ -58,6 +62,7 @@ class ResultsView(QWidget):
     selection_changed = pyqtSignal()
     layer_changed = pyqtSignal(object)  # FootprintsLayer, or None
     drained = pyqtSignal()
+    shown_changed = pyqtSignal()
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
 
     def __init__(self, names: Dict[str, str], tasks: TaskKeeper, project: QgsProject,
@@ -69,7 +74,12 @@ class ResultsView(QWidget):
         self.proxy = ResultsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.footprints: Optional[FootprintsLayer] = None
+        self._kept = False  # the user keeps the footprints layer: the next search leaves it in the project
         self._searching = False
+        self._map_timer = QTimer(self)  # the map follows the rows shown, once per event-loop turn at most
+        self._map_timer.setSingleShot(True)
+        self._map_timer.setInterval(0)
+        self._map_timer.timeout.connect(self._show_rows_on_map)
         self._incoming: Deque[Product] = deque()
         self._batch = BATCH_FIRST
         self._last_repaint = 0.0
@@ -105,6 +115,10 @@ class ResultsView(QWidget):
         self.export_geojson_action = export_menu.addAction(self.tr("GeoJSON…"))
         self.export_csv_action = export_menu.addAction(self.tr("CSV…"))
         self.export_stac_action = export_menu.addAction(self.tr("STAC ItemCollection…"))
+        export_menu.addSeparator()
+        self.keep_layer_action = export_menu.addAction(self.tr("Keep the footprints layer"))
+        self.keep_layer_action.setToolTip(self.tr("Leave this search's footprints layer in the project under a name "
+                                                  "of its own; the next search makes a new one"))
         tools.addWidget(self.export_button)
         layout.addLayout(tools)
 
@@ -137,6 +151,7 @@ class ResultsView(QWidget):
         self._bottom = QHBoxLayout()
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
+        self.count_label.setWordWrap(True)
         self._bottom.addWidget(self.count_label, 1)
         self.download_button = QPushButton(QIcon(DOWNLOAD_ICON), self.tr("Download"))
         self.download_button.setToolTip(self.tr("Download the selected products"))
@@ -151,6 +166,7 @@ class ResultsView(QWidget):
         self.export_geojson_action.triggered.connect(lambda: self._export_clicked("geojson"))
         self.export_csv_action.triggered.connect(lambda: self._export_clicked("csv"))
         self.export_stac_action.triggered.connect(lambda: self._export_clicked("stac"))
+        self.keep_layer_action.triggered.connect(self.keep_layer)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda index: self._zoom(index.data(PRODUCT_ROLE)))
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -160,6 +176,7 @@ class ResultsView(QWidget):
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
                        self.proxy.layoutChanged):
             signal.connect(self._update_count)
+            signal.connect(self._rows_shown_changed)
 
     def add_action(self, widget: QWidget) -> None:
         """Put a button of another part ("Load more") beside Download."""
@@ -169,6 +186,11 @@ class ResultsView(QWidget):
     def products(self) -> List[Product]:
         """Every product listed (before the text filter)."""
         return self.model.products
+
+    def is_shown(self, identity: str) -> bool:
+        """Whether a product has a row shown (listed, and not hidden by the text filter)."""
+        row = self.model.row_of(identity)
+        return row >= 0 and self.proxy.mapFromSource(self.model.index(row, 0)).isValid()
 
     def visible_products(self) -> List[Product]:
         """The products of the rows shown (after the text filter), in table order."""
@@ -207,9 +229,10 @@ class ResultsView(QWidget):
         return first_index.data(PRODUCT_ROLE) if first_index is not None else None
 
     def new_layer(self, name: str) -> FootprintsLayer:
-        """A new footprints layer for the next search's products."""
+        """A new footprints layer for the next search's products, in place of the last one (unless kept)."""
         if self.footprints is not None:
-            self._detach_footprints()
+            self._drop_footprints()
+        self._kept = False
         self.footprints = FootprintsLayer(name, self.project, self)
         self.footprints.removed.connect(self._on_footprints_removed)
         self.layer_changed.emit(self.footprints)
@@ -241,7 +264,7 @@ class ResultsView(QWidget):
         self._pending_timer.stop()
         self._reducer = None
         if self.footprints is not None:
-            self._detach_footprints()
+            self._drop_footprints()
         self.model.clear()
         self._unreduced = None
 
@@ -263,7 +286,20 @@ class ResultsView(QWidget):
         self._pending_timer.stop()
         self._incoming.clear()
         if self.footprints is not None:
-            self._detach_footprints()
+            self._detach_footprints().detach()  # it stays in the project
+
+    def keep_layer(self) -> Optional[str]:
+        """Leave the footprints layer in the project under a name of its own; the next search makes a new one.
+        Returns that name (None without a layer)."""
+        if self.footprints is None or self.footprints.layer is None or self._kept:
+            return None
+        name = self.tr("{name} (kept)").format(name=self.footprints.layer.name())
+        self.footprints.keep(name)
+        self._kept = True
+        self._update_actions()
+        self.message.emit(self.tr("The footprints stay in the project as “{name}”; the next search makes a new "
+                                  "layer.").format(name=name), Qgis.MessageLevel.Info)
+        return name
 
     def apply_reducer(self, reducer: Optional[Reducer]) -> None:
         """Keep one product per tile (or, with None, every result again)."""
@@ -277,8 +313,7 @@ class ResultsView(QWidget):
                 self._unreduced = self.model.products
             products = reduce_products(self._unreduced, reducer)
         self.model.set_products(products)
-        if self.footprints is not None:
-            self.footprints.replace(products)
+        self._show_rows_on_map()
         self._update_actions()
 
     def export(self, kind: str, path: str) -> Optional[QgsTask]:
@@ -339,22 +374,41 @@ class ResultsView(QWidget):
                     self._unreduced[index] = merge_products([self._unreduced[index], product], portal_order=order)[0]
             return
         touched = self.model.add_products(batch)
-        if self.footprints is not None and self.footprints.alive:
-            self.footprints.add_or_update(touched, repaint=False)
+        if self.footprints is not None and self.footprints.alive and not self.proxy.filter_text():
+            self.footprints.add_or_update(touched, repaint=False)  # (filtered: the rows shown go, see below)
 
     def _repaint_footprints(self) -> None:
         if self.footprints is not None and self.footprints.layer is not None:
             self.footprints.layer.updateExtents()
             self.footprints.layer.triggerRepaint()
 
-    def _detach_footprints(self) -> None:
+    def _detach_footprints(self) -> FootprintsLayer:
         footprints, self.footprints = self.footprints, None
         self.layer_changed.emit(None)
         try:
             footprints.removed.disconnect(self._on_footprints_removed)
         except (TypeError, RuntimeError):
             pass
-        footprints.detach()
+        return footprints
+
+    def _drop_footprints(self) -> None:
+        """One results layer per panel: the last one leaves the project, unless the user kept it."""
+        footprints = self._detach_footprints()
+        if self._kept:
+            footprints.detach()
+        else:
+            footprints.remove()
+
+    def _rows_shown_changed(self, *_args) -> None:
+        if self.proxy.filter_text():
+            self._map_timer.start()
+
+    def _show_rows_on_map(self) -> None:
+        """The footprints layer holds the rows shown (after the text filter and the reducer), no others."""
+        self._map_timer.stop()
+        if self.footprints is not None and self.footprints.alive:
+            self.footprints.replace(self.visible_products())
+        self.shown_changed.emit()
 
     def _on_footprints_removed(self) -> None:
         # the user removed the layer: the table stays
@@ -365,6 +419,7 @@ class ResultsView(QWidget):
     def _on_filter_text(self, text: str) -> None:
         self.proxy.set_filter_text(text)
         self._update_count()
+        self._show_rows_on_map()
 
     def _on_selection(self, *_args) -> None:
         self.download_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
@@ -407,17 +462,28 @@ class ResultsView(QWidget):
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         if total == 0:
-            self.count_label.setText(self.tr("Searching…") if self._searching else "")
+            text = self.tr("Searching…") if self._searching else ""
         elif shown == total:
-            self.count_label.setText(self.tr("1 product") if total == 1 else
-                                     self.tr("{count} products").format(count=total))
+            text = self.tr("1 product") if total == 1 else self.tr("{count} products").format(count=total)
         else:
-            self.count_label.setText(self.tr("{shown} of {count} products shown").format(shown=shown, count=total))
+            text = self.tr("{shown} of {count} products shown").format(shown=shown, count=total)
+        if self._reducer is not None and self._unreduced is not None:
+            # a reduction is on: say which, and of how many products found
+            found = len(self._unreduced)
+            if self._reducer is Reducer.LEAST_CLOUDY_PER_TILE:
+                note = self.tr("least cloudy per tile, of {found} found").format(found=found)
+            else:
+                note = self.tr("newest per tile, of {found} found").format(found=found)
+            text = self.tr("{count} ({reduction})").format(count=text, reduction=note)
+        self.count_label.setText(text)
 
     def _update_actions(self) -> None:
         has_rows = self.model.rowCount() > 0
         self.export_button.setEnabled(has_rows)
         self.reduce_button.setEnabled(has_rows or self._unreduced is not None)
         self.all_results_action.setEnabled(self._unreduced is not None)
+        self.reduce_button.setCheckable(True)
+        self.reduce_button.setChecked(self._reducer is not None and self._unreduced is not None)
+        self.keep_layer_action.setEnabled(self.footprints is not None and self.footprints.alive and not self._kept)
         self.download_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
         self._update_count()

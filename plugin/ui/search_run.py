@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Dict, List, Optional
 
 from qgis.core import Qgis
@@ -58,7 +59,10 @@ class SearchRun(QObject):
         self.task: Optional[SearchTask] = None
         self.query: Optional[SearchQuery] = None
         self.cursors: Dict[str, object] = {}
-        self.outcomes: Dict[str, Outcome] = {}
+        self.outcomes: Dict[str, Outcome] = {}  # how each portal answered (all its pages so far)
+        self._lines: Dict[str, str] = {}  # what each portal's line says
+        self._pages: Dict[str, Outcome] = {}  # each portal's pages that came, as one outcome
+        self._paging = False  # the task running fetches next pages ("Load more")
         self._closed = False
 
         self.search_button = QPushButton()
@@ -121,6 +125,8 @@ class SearchRun(QObject):
         """Forget the last search's lines and pages."""
         self.cursors = {}
         self.outcomes = {}
+        self._lines = {}
+        self._pages = {}
         self.status_list.clear()
         self._update_load_more()
 
@@ -180,6 +186,7 @@ class SearchRun(QObject):
         task.search_done.connect(self._on_search_done)
         task.search_failed.connect(self._on_search_failed)
         self.task = task
+        self._paging = cursors is not None
         for portal in portals:
             self._set_status(portal.id, None)
         self.status_list.setVisible(True)
@@ -191,9 +198,27 @@ class SearchRun(QObject):
     def _on_outcome(self, outcome: Outcome, products: list) -> None:
         if self._closed:
             return
-        self.outcomes[outcome.portal] = outcome
-        self._set_status(outcome.portal, outcome)
-        self.portal_answered.emit(outcome, self.outcome_text(outcome))
+        earlier = self._pages.get(outcome.portal) if self._paging else None
+        if earlier is not None and outcome.ok:
+            # "Load more": the line counts everything the portal returned so far
+            outcome = replace(outcome, count=earlier.count + outcome.count, pages=earlier.pages + outcome.pages,
+                              records=earlier.records + outcome.records,
+                              other_collections=earlier.other_collections + outcome.other_collections,
+                              elapsed=earlier.elapsed + outcome.elapsed,
+                              total=outcome.total if outcome.total is not None else earlier.total)
+        if earlier is not None and earlier.count and not outcome.ok:
+            # a later page failed: the line keeps counting the pages that came, and says the next one failed
+            line = self.tr("{line}; the next page failed ({reason}), the earlier pages are kept").format(
+                line=self.outcome_text(earlier), reason=self._reason(outcome))
+            shown = replace(earlier, error=outcome.error)
+        else:
+            shown, line = outcome, self.outcome_text(outcome)
+            if outcome.ok:
+                self._pages[outcome.portal] = outcome
+        self.outcomes[outcome.portal] = shown
+        self._lines[outcome.portal] = line
+        self._set_status(outcome.portal, shown, line)
+        self.portal_answered.emit(shown, line)
         if not outcome.ok and outcome.error is not None and outcome.error.kind is not ErrorKind.CANCELLED:
             log_failure(outcome)
         if products:
@@ -208,7 +233,7 @@ class SearchRun(QObject):
         self._set_searching(False)
         failed = failed_outcomes(result)
         if failed:
-            lines = "; ".join(self.outcome_text(o) for o in failed)
+            lines = "; ".join(self._lines.get(o.portal) or self.outcome_text(o) for o in failed)
             self.message.emit(self.tr("Some portals failed: {lines}").format(lines=lines), Qgis.MessageLevel.Warning)
         self.finished.emit(result)
 
@@ -242,7 +267,13 @@ class SearchRun(QObject):
         self.load_more_button.setEnabled(self.task is None and self.has_more())
 
     # ---- per-portal lines -------------------------------------------------------------------------
-    def _set_status(self, portal_id: str, outcome: Optional[Outcome]) -> None:
+    def _reason(self, outcome: Outcome) -> str:
+        """What the portal's line says of an outcome, without the portal's name."""
+        name = self.names.get(outcome.portal, outcome.title)
+        text = self.outcome_text(outcome)
+        return text[len(name):].lstrip(" \u00a0:") if text.startswith(name) else text
+
+    def _set_status(self, portal_id: str, outcome: Optional[Outcome], line: str = "") -> None:
         item = None
         for row in range(self.status_list.count()):
             if self.status_list.item(row).data(Qt.ItemDataRole.UserRole) == portal_id:
@@ -258,17 +289,18 @@ class SearchRun(QObject):
             item.setIcon(icon("/mTaskRunning.svg"))
             item.setToolTip("")
         else:
-            item.setText(self.outcome_text(outcome))
+            item.setText(line or self.outcome_text(outcome))
             if outcome.ok:
                 item.setIcon(icon("/mIconSuccess.svg"))
             elif outcome.error.kind in (ErrorKind.CANCELLED, ErrorKind.AUTH, ErrorKind.THROTTLED):
                 item.setIcon(icon("/mIconWarning.svg"))
             else:
                 item.setIcon(icon("/mIconCritical.svg"))
+            # what the line does not say already: the portal's own words on an error, the time, the pages
             tip = self.tr("{seconds:.1f} s, {pages} page(s)").format(seconds=outcome.elapsed, pages=outcome.pages)
-            if outcome.error is not None:
-                tip = outcome.message + "\n" + tip
-            item.setToolTip(item.text() + "\n" + tip)
+            if outcome.error is not None and outcome.error.message not in item.text():
+                tip = outcome.error.message + "\n" + tip
+            item.setToolTip(tip)
         self._fit_status_list()
 
     def _fit_status_list(self) -> None:

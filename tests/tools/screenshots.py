@@ -12,7 +12,7 @@ Run it with QGIS's Python (the test venv), offscreen and with the recordings:
 
     QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES=../shared/fixtures .venv/bin/python tests/tools/screenshots.py
 
-Writes docs/panel-empty.png, docs/panel-results.png, the same two with a -fr suffix (QGIS in French, through
+Writes docs/panel-empty.png, docs/panel-results.png, docs/panel-wide-area.png (a rectangle 340° wide), the same two with a -fr suffix (QGIS in French, through
 the plugin's own translator), docs/portals-dialog.png, and docs/qgis-window.png: QGIS itself under Xvfb with
 the plugin enabled in a throw-away profile (this file runs inside it through --code; --no-qgis skips it).
 Settings, profiles and caches live in a temporary folder: your QGIS profile is never read nor written, and a
@@ -284,6 +284,38 @@ def shoot_panel(scene: Scene, out: Path, suffix: str, quicklook_url: str) -> Non
     scene.close_dock()
 
 
+def shoot_wide_area(scene: Scene, out: Path) -> None:
+    """A lon/lat map of the world and a rectangle dragged with the panel's Rectangle tool from 170°W to 170°E
+    (80°S to 80°N): the panel describes the 340° wide area, never a strip at the antimeridian."""
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtCore import QPoint
+    from qgis.PyQt.QtTest import QTest
+
+    scene.reset_project()
+    crs = QgsCoordinateReferenceSystem("EPSG:4326")
+    scene.project.setCrs(crs)
+    scene.canvas.setDestinationCrs(crs)
+    dock = scene.open_dock()
+    scene.canvas.setExtent(QgsRectangle(-180, -90, 180, 90))
+    scene.render()
+
+    def pixel(lon: float, lat: float) -> QPoint:
+        point = scene.canvas.getCoordinateTransform().transform(QgsPointXY(lon, lat))
+        return QPoint(round(point.x()), round(point.y()))
+
+    viewport = scene.canvas.viewport()
+    dock.form.rectangle_button.click()
+    start, end = pixel(-170, 80), pixel(170, -80)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, end)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    if dock.form.aoi.geometry().boundingBox().width() < 330 or "nan" in dock.form.aoi_label.text():
+        raise SystemExit(f"screenshots: the wide area reads {dock.form.aoi_label.text()!r}")
+    scene.render()
+    scene.save(out / "panel-wide-area.png")
+    scene.close_dock()
+
+
 def shoot_portals_dialog(scene: Scene, out: Path) -> None:
     """Settings > portals and accounts as the panel opens it (the built-in catalog, the statuses the searches
     left), with GEODES (which wants an API key) selected."""
@@ -487,6 +519,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             quicklook_url = rp.server.url + "/previews/T31TDH_B01.jpg"
             os.environ["EO_PORTALS_CATALOG"] = str(rp.catalog_path)
             shoot_panel(scene, args.out, "", quicklook_url)
+            shoot_wide_area(scene, args.out)
             shoot_portals_dialog(scene, args.out)
             if not args.no_qgis:
                 shoot_qgis_window(args.out, folder, quicklook_url)

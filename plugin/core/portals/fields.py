@@ -309,12 +309,10 @@ def record_collection(portal: Portal, query: SearchQuery, *, name: Any = None, r
         return from_name
     if isinstance(remote, str) and remote:
         owners = [unified for unified, entry in portal.collections.items() if remote in _names_of(entry)]
-        if query.collection in owners or not owners and remote in _names_of(portal.collection_for(query.collection)):
-            return query.collection
-        if len(owners) == 1:
-            return owners[0]
-        if not owners:
-            return remote  # a collection the catalog does not map for this portal: not what was asked for
+        if owners:  # when several unified collections share it, the query's if it is one, else another's
+            return query.collection if query.collection in owners else owners[0]
+        # a collection the catalog does not map for this portal (an older name, a user's own): unknown, so it
+        # cannot contradict the query; its product type or the query's collection labels it
     if type_key and isinstance(product_type, str) and product_type:
         return collection_for_type(portal, query, type_key, product_type)
     return query.collection

@@ -1834,6 +1834,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{count} ({reduction})</source>
         <translation>{count} ({reduction})</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="153"/>
+        <source>Right click to choose the columns</source>
+        <translation>Clic droit pour choisir les colonnes</translation>
+    </message>
 </context>
 <context>
     <name>SearchForm</name>

@@ -15,6 +15,7 @@ Other parts of the plugin plug in through `add_tab(widget, title)` (the download
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -59,6 +60,28 @@ def short_names(catalog: Catalog) -> dict:
         counts[portal.title] = counts.get(portal.title, 0) + 1
     return {pid: portal.title if counts[portal.title] == 1 else f"{portal.title} ({pid})"
             for pid, portal in catalog.portals.items()}
+
+
+QUICKLOOK_MIN = 210  # px the quicklook pane (image and title row) gets at least when the panel first shows
+RESULTS_MIN = 150  # px the results get at least then
+BAR_CHROME = 220  # px of the message bar that are not its text: icon, "Show more", close and menu buttons
+
+
+def _lead(bar, title: str, text: str) -> str:
+    """'' when "title: text" fits on the message bar's one line; else what does: the text up to its first colon
+    ("Some portals failed"), or its start."""
+    parent = bar.parentWidget()
+    if parent is None or parent.width() <= 0:
+        return ""  # not in a window: nothing to measure against
+    metrics = bar.fontMetrics()
+    room = parent.width() - BAR_CHROME
+    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
+        return ""
+    room -= metrics.horizontalAdvance(f"{title}: …")
+    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
+    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
+        return head + "…"
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
 
 
 class EOPortalsDock(QgsDockWidget):
@@ -162,9 +185,10 @@ class EOPortalsDock(QgsDockWidget):
         self.results.add_action(self.run.load_more_button)
         self.splitter.addWidget(results_widget)
         self.splitter.addWidget(self.quicklook)
-        self.splitter.setStretchFactor(0, 3)
+        # a taller panel gives the results and the quicklook the room (the filters scroll)
+        self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setStretchFactor(2, 3)
 
     def _connect(self) -> None:
         for part in (self.form, self.run, self.results, self.sync, self.quicklook):
@@ -336,7 +360,7 @@ class EOPortalsDock(QgsDockWidget):
         total = sum(sizes)
         if total <= 0 or sizes[0] <= total * 0.4:
             return
-        query = int(total * 0.35)
+        query = int(total * 0.3)
         quicklook = sizes[2]
         self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
@@ -366,10 +390,17 @@ class EOPortalsDock(QgsDockWidget):
 
     # ---- misc -------------------------------------------------------------------------------------
     def _message(self, text: str, level: Qgis.MessageLevel = Qgis.MessageLevel.Info, duration: int = 8) -> None:
-        """A message bar entry in plain words."""
+        """A message bar entry in plain words. QGIS's message bar shows one line: a text longer than the bar shows
+        its lead there, and the whole of it behind the bar's "Show more"."""
         if level == Qgis.MessageLevel.Critical:
             duration = 0
-        self.iface.messageBar().pushMessage(self.tr("EO Portals"), text, level=level, duration=duration)
+        bar = self.iface.messageBar()
+        title = self.tr("EO Portals")
+        lead = _lead(bar, title, text)
+        if lead:
+            bar.pushMessage(title, lead, text, level, duration)
+        else:
+            bar.pushMessage(title, text, level=level, duration=duration)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """The first time the panel shows: the splitter as the user left it, else the filters in full."""
@@ -382,14 +413,15 @@ class EOPortalsDock(QgsDockWidget):
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return
         total = max(self.splitter.height(), 300)
-        quicklook = max(120, total // 6)
+        quicklook = max(QUICKLOOK_MIN, total // 4)
         # A scroll area's own size hint is capped by Qt: ask its content, plus the Search button row below it.
         top_layout = self.splitter.widget(0).layout()
         wanted = self.query_scroll.widget().sizeHint().height() + top_layout.spacing() + 8
         for index in range(1, top_layout.count()):
             wanted += top_layout.itemAt(index).sizeHint().height()
-        query = min(wanted, int(total * 0.6))
-        self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
+        # the filters scroll: they never take the room the results and the quicklook need
+        query = max(120, min(wanted, int(total * 0.6), total - quicklook - RESULTS_MIN))
+        self.splitter.setSizes([query, max(RESULTS_MIN, total - query - quicklook), quicklook])
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Remember the values when the panel is closed."""

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import re
 
-from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
+from qgis.core import Qgis, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
 from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor, QImage
+from qgis.gui import QgsMessageBar
+from qgis.PyQt.QtGui import QColor, QFont, QImage
+from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
-from plugin.ui.results_model import PRODUCT_ROLE
+from plugin.ui.dock import EOPortalsDock
+from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
-from tests.support.qt_wait import wait_until
+from tests.support.qt_wait import spin, wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
 
@@ -219,3 +222,122 @@ def test_each_search_replaces_the_results_layer_unless_the_user_keeps_it(make_do
     assert kept.selectedFeatureCount() <= 1
     # QGIS asks about the layer the user chose to keep (it may want saving), never about the panel's own
     assert scratch_layers_qgis_asks_about(project) == [kept.name()]
+
+
+# ---- 11. the default 350 px dock -------------------------------------------------------------------------
+def narrow(dock, height: int = 700):
+    """The panel as QGIS docks it by default: 350 px wide, in QGIS's default font (9 pt), shown."""
+    dock.setFont(QFont("DejaVu Sans", 9))
+    dock.resize(350, height)
+    dock.show()
+    return dock
+
+
+def test_at_350_px_the_table_shows_the_portals_and_the_user_chooses_the_columns(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = narrow(make_dock())
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    table = dock.results.table
+    header, width = table.horizontalHeader(), table.viewport().width()
+    assert width < 350
+    shown = [c for c in range(Column.COUNT) if not table.isColumnHidden(c)]
+    assert shown == [Column.DATE, Column.CLOUD, Column.TILE, Column.PORTALS, Column.TITLE]
+    # date, cloud and tile whole, the portals column in sight without scrolling
+    for column in (Column.DATE, Column.CLOUD, Column.TILE):
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) <= width
+    assert header.sectionViewportPosition(Column.PORTALS) + 40 < width
+    # a right click on the header lists the columns: the user shows the platform again, and it stays so
+    menu = dock.results.column_menu()
+    [platform] = [a for a in menu.actions() if a.text() == "Platform"]
+    assert platform.isCheckable() and not platform.isChecked()
+    platform.trigger()
+    assert not table.isColumnHidden(Column.PLATFORM)
+    dock.hide()
+    again = make_dock()
+    assert not again.results.table.isColumnHidden(Column.PLATFORM)
+    assert again.results.table.isColumnHidden(Column.ORBIT)
+
+
+def test_at_350_px_the_quicklook_has_room_and_grows_with_the_panel(make_dock):
+    dock = narrow(make_dock())
+    wait_until(lambda: dock.quicklook.view.height() > 0, 2)
+    first = dock.quicklook.view.height()
+    assert first >= 170, first
+    dock.resize(350, 1000)
+    assert wait_until(lambda: dock.quicklook.view.height() > first + 50, 2), (first, dock.quicklook.view.height())
+    dock.hide()
+
+
+def test_at_350_px_a_long_portal_line_wraps_instead_of_being_cut(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        paged_portal(rp, tmp_path, monkeypatch, failing_skips=(10,))
+        dock = narrow(make_dock(), 800)
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        dock.run.load_more_button.click()
+        wait_for_search(dock)
+    status = dock.run.status_list
+    [line] = dock.run.status_lines()
+    assert status.fontMetrics().horizontalAdvance(line) > status.viewport().width()  # it cannot fit on one line
+    assert wait_until(lambda: status.visualItemRect(status.item(0)).height() >= 2 * status.fontMetrics().height(), 2)
+    rect = status.visualItemRect(status.item(0))
+    assert rect.top() >= 0 and rect.bottom() <= status.viewport().height(), (rect, status.viewport().height())
+    dock.hide()
+
+
+class WindowIface:
+    """QGIS's interface with a real message bar above a map area 1000 px wide, as in QGIS's window."""
+
+    def __init__(self, qgis_iface):
+        self._iface = qgis_iface
+        self.window = QWidget()
+        self.window.resize(1000, 200)
+        layout = QVBoxLayout(self.window)
+        self.bar = QgsMessageBar(self.window)
+        layout.addWidget(self.bar)
+        layout.addStretch(1)
+        self.window.show()
+
+    def mapCanvas(self):  # noqa: N802 (QGIS's name)
+        return self._iface.mapCanvas()
+
+    def messageBar(self):  # noqa: N802
+        return self.bar
+
+    def activeLayer(self):  # noqa: N802
+        return None
+
+
+def test_a_message_longer_than_the_bar_is_not_cut(make_dock, tmp_path, monkeypatch, qgis_iface):
+    folder = tmp_path / "Mes documents" / "QGIS" / "profils" / "défaut" / "eo_portals" / "catalogues partagés"
+    folder.mkdir(parents=True)
+    broken = folder / "catalogue des portails de l'équipe.json"
+    broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
+    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
+    iface = WindowIface(qgis_iface)
+    dock = EOPortalsDock(iface)
+    try:
+        dock.resize(350, 700)
+        dock.show()
+        spin(100)
+        item = iface.bar.currentItem()
+        assert item is not None and item.level() == Qgis.MessageLevel.Warning
+        shown = item.findChild(QTextEdit)
+        assert wait_until(lambda: shown.document().size().height() <= shown.viewport().height(), 2), \
+            (item.text(), shown.document().size().height(), shown.viewport().height())
+        assert "catalog" in item.text()
+        # the whole message, file and line, behind "Show more"
+        viewers = [w for w in QApplication.topLevelWidgets() if w.findChild(QTextBrowser) is not None
+                   and str(broken) in w.findChild(QTextBrowser).toPlainText()]
+        assert viewers and "line 2" in viewers[-1].findChild(QTextBrowser).toPlainText()
+        assert isinstance(item.widget(), QToolButton)
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+        iface.window.close()
+        iface.window.deleteLater()
+        spin(20)

@@ -20,7 +20,7 @@ from ..download.job import Control, Job
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings
 from ..paths import safe_name
-from ..product import Product, Source
+from ..product import Product, Source, Version
 from .client import BearerAuth, OpenEOClient, result_assets
 
 
@@ -33,8 +33,9 @@ def result_product(portal: Portal, job_id: str, document: Dict[str, Any], collec
                           ErrorKind.PARSE)
     name = safe_name(title or f"openEO_{job_id}", fallback="openEO_job")
     source = Source(portal=portal.id, product_id=job_id, name=name, assets=assets)
-    return Product(identity=f"openeo:{portal.id}:{job_id}", title=name, collection=collection, sources=[source],
-                   properties={"openeo:job_id": job_id, "openeo:backend": portal.id})
+    version = Version(name=name, key=(), collection=collection, sources=[source],
+                      properties={"openeo:job_id": job_id, "openeo:backend": portal.id})
+    return Product(identity=f"openeo:{portal.id}:{job_id}", versions=[version])
 
 
 class _ResultAccounts(Accounts):

@@ -900,6 +900,11 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
     </message>
+    <message>
+        <location filename="../plugin/openeo_jobs.py" line="1"/>
+        <source>openEO</source>
+        <translation>openEO</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>
@@ -2376,6 +2381,199 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     <message>
         <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
         <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
+    </message>
+</context>
+<context>
+    <name>JobsPanel</name>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Back-end</source>
+        <translation>Serveur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Bands</source>
+        <translation>Bandes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Cloud-free composite</source>
+        <translation>Composite sans nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Get results</source>
+        <translation>Récupérer les résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Index time series</source>
+        <translation>Série temporelle d&apos;indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Index</source>
+        <translation>Indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Job</source>
+        <translation>Traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Month</source>
+        <translation>Mois</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>No openEO back-end is available: add one in EO Portals settings.</source>
+        <translation>Aucun serveur openEO n&apos;est disponible : ajoutez-en un dans les paramètres d&apos;EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Period</source>
+        <translation>Période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Run job</source>
+        <translation>Lancer le traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Season</source>
+        <translation>Saison</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Show graph</source>
+        <translation>Afficher le graphe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Stack of bands</source>
+        <translation>Pile de bandes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>The process graph, to copy into openEO&apos;s editor or Python</source>
+        <translation>Le graphe de processus, à copier dans l&apos;éditeur d&apos;openEO ou en Python</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Whole period</source>
+        <translation>Toute la période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Year</source>
+        <translation>Année</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>created</source>
+        <translation>créé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>failed</source>
+        <translation>en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>finished</source>
+        <translation>terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO call failed unexpectedly: {error}</source>
+        <translation>L&apos;appel openEO a échoué de façon inattendue : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: cancelling {job}</source>
+        <translation>openEO : annulation de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: deleting {job}</source>
+        <translation>openEO : suppression de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: results of {job}</source>
+        <translation>openEO : résultats de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: starting a job on {backend}</source>
+        <translation>openEO : lancement d&apos;un traitement sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: status of {job}</source>
+        <translation>openEO : état de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>queued</source>
+        <translation>en attente</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>running</source>
+        <translation>en cours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{backend} has no collection for {collection}.</source>
+        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{credits:g} credits</source>
+        <translation>{credits:g} crédits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{n} file(s)</source>
+        <translation>{n} fichier(s)</translation>
     </message>
 </context>
 </TS>

@@ -140,3 +140,46 @@ def test_finished_job_results_are_downloaded_into_the_output_folder(eoportals_pr
     assert result["FILES"] == [str(saved)]
     assert saved.read_bytes() == data.read_bytes()
     assert files.hits(path)[-1].range_start == 30000  # the cut download was resumed
+
+
+def test_search_footprints_as_input_give_the_area_dates_and_collection(eoportals_provider, plugin_env, driver,
+                                                                        tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from plugin.core.catalog import load_catalog
+    from plugin.core.portals import stac
+    from plugin.core.query import SearchQuery
+    from plugin.footprints import footprints_layer, products_to_features
+    from tests.support.fixtures import fixture_bytes
+
+    catalog = load_catalog(env={})
+    portal = catalog.portal("earth_search")
+    query = SearchQuery.create("POLYGON((-180 -90, 180 -90, 180 90, -180 90, -180 -90))", "2015-01-01", "2030-01-01",
+                               "S2_MSI_L1C")
+    page = stac.parse(portal, query, fixture_bytes("earth_search/items_s2_l1c.json"),
+                      stac.build_request(portal, query))  # Earth Search's recorded answer
+    layer = footprints_layer("footprints")
+    layer.dataProvider().addFeatures(products_to_features(page.products, layer.fields()))
+    use_backend(plugin_env, driver.url, USER, PASSWORD)
+    plugin_env.catalog({"local_openeo": {"protocol": "openeo", "url": driver.url, "title": "Local openEO",
+                                         "auth": "basic", "collections": {"S2_MSI_L1C": "SENTINEL2_L2A_SENTINELHUB"}}})
+    graph_file = tmp_path / "graph.json"
+    with pytest.raises(QgsProcessingException, match="Local openEO's collection SENTINEL2_L2A_SENTINELHUB does not "
+                                                     "cover the area"):
+        processing.run("eoportals:openeo_job", {
+            "BACKEND": "local_openeo", "INPUT": layer, "KIND": "stack", "BANDS": "B04", "FORMAT": "GTiff",
+            "PROCESS_GRAPH": str(graph_file), "DRY_RUN": True})
+    load = json.loads(graph_file.read_text(encoding="utf-8"))["process_graph"]["loadcollection1"]["arguments"]
+    west, south, east, north = (min(p.footprint.bounds[0] for p in page.products),
+                                min(p.footprint.bounds[1] for p in page.products),
+                                max(p.footprint.bounds[2] for p in page.products),
+                                max(p.footprint.bounds[3] for p in page.products))
+    extent = load["spatial_extent"]
+    assert [extent["west"], extent["south"], extent["east"], extent["north"]] == pytest.approx(
+        [west, south, east, north], abs=1e-6)
+    days = sorted(p.start.date().isoformat() for p in page.products)
+    assert load["temporal_extent"][0] == days[0]
+    assert load["id"] == "SENTINEL2_L2A_SENTINELHUB"
+    clouds = [p.cloud_cover for p in page.products if p.cloud_cover is not None]
+    assert load["properties"]["eo:cloud_cover"]["process_graph"]["lte1"]["arguments"]["y"] == pytest.approx(max(clouds))

@@ -31,6 +31,7 @@ import requests
 from ..auth import Authenticator, same_site
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings, error_for_exception, error_for_status, make_session, mask_url
+from ..portals.stac import parse_multihash
 from ..product import Asset
 from .graph import collections_used, processes_used
 
@@ -662,19 +663,9 @@ def _child_nodes(value: Any):
             yield from _child_nodes(item)
 
 
-_MULTIHASH = {"d501": ("MD5", 16), "11": ("SHA1", 20), "12": ("SHA256", 32), "13": ("SHA512", 64)}
-
-
 def multihash_checksum(value: Any) -> Optional[Tuple[str, str]]:
-    """(algorithm, hex digest) of a STAC ``file:checksum`` multihash (MD5, SHA-1, SHA-256, SHA-512)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    for prefix, (name, size) in _MULTIHASH.items():
-        length = format(size, "02x")
-        if text.startswith(prefix + length) and len(text) == len(prefix) + 2 + 2 * size:
-            return name, text[len(prefix) + 2:]
-    return None
+    """(algorithm, hex digest) of a STAC ``file:checksum`` multihash (the STAC adapter's reading)."""
+    return parse_multihash(value)
 
 
 def result_assets(document: Dict[str, Any]) -> Dict[str, Asset]:

@@ -2575,5 +2575,78 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{n} file(s)</source>
         <translation>{n} fichier(s)</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Sign in…</source>
+        <translation>Se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Sign in to this back-end in the browser (OpenID Connect device code)</source>
+        <translation>Se connecter à ce serveur dans le navigateur (code d&apos;appareil OpenID Connect)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Signed in to {backend}.</source>
+        <translation>Connecté à {backend}.</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceLoginDialog</name>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Sign in to {backend}</source>
+        <translation>Se connecter à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Asking {backend} how to sign in…</source>
+        <translation>Demande à {backend} comment se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Open the browser</source>
+        <translation>Ouvrir le navigateur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>openEO: sign-in to {backend}</source>
+        <translation>openEO : connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Code: {code}</source>
+        <translation>Code : {code}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Open the link, sign in with your account and confirm the code; this window closes by itself.</source>
+        <translation>Ouvrez le lien, connectez-vous avec votre compte et confirmez le code ; cette fenêtre se ferme d&apos;elle-même.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>openEO: waiting for the sign-in to {backend}</source>
+        <translation>openEO : attente de la connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>{backend} gave no refresh token: the sign-in cannot be kept.</source>
+        <translation>{backend} n&apos;a pas donné de jeton de renouvellement : la connexion ne peut pas être conservée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>{backend} (openEO sign-in)</source>
+        <translation>{backend} (connexion openEO)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>The sign-in could not be kept in QGIS&apos;s authentication database.</source>
+        <translation>La connexion n&apos;a pas pu être conservée dans la base d&apos;authentification de QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>The sign-in failed unexpectedly: {error}</source>
+        <translation>La connexion a échoué de façon inattendue : {error}</translation>
+    </message>
 </context>
 </TS>

@@ -77,7 +77,12 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.backend_combo = QComboBox(self)
-        form.addRow(self.tr("Back-end"), self.backend_combo)
+        self.sign_in_button = QPushButton(self.tr("Sign in…"), self)
+        self.sign_in_button.setToolTip(self.tr("Sign in to this back-end in the browser (OpenID Connect device code)"))
+        backend_row = QHBoxLayout()
+        backend_row.addWidget(self.backend_combo, 1)
+        backend_row.addWidget(self.sign_in_button)
+        form.addRow(self.tr("Back-end"), backend_row)
         self.kind_combo = QComboBox(self)
         for kind, title in (("composite", self.tr("Cloud-free composite")), ("timeseries", self.tr("Index time series")),
                             ("stack", self.tr("Stack of bands"))):
@@ -131,8 +136,11 @@ class JobsPanel(QWidget):
         self.cancel_button.clicked.connect(lambda: self._on_selected("cancel"))
         self.delete_button.clicked.connect(lambda: self._on_selected("delete"))
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.backend_combo.currentIndexChanged.connect(self._backend_changed)
         self.fill_backends()
         self._kind_changed()
+        self._backend_changed()
 
     def fill_backends(self) -> None:
         """The usable openEO back-ends of the catalog."""
@@ -144,6 +152,23 @@ class JobsPanel(QWidget):
         index = self.backend_combo.findData(current)
         if index >= 0:
             self.backend_combo.setCurrentIndex(index)
+
+    def _backend_changed(self) -> None:
+        backend = self.backend()
+        self.sign_in_button.setEnabled(backend is not None and backend.auth == "oidc")
+
+    def sign_in(self) -> Optional[QWidget]:
+        """Open the device-code sign-in dialog for the chosen back-end (non-modal; it closes by itself)."""
+        from .device_login import DeviceLoginDialog
+
+        backend = self.backend()
+        if backend is None:
+            return None
+        dialog = DeviceLoginDialog(backend, self.settings(), self)
+        dialog.signed_in.connect(lambda _authcfg: self.message.emit(
+            self.tr("Signed in to {backend}.").format(backend=backend.title)))
+        dialog.show()
+        return dialog
 
     def _kind_changed(self) -> None:
         kind = self.kind_combo.currentData()

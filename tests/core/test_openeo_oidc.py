@@ -23,8 +23,10 @@ CLIENT = "sh-b1c3a958-52d4-40fe-a333-153595d1c71e"
 class DeviceIdp:
     """Device authorization + token endpoints: pending, slow_down, then tokens once the user 'confirmed'."""
 
-    def __init__(self, server: ReplayServer, confirm_after: int = 2):
+    def __init__(self, server: ReplayServer, confirm_after: int = 2, interval: float = 5, slow_down: bool = True):
         self.server = server
+        self.interval = interval
+        self.slow_down = slow_down
         self.confirm_after = confirm_after
         self.polls = 0
         self.challenge = ""
@@ -42,7 +44,7 @@ class DeviceIdp:
         return 200, {}, json.dumps({"device_code": "dev-123", "user_code": "ABCD-EFGH",
                                     "verification_uri": self.server.url + "/device",
                                     "verification_uri_complete": self.server.url + "/device?user_code=ABCD-EFGH",
-                                    "expires_in": 600, "interval": 5}).encode()
+                                    "expires_in": 600, "interval": self.interval}).encode()
 
     def tokens(self):
         refresh = "rt-" + secrets.token_hex(8)
@@ -64,7 +66,7 @@ class DeviceIdp:
         self.polls += 1
         if self.polls == 1:
             return 400, {}, b'{"error": "authorization_pending"}'
-        if self.polls == 2:
+        if self.polls == 2 and self.slow_down:
             return 400, {}, b'{"error": "slow_down"}'
         if self.polls <= self.confirm_after:
             return 400, {}, b'{"error": "authorization_pending"}'

@@ -61,6 +61,7 @@ def test_a_job_from_the_search_runs_is_followed_and_its_results_downloaded(qgis_
     messages = []
     panel = make_panel(tmp_path, messages)
     assert panel.backend_combo.currentText() == "Local openEO"
+    assert not panel.sign_in_button.isEnabled()  # a back-end with HTTP Basic has no device sign-in
     panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("stack"))
     panel.bands_edit.setText("B02,B03,B04")
     process = panel.show_graph()

@@ -184,6 +184,7 @@ class EOPortalsDock(QgsDockWidget):
         self.results.drained.connect(self._on_results_in)
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
+        self.quicklook.version_chosen.connect(self.results.refresh_product)
         self.results.shown_changed.connect(self._drop_hidden_quicklook)
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)

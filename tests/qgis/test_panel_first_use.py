@@ -57,13 +57,14 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
         prepare(dock, ["paged"], collection="S1_SAR_GRD")
         assert dock.start_search()
         wait_for_search(dock)
-        assert re.fullmatch(rf"Paged OData: {sizes[0]}( of \d+)? products", dock.run.status_lines()[0])
+        assert re.fullmatch(rf"Paged OData: {sizes[0]} products(, more pages available \(\d+ match\))?",
+                            dock.run.status_lines()[0])
         dock.run.load_more_button.click()
         wait_for_search(dock)
         so_far = sizes[0] + sizes[1]
         assert dock.results.model.rowCount() == so_far
         [line] = dock.run.status_lines()
-        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products", line), line
+        assert re.fullmatch(rf"Paged OData: {so_far} products(, more pages available \(\d+ match\))?", line), line
         tooltip = dock.run.status_list.item(0).toolTip()
         assert line not in tooltip and "2 page(s)" in tooltip, tooltip
         # the third page fails: the line still counts the two pages that came, and says the next one failed
@@ -71,8 +72,8 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
         wait_for_search(dock)
         assert dock.results.model.rowCount() == so_far
         [line] = dock.run.status_lines()
-        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products; the next page failed \(.*404.*\), "
-                            r"the earlier pages are kept", line), line
+        assert re.fullmatch(rf"Paged OData: {so_far} products(, more pages available \(\d+ match\))?; "
+                            r"the next page failed \(.*404.*\), the earlier pages are kept", line), line
         assert line not in dock.run.status_list.item(0).toolTip()
 
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from qgis.core import Qgis, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
-from qgis.PyQt.QtCore import QSize
 from qgis.gui import QgsMessageBar
+from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
-from tests.support.qt_wait import spin, wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
+from tests.support.qt_wait import spin, wait_until
 
 BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
 
@@ -76,11 +78,18 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
 
 
 # ---- 5. a broken catalog file ----------------------------------------------------------------------------
-def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(make_dock, tmp_path, monkeypatch,
-                                                                              qgis_iface):
-    broken = tmp_path / "my catalog.json"
+@pytest.mark.parametrize("where", ["EO_PORTALS_CATALOG", "profile"])
+def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(where, make_dock, tmp_path,
+                                                                              monkeypatch, qgis_iface):
+    if where == "profile":  # the catalog.json of the QGIS profile, where the Portals dialog writes
+        monkeypatch.delenv("EO_PORTALS_CATALOG", raising=False)
+        monkeypatch.setattr(prefs, "profile_folder", lambda: tmp_path / "profile" / "eo_portals")
+        broken = prefs.profile_folder() / "catalog.json"
+        broken.parent.mkdir(parents=True)
+    else:
+        broken = tmp_path / "my catalog.json"
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
-    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     dock = make_dock()
     assert qgis_iface.messageBar().get_messages(1) == []
     dock.show()

@@ -2590,6 +2590,16 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>Signed in to {backend}.</source>
         <translation>Connecté à {backend}.</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: opening the results</source>
+        <translation>openEO : ouverture des résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>The results could not be opened: {error}</source>
+        <translation>Les résultats n&apos;ont pas pu être ouverts : {error}</translation>
+    </message>
 </context>
 <context>
     <name>DeviceLoginDialog</name>

@@ -31,6 +31,26 @@ from ..core.query import SearchQuery
 COLUMN_TITLE, COLUMN_BACKEND, COLUMN_STATUS = range(3)
 
 
+def result_layer_specs(files: List[str]):
+    """Layers of result files (worker thread: reads the files): GeoTIFF as is, netCDF one layer per variable."""
+    from osgeo import gdal
+
+    from ..layers import LayerSpec, layer_specs
+
+    specs = []
+    for name in files:
+        path = Path(name)
+        if path.suffix.lower() == ".nc":
+            dataset = gdal.Open(str(path))
+            subdatasets = dataset.GetSubDatasets() if dataset is not None else []
+            dataset = None
+            if subdatasets:
+                specs.extend(LayerSpec(source, f"{path.stem} {source.rsplit(':', 1)[-1]}") for source, _ in subdatasets)
+                continue
+        specs.extend(layer_specs(str(path)))
+    return specs
+
+
 class JobCallTask(QgsTask):
     """One openEO call off the main thread: `work()` in run(), `done(value, error)` on the main thread."""
 
@@ -57,6 +77,7 @@ class JobsPanel(QWidget):
 
     message = pyqtSignal(str)  # a warning for the message bar
     changed = pyqtSignal()  # the jobs list was redrawn (tests wait on it)
+    layers_added = pyqtSignal(list)  # ids of the result layers added to the project
 
     def __init__(self, catalog: Callable[[], Catalog], store_path: Path, query_source: Callable[[], SearchQuery],
                  folder: Callable[[], str], settings: Callable[[], HttpSettings] = HttpSettings,
@@ -68,6 +89,7 @@ class JobsPanel(QWidget):
         self.folder = folder
         self.settings = settings
         self.tasks: List[JobCallTask] = []  # references to running tasks
+        self.layer_tasks: List[QgsTask] = []
         self.records: List[JobRecord] = []
         self._build()
         self.reload()
@@ -314,7 +336,29 @@ class JobsPanel(QWidget):
                     record.error = job.error
                 return record
 
-            self._start(self.tr("openEO: results of {job}").format(job=record.job_id), work, self._saved)
+            self._start(self.tr("openEO: results of {job}").format(job=record.job_id), work, self._results_in)
+
+    def _results_in(self, record: Optional[JobRecord], error) -> None:
+        self._saved(record, error)
+        if record is not None and record.files:
+            self.open_layers(record.files)
+
+    def open_layers(self, files: List[str]) -> None:
+        """Open the raster result files (GeoTIFF; netCDF: one layer per variable) as layers, off the main thread."""
+        from ..layers import LayerTask
+
+        task = LayerTask(self.tr("openEO: opening the results"), lambda: result_layer_specs(files))
+        task.layers_added.connect(self.layers_added)
+        task.layers_failed.connect(lambda text: self._warn(self.tr("The results could not be opened: {error}")
+                                                           .format(error=text)))
+        task.taskCompleted.connect(lambda: self._forget(task))
+        task.taskTerminated.connect(lambda: self._forget(task))
+        self.layer_tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+
+    def _forget(self, task) -> None:
+        if task in self.layer_tasks:
+            self.layer_tasks.remove(task)
 
     def _on_selected(self, action: str) -> None:
         for record in self.selected():
@@ -382,4 +426,7 @@ class JobsPanel(QWidget):
             task.done = lambda value, error: None
             task.cancel()
         self.tasks.clear()
+        for task in list(self.layer_tasks):
+            task.cancel()
+        self.layer_tasks.clear()
         self.store.close()

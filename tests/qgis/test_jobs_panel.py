@@ -76,11 +76,20 @@ def test_a_job_from_the_search_runs_is_followed_and_its_results_downloaded(qgis_
     for expected in ("created", "running, 50 %", "finished"):
         panel.refresh_all()
         assert wait_until(lambda: status(panel) == expected and not panel.tasks), (status(panel), messages)
+    added = []
+    panel.layers_added.connect(added.append)
     panel.table.selectRow(0)
     panel.get_results()
     assert wait_until(lambda: "1 file(s)" in status(panel) and not panel.tasks), (status(panel), messages)
     saved = tmp_path / "EO" / f"openEO_{RUNNING_ID}" / "openEO_0.nc"
     assert saved.read_bytes() == data.read_bytes()
+    from qgis.core import QgsProject
+    assert wait_until(lambda: added and not panel.layer_tasks), messages
+    layers = [QgsProject.instance().mapLayer(layer_id) for layer_id in added[0]]
+    assert sorted(layer.name() for layer in layers) == ["openEO_0 S2-L2A-B02", "openEO_0 S2-L2A-B03",
+                                                        "openEO_0 S2-L2A-B04"]
+    assert all(layer.isValid() and (layer.width(), layer.height()) == (30, 60) for layer in layers)
+    QgsProject.instance().removeMapLayers(added[0])
     assert messages == []
     panel.shutdown()
     again = make_panel(tmp_path, messages)  # QGIS restarted: the job is still listed, with its files

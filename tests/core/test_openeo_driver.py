@@ -109,3 +109,56 @@ def test_oidc_provider_and_device_client_from_the_back_end(client):
     chosen = choose_provider(document)  # the dummy's providers: only "eoidc" names a device-code client
     assert (chosen.id, chosen.client_id, chosen.issuer) == ("eoidc", "badcafef00d", "https://eoidc.test")
     assert choose_provider(document, prefer="EGI").id == "egi"
+
+
+@pytest.mark.parametrize("result_format", ["CSV", "JSON"])
+def test_time_series_results_written_by_the_back_end_are_read(client, result_format):
+    from plugin.core.openeo.timeseries import Point, parse_timeseries
+
+    two = parcels_geojson([(box(5.01, 51.01, 5.02, 51.02), {"id": 1}), (box(5.03, 51.03, 5.04, 51.04), {"id": 2})])
+    spec = JobSpec("timeseries", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 30, index="NDVI", parcels=two,
+                   format=result_format)
+    # openeo-driver's own writers (its vector cube for a FeatureCollection) save the dummy back-end's series: for
+    # each parcel and date, its two bands (the dummy does not reduce them), 2.345 and NaN (no valid pixel) first
+    media, data = client.run_sync(build_process(spec))
+    bands = ("B08", "B04") if result_format == "CSV" else ("0", "1")
+    values = [2.345, None, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    expected = [Point(parcel, date, band, values.pop(0)) for parcel in (0, 1)
+                for date in ("2015-07-06", "2015-08-22") for band in bands]
+    assert sorted(parse_timeseries(data, media), key=lambda p: (p.parcel, p.date, bands.index(p.band))) == expected
+
+
+@pytest.mark.parametrize("bands", [1, 2])
+def test_time_series_csv_of_openeo_drivers_polygon_writer_is_read(tmp_path, bands):
+    """AggregatePolygonResult.to_csv (openeo-driver's writer of a time series over a GeometryCollection), run in
+    its own venv: one row per parcel, a column per date (and per band: <date>__01, __02)."""
+    import json
+    import subprocess
+
+    from plugin.core.openeo.timeseries import Point, parse_timeseries
+    from tests.support.openeo_driver import venv_python
+
+    python = venv_python()
+    if python is None:
+        pytest.skip("openeo-driver is not installed: run `make venv-openeo`")
+    series = {"2024-06-05T00:00:00Z": [[0.61, 0.2][:bands], [float("nan"), 0.3][:bands]],
+              "2024-06-10T00:00:00Z": [[0.72, 0.4][:bands], [0.55, 0.5][:bands]]}
+    script = (
+        "import json, sys\n"
+        "from shapely.geometry import GeometryCollection, box\n"
+        "from openeo_driver.save_result import AggregatePolygonResult\n"
+        "series = json.loads(sys.argv[1])\n"
+        "regions = GeometryCollection([box(5.01, 51.01, 5.02, 51.02), box(5.03, 51.03, 5.04, 51.04)])\n"
+        "AggregatePolygonResult(series, regions).to_csv(sys.argv[2])\n")
+    target = tmp_path / "timeseries.csv"
+    subprocess.run([str(python), "-c", script, json.dumps(series), str(target)], check=True,
+                   timeout=120, cwd=str(tmp_path), capture_output=True)
+    points = parse_timeseries(target.read_bytes(), "text/csv")
+    names = ["0", "1"] if bands == 2 else [""]
+    expected = []
+    for parcel in (0, 1):
+        for date, key in (("2024-06-05", "2024-06-05T00:00:00Z"), ("2024-06-10", "2024-06-10T00:00:00Z")):
+            for band, name in enumerate(names):
+                value = series[key][parcel][band]
+                expected.append(Point(parcel, date, name, None if value != value else value))
+    assert points == expected

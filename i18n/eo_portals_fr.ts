@@ -708,6 +708,200 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>An area is needed: a WKT polygon or a polygon layer.</source>
+        <translation>Une zone est nécessaire : un polygone WKT ou une couche de polygones.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>An output folder is needed.</source>
+        <translation>Un dossier de sortie est nécessaire.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Area (WKT in EPSG:4326 unless a CRS is given)</source>
+        <translation>Zone (WKT en EPSG:4326 sauf si un SCR est donné)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Area from a polygon layer (all its features)</source>
+        <translation>Zone d&apos;une couche de polygones (toutes ses entités)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Bands (a preset or names separated by commas)</source>
+        <translation>Bandes (un préréglage ou des noms séparés par des virgules)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>For each parcel and each product of a footprints layer written by &apos;Search EO portals&apos;, reads the parcel&apos;s window of the bands the index needs (and of the mask band) from the cloud-optimised GeoTIFFs, without downloading the products, and writes mean, median, standard deviation, the count of valid pixels and the valid fraction. Several products are read at once.
+
+Index: NDVI, NDWI, NDMI, EVI, or a band name (B04, SR_B5...).
+
+Mask: the classes to leave out, separated by commas; empty for the usual ones (Sentinel-2 scene classification: no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow; Landsat QA_PIXEL: fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), &apos;none&apos; for no mask.
+
+A date where every pixel is masked is kept, with 0 valid pixels.</source>
+        <translation>Pour chaque parcelle et chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit la fenêtre de la parcelle dans les bandes dont l&apos;indice a besoin (et dans la bande de masque), depuis les GeoTIFF optimisés pour le cloud, sans télécharger les produits, et écrit la moyenne, la médiane, l&apos;écart type, le nombre de pixels valides et la fraction valide. Plusieurs produits sont lus à la fois.
+
+Indice : NDVI, NDWI, NDMI, EVI, ou un nom de bande (B04, SR_B5...).
+
+Masque : les classes à écarter, séparées par des virgules ; vide pour les classes habituelles (classification de scène Sentinel-2 : no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow ; QA_PIXEL Landsat : fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), « none » pour aucun masque.
+
+Une date dont tous les pixels sont masqués est gardée, avec 0 pixel valide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>For each product of a footprints layer written by &apos;Search EO portals&apos;, reads only the chosen bands over the area from the portal&apos;s cloud-optimised GeoTIFFs (Earth Search, Planetary Computer) and writes one cloud-optimised GeoTIFF per product, in the bands&apos; own grid and projection. Bands of a coarser resolution are resampled to the finest one (method below; class bands such as SCL always nearest).
+
+Bands: a preset (true_colour, false_colour, ndvi, scene_classification, pixel_quality) or band names separated by commas (B04,B08,SCL; red,nir; SR_B4,SR_B5,QA_PIXEL).
+
+Portals without cloud-optimised files (Copernicus Data Space, GEODES, DHuS mirrors): the product is downloaded, then clipped; the archive is kept unless unticked.
+
+TABLE has one row per product: the file written, the bytes read against the size of the whole files, or why it failed.</source>
+        <translation>Pour chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit seulement les bandes choisies sur la zone dans les GeoTIFF optimisés pour le cloud du portail (Earth Search, Planetary Computer) et écrit un GeoTIFF optimisé pour le cloud par produit, dans la grille et la projection propres des bandes. Les bandes de résolution plus grossière sont rééchantillonnées à la plus fine (méthode ci-dessous ; les bandes de classes comme SCL toujours au plus proche voisin).
+
+Bandes : un préréglage (true_colour, false_colour, ndvi, scene_classification, pixel_quality) ou des noms de bandes séparés par des virgules (B04,B08,SCL ; red,nir ; SR_B4,SR_B5,QA_PIXEL).
+
+Portails sans fichiers optimisés pour le cloud (Copernicus Data Space, GEODES, miroirs DHuS) : le produit est téléchargé, puis découpé ; l&apos;archive est gardée sauf si la case est décochée.
+
+TABLE a une ligne par produit : le fichier écrit, les octets lus face à la taille des fichiers entiers, ou la raison de l&apos;échec.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Index (NDVI, NDWI, NDMI, EVI or a band name)</source>
+        <translation>Indice (NDVI, NDWI, NDMI, EVI ou un nom de bande)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Keep downloaded archives (products without COGs)</source>
+        <translation>Garder les archives téléchargées (produits sans COG)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Mask classes (comma-separated; empty: the usual ones; none)</source>
+        <translation>Classes masquées (séparées par des virgules ; vide : les habituelles ; none)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Mean, median and spread of NDVI (or another index) per parcel and date, without downloading.</source>
+        <translation>Moyenne, médiane et dispersion du NDVI (ou d&apos;un autre indice) par parcelle et par date, sans téléchargement.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>No product could be subset; see the log.</source>
+        <translation>Aucun produit n&apos;a pu être découpé ; voir le journal.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Only the pixels you need: chosen bands over an area, one GeoTIFF per product.</source>
+        <translation>Seulement les pixels utiles : les bandes choisies sur une zone, un GeoTIFF par produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Output folder</source>
+        <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcel id field (empty: the feature id)</source>
+        <translation>Champ identifiant des parcelles (vide : l&apos;identifiant de l&apos;entité)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcel time series (index statistics)</source>
+        <translation>Série temporelle de parcelles (statistiques d&apos;indice)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Products not written</source>
+        <translation>Produits non écrits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Products written</source>
+        <translation>Produits écrits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Resampling of coarser bands</source>
+        <translation>Rééchantillonnage des bandes plus grossières</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Rows written</source>
+        <translation>Lignes écrites</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Subset EO products (area and bands)</source>
+        <translation>Découper des produits EO (zone et bandes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>The layer holds no product.</source>
+        <translation>La couche ne contient aucun produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>The parcels layer holds no polygon.</source>
+        <translation>La couche de parcelles ne contient aucun polygone.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>What was read</source>
+        <translation>Ce qui a été lu</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>download failed</source>
+        <translation>échec du téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>sentinel,landsat,cog,subset,clip,bands,area,download</source>
+        <translation>sentinel,landsat,cog,sous-ensemble,découpe,bandes,zone,téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>sentinel,landsat,ndvi,ndwi,evi,time series,parcels,statistics,cog</source>
+        <translation>sentinel,landsat,ndvi,ndwi,evi,série temporelle,parcelles,statistiques,cog</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{index} over {parcels} parcel(s) in {products} product(s)</source>
+        <translation>{index} sur {parcels} parcelle(s) dans {products} produit(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{rows} row(s); {size} read in {requests} request(s)</source>
+        <translation>{rows} ligne(s) ; {size} lus en {requests} requête(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: no cloud-optimised files, downloading the product to clip it</source>
+        <translation>{title} : pas de fichiers optimisés pour le cloud, téléchargement du produit pour le découper</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: {file} ({message})</source>
+        <translation>{title} : {file} ({message})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: {message}</source>
+        <translation>{title} : {message}</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>

@@ -1992,6 +1992,11 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <source>{count} ({reduction})</source>
         <translation>{count} ({reduction})</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="153"/>
+        <source>Right click to choose the columns</source>
+        <translation>Clic droit pour choisir les colonnes</translation>
+    </message>
 </context>
 <context>
     <name>SearchForm</name>

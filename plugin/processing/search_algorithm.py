@@ -17,8 +17,6 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsFeatureSink,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -41,6 +39,7 @@ from ..core.product import Product, merge_products
 from ..core.query import ORBIT_DIRECTIONS, SearchQuery
 from ..core.search import Outcome, SearchResult, search, sort_products
 from ..footprints import FOOTPRINT_WKB_TYPE, footprint_crs, footprint_fields, product_to_feature
+from ..geometry import aoi_to_wgs84
 from ..log import request_failure_text
 from .common import (
     FLAG_ADVANCED,
@@ -244,18 +243,17 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 "EOPortals", "An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as "
                              "CRS=...;WKT)."))
         crs = self.parameterAsGeometryCrs(parameters, self.AOI, context)
-        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-        if crs.isValid() and crs != wgs84:
-            transform = QgsCoordinateTransform(crs, wgs84, context.transformContext())
-            try:
-                geometry.transform(transform)
-            except Exception as exc:  # QgsCsException: the area lies outside the CRS's valid extent
-                raise QgsProcessingException(translate(
-                    "EOPortals", "The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
-                    crs=crs.authid(), error=exc)) from None
+        try:
+            # as the panel does: densified, longitudes unwrapped only where the transform wrapped them (an area
+            # across the antimeridian in EPSG:3857), cut to the world (plugin/geometry.py)
+            area = aoi_to_wgs84(geometry, crs, context.transformContext())
+        except Exception as exc:  # QgsCsException: the area lies outside the CRS's valid extent
+            raise QgsProcessingException(translate(
+                "EOPortals", "The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
+                crs=crs.authid(), error=exc)) from None
         try:
             return SearchQuery.create(
-                geometry.asWkt(),
+                area,
                 self.parameterAsString(parameters, self.START, context),
                 self.parameterAsString(parameters, self.END, context),
                 self.parameterAsEnumString(parameters, self.COLLECTION, context),

@@ -61,6 +61,10 @@ def short_names(catalog: Catalog) -> dict:
             for pid, portal in catalog.portals.items()}
 
 
+QUICKLOOK_MIN = 210  # px the quicklook pane (image and title row) gets at least when the panel first shows
+RESULTS_MIN = 150  # px the results get at least then
+
+
 class EOPortalsDock(QgsDockWidget):
     """The EO Portals panel (a "Search" tab; other tabs are added with `add_tab`)."""
 
@@ -162,9 +166,10 @@ class EOPortalsDock(QgsDockWidget):
         self.results.add_action(self.run.load_more_button)
         self.splitter.addWidget(results_widget)
         self.splitter.addWidget(self.quicklook)
-        self.splitter.setStretchFactor(0, 3)
+        # a taller panel gives the results and the quicklook the room (the filters scroll)
+        self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setStretchFactor(2, 3)
 
     def _connect(self) -> None:
         for part in (self.form, self.run, self.results, self.sync, self.quicklook):
@@ -335,7 +340,7 @@ class EOPortalsDock(QgsDockWidget):
         total = sum(sizes)
         if total <= 0 or sizes[0] <= total * 0.4:
             return
-        query = int(total * 0.35)
+        query = int(total * 0.3)
         quicklook = sizes[2]
         self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
@@ -381,14 +386,15 @@ class EOPortalsDock(QgsDockWidget):
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return
         total = max(self.splitter.height(), 300)
-        quicklook = max(120, total // 6)
+        quicklook = max(QUICKLOOK_MIN, total // 4)
         # A scroll area's own size hint is capped by Qt: ask its content, plus the Search button row below it.
         top_layout = self.splitter.widget(0).layout()
         wanted = self.query_scroll.widget().sizeHint().height() + top_layout.spacing() + 8
         for index in range(1, top_layout.count()):
             wanted += top_layout.itemAt(index).sizeHint().height()
-        query = min(wanted, int(total * 0.6))
-        self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
+        # the filters scroll: they never take the room the results and the quicklook need
+        query = max(120, min(wanted, int(total * 0.6), total - quicklook - RESULTS_MIN))
+        self.splitter.setSizes([query, max(RESULTS_MIN, total - query - quicklook), quicklook])
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Remember the values when the panel is closed."""

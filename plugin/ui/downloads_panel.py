@@ -405,7 +405,7 @@ class DownloadsPanel(QWidget):
         if row is not None:
             if job is not None:  # the row shows the product already
                 text = text.replace(f"{job.title}: ", "", 1)
-            row.set_map_note(text)
+            row.set_map_note(text[:1].upper() + text[1:])  # a sentence of its own under the state line
 
     def _on_progress(self, job_id: str, _done, _total, _speed: float) -> None:
         row = self.rows.get(job_id)

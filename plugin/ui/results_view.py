@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Deque, Dict, List, Optional
 
 from qgis.core import Qgis, QgsProject, QgsTask
-from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import QEvent, QItemSelection, QItemSelectionModel, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from .. import settings as prefs
 from ..core.export import dumps, to_csv, to_geojson, to_stac_item_collection
 from ..core.product import Product, merge_products
 from ..core.reducers import Reducer, reduce_products
@@ -42,6 +43,9 @@ REPAINT_SECONDS = 0.3  # the footprints layer is redrawn at most this often whil
 BATCH_FIRST = 50  # products in the first batch; later batches are sized from the time the last one took
 BATCH_MAX = 2000
 DOWNLOAD_ICON = ":/images/themes/default/downloading_svg.svg"
+# Hidden until the user shows them (right click on the header): at the default dock width (350 px) the date,
+# cloud, tile and portals columns fit, and the product's name follows.
+HIDDEN_BY_DEFAULT = f"{Column.PLATFORM},{Column.ORBIT},{Column.SIZE}"
 
 
 class ResultsView(QWidget):
@@ -141,11 +145,12 @@ class ResultsView(QWidget):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        metrics = self.table.fontMetrics()
-        widths = {Column.DATE: "2024-01-01 00:00", Column.CLOUD: "100 %", Column.PLATFORM: "Sentinel-2A",
-                  Column.TILE: "31TCJ", Column.ORBIT: "175 D", Column.SIZE: "999 MB", Column.PORTALS: "Earth Search"}
-        for column, sample in widths.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        self._size_columns()
+        for column in prefs.hidden_columns(HIDDEN_BY_DEFAULT):
+            if 0 <= column < Column.COUNT:
+                self.table.setColumnHidden(column, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.setToolTip(self.tr("Right click to choose the columns"))
         layout.addWidget(self.table, 1)
 
         self._bottom = QHBoxLayout()
@@ -170,6 +175,8 @@ class ResultsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda index: self._zoom(index.data(PRODUCT_ROLE)))
         self.table.customContextMenuRequested.connect(self._table_menu)
+        self.table.horizontalHeader().customContextMenuRequested.connect(
+            lambda position: self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(position)))
         self.download_button.clicked.connect(self._download_clicked)
         self.model.rowsInserted.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
@@ -177,6 +184,20 @@ class ResultsView(QWidget):
                        self.proxy.layoutChanged):
             signal.connect(self._update_count)
             signal.connect(self._rows_shown_changed)
+
+    def _size_columns(self) -> None:
+        """Columns as wide as their usual content in the table's font."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        widths = {Column.DATE: "2024-01-01 00:00", Column.CLOUD: "100 %", Column.PLATFORM: "Sentinel-2A",
+                  Column.TILE: "31TCJ", Column.ORBIT: "175 D", Column.SIZE: "999 MB", Column.PORTALS: "Earth Search"}
+        for column, sample in widths.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_columns()  # QGIS's font size changed (Settings > Options > General)
 
     def add_action(self, widget: QWidget) -> None:
         """Put a button of another part ("Load more") beside Download."""
@@ -433,6 +454,23 @@ class ResultsView(QWidget):
         copy = menu.addAction(self.tr("Copy product name"))
         copy.triggered.connect(lambda: QApplication.clipboard().setText(product.title))
         menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def column_menu(self) -> QMenu:
+        """The columns, each checked when shown: what a right click on the header opens."""
+        menu = QMenu(self.table)
+        shown = [c for c in range(Column.COUNT) if not self.table.isColumnHidden(c)]
+        for column in range(Column.COUNT):
+            action = menu.addAction(str(self.model.headerData(column, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(column in shown)
+            action.setEnabled(shown != [column])  # one column at least stays
+            action.toggled.connect(lambda on, c=column: self.show_column(c, on))
+        return menu
+
+    def show_column(self, column: int, shown: bool) -> None:
+        """Show or hide a column; the choice is remembered."""
+        self.table.setColumnHidden(column, not shown)
+        prefs.set_hidden_columns([c for c in range(Column.COUNT) if self.table.isColumnHidden(c)])
 
     def _export_clicked(self, kind: str) -> None:
         suffix = {"geojson": "geojson", "csv": "csv", "stac": "json"}[kind]

@@ -6,8 +6,16 @@ from dataclasses import replace
 from typing import Dict, List, Optional
 
 from qgis.core import Qgis
-from qgis.PyQt.QtCore import QObject, QSize, Qt, pyqtSignal
-from qgis.PyQt.QtWidgets import QAbstractItemView, QFrame, QListWidget, QListWidgetItem, QPushButton, QSizePolicy
+from qgis.PyQt.QtCore import QObject, QSize, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+)
 
 from ..core.catalog import Catalog, Portal
 from ..core.errors import ErrorKind
@@ -31,6 +39,22 @@ def failed_outcomes(result: SearchResult) -> List[Outcome]:
     """The portals of a search that failed (not those the user cancelled)."""
     return [o for o in result.outcomes.values()
             if not o.ok and o.error is not None and o.error.kind is not ErrorKind.CANCELLED]
+
+
+class StatusList(QListWidget):
+    """The portals' lines, each wrapped to the panel's width and shown whole (up to 8 lines of text)."""
+
+    def fit(self) -> None:
+        """As tall as its lines need at its width."""
+        self.doItemsLayout()  # the lines wrapped at the list's width now
+        line = self.fontMetrics().height() + 4
+        heights = [max(self.visualItemRect(self.item(row)).height(), line) for row in range(self.count())]
+        self.setFixedHeight(min(sum(heights), 8 * line) + 2 * self.frameWidth())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            QTimer.singleShot(0, self.fit)  # once the view has laid its items out at the new width
 
 
 class SearchRun(QObject):
@@ -68,11 +92,13 @@ class SearchRun(QObject):
         self.search_button = QPushButton()
         self.search_button.setObjectName("searchButton")
         self.search_button.setDefault(True)
-        self.status_list = QListWidget()
+        self.status_list = StatusList()
         self.status_list.setObjectName("statusList")
         self.status_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.status_list.setWordWrap(False)
-        self.status_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # a long line (an error, a page that failed) takes two lines at the default width, never cut
+        self.status_list.setWordWrap(True)
+        self.status_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.status_list.setUniformItemSizes(False)
         self.status_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status_list.setFrameShape(QFrame.Shape.NoFrame)
         self.status_list.setIconSize(QSize(14, 14))
@@ -292,6 +318,4 @@ class SearchRun(QObject):
         self._fit_status_list()
 
     def _fit_status_list(self) -> None:
-        rows = self.status_list.count()
-        row_height = max(self.status_list.sizeHintForRow(0), self.status_list.fontMetrics().height() + 4)
-        self.status_list.setFixedHeight(min(rows, 8) * row_height + 2 * self.status_list.frameWidth())
+        self.status_list.fit()

@@ -7,11 +7,11 @@ import re
 
 from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
 from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor, QImage
+from qgis.PyQt.QtGui import QColor, QFont, QImage
 
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
-from plugin.ui.results_model import PRODUCT_ROLE
+from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
 from tests.support.qt_wait import wait_until
 from tests.support.fixtures import fixture_bytes
@@ -218,3 +218,68 @@ def test_each_search_replaces_the_results_layer_unless_the_user_keeps_it(make_do
     assert kept.selectedFeatureCount() <= 1
     # QGIS asks about the layer the user chose to keep (it may want saving), never about the panel's own
     assert scratch_layers_qgis_asks_about(project) == [kept.name()]
+
+
+# ---- 11. the default 350 px dock -------------------------------------------------------------------------
+def narrow(dock, height: int = 700):
+    """The panel as QGIS docks it by default: 350 px wide, in QGIS's default font (9 pt), shown."""
+    dock.setFont(QFont("DejaVu Sans", 9))
+    dock.resize(350, height)
+    dock.show()
+    return dock
+
+
+def test_at_350_px_the_table_shows_the_portals_and_the_user_chooses_the_columns(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = narrow(make_dock())
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    table = dock.results.table
+    header, width = table.horizontalHeader(), table.viewport().width()
+    assert width < 350
+    shown = [c for c in range(Column.COUNT) if not table.isColumnHidden(c)]
+    assert shown == [Column.DATE, Column.CLOUD, Column.TILE, Column.PORTALS, Column.TITLE]
+    # date, cloud and tile whole, the portals column in sight without scrolling
+    for column in (Column.DATE, Column.CLOUD, Column.TILE):
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) <= width
+    assert header.sectionViewportPosition(Column.PORTALS) + 40 < width
+    # a right click on the header lists the columns: the user shows the platform again, and it stays so
+    menu = dock.results.column_menu()
+    [platform] = [a for a in menu.actions() if a.text() == "Platform"]
+    assert platform.isCheckable() and not platform.isChecked()
+    platform.trigger()
+    assert not table.isColumnHidden(Column.PLATFORM)
+    dock.hide()
+    again = make_dock()
+    assert not again.results.table.isColumnHidden(Column.PLATFORM)
+    assert again.results.table.isColumnHidden(Column.ORBIT)
+
+
+def test_at_350_px_the_quicklook_has_room_and_grows_with_the_panel(make_dock):
+    dock = narrow(make_dock())
+    wait_until(lambda: dock.quicklook.view.height() > 0, 2)
+    first = dock.quicklook.view.height()
+    assert first >= 170, first
+    dock.resize(350, 1000)
+    assert wait_until(lambda: dock.quicklook.view.height() > first + 50, 2), (first, dock.quicklook.view.height())
+    dock.hide()
+
+
+def test_at_350_px_a_long_portal_line_wraps_instead_of_being_cut(make_dock, tmp_path, monkeypatch):
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        paged_portal(rp, tmp_path, monkeypatch, failing_skips=(10,))
+        dock = narrow(make_dock(), 800)
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        dock.run.load_more_button.click()
+        wait_for_search(dock)
+    status = dock.run.status_list
+    [line] = dock.run.status_lines()
+    assert status.fontMetrics().horizontalAdvance(line) > status.viewport().width()  # it cannot fit on one line
+    assert wait_until(lambda: status.visualItemRect(status.item(0)).height() >= 2 * status.fontMetrics().height(), 2)
+    rect = status.visualItemRect(status.item(0))
+    assert rect.top() >= 0 and rect.bottom() <= status.viewport().height(), (rect, status.viewport().height())
+    dock.hide()

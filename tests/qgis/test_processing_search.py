@@ -10,8 +10,10 @@ import time
 from typing import Dict, Iterable, List, Optional
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer, QgsWkbTypes
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY,
+                       QgsProcessingException, QgsProcessingFeedback, QgsProject, QgsVectorLayer, QgsWkbTypes)
 from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
+from shapely.geometry import shape
 
 from plugin.core.catalog import load_catalog
 from plugin.footprints import FIELD_NAMES, feature_sources
@@ -168,6 +170,29 @@ def test_explicit_portals_cloud_limit_and_an_area_in_another_crs(eoportals_provi
     layer = results["OUTPUT"]
     assert {f["identity"] for f in layer.getFeatures()} == set(expected)
     assert all(f["cloud_cover"] is None or f["cloud_cover"] <= 50 for f in layer.getFeatures())
+
+
+def test_an_area_drawn_across_the_antimeridian_in_web_mercator_is_split_not_turned_into_340_degrees(
+        eoportals_provider, catalog_env, tmp_path):
+    """As in the panel: from 170°E to 190°E (x past the Web Mercator world's edge) between 10°N and 20°N is two
+    pieces, one each side of 180°, not the 340° between 170°W and 170°E."""
+    to_mercator = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                         QgsCoordinateReferenceSystem("EPSG:3857"), QgsProject.instance())
+    x170, y10 = (lambda p: (p.x(), p.y()))(to_mercator.transform(QgsPointXY(170, 10)))
+    y20 = to_mercator.transform(QgsPointXY(170, 20)).y()
+    x190 = x170 + 2 * (20037508.342789244 - x170)  # 10° past the edge at 180°
+    aoi = f"CRS=EPSG:3857;POLYGON(({x170} {y10},{x190} {y10},{x190} {y20},{x170} {y20},{x170} {y10}))"
+    with recorded_portals(tmp_path, ["earth_search"], extra_catalog=only_these_portals(["earth_search"])) as portals:
+        catalog_env(portals.catalog_path)
+        run_search({"AOI": aoi, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+                    "PORTALS": "earth_search", "OUTPUT": "TEMPORARY_OUTPUT"}, RecordingFeedback())
+        body = portals.searches("earth_search")[0].json()
+    area = shape(body["intersects"])
+    assert area.geom_type == "MultiPolygon"
+    west, east = sorted(area.geoms, key=lambda part: part.bounds[0])
+    # the adapter sends a covering outline with few vertices, a little larger than the area
+    assert west.bounds == pytest.approx((-180, 10, -170, 20), abs=0.5)
+    assert east.bounds == pytest.approx((170, 10, 180, 20), abs=0.5)
 
 
 def test_failing_portals_are_reported_and_the_others_still_arrive(eoportals_provider, catalog_env, tmp_path):

@@ -12,7 +12,8 @@ Run it with QGIS's Python (the test venv), offscreen and with the recordings:
 
     QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES=../shared/fixtures .venv/bin/python tests/tools/screenshots.py
 
-Writes docs/panel-empty.png, docs/panel-results.png, docs/panel-wide-area.png (a rectangle 340° wide), the same two with a -fr suffix (QGIS in French, through
+Writes docs/panel-empty.png, docs/panel-results.png, docs/panel-wide-area.png (a rectangle 340° wide),
+docs/panel-filtered.png (the results filtered by a tile, at the default 350 px dock width), the same two with a -fr suffix (QGIS in French, through
 the plugin's own translator), docs/portals-dialog.png, and docs/qgis-window.png: QGIS itself under Xvfb with
 the plugin enabled in a throw-away profile (this file runs inside it through --code; --no-qgis skips it).
 Settings, profiles and caches live in a temporary folder: your QGIS profile is never read nor written, and a
@@ -62,8 +63,10 @@ AOI = "POLYGON((168.6 55.6,172.4 55.6,172.4 57.9,168.6 57.9,168.6 55.6))"  # Kam
 START, END = date(2018, 12, 20), date(2019, 1, 10)
 MAX_CLOUD = 60
 SELECTED_TILE = "59VND"
+FILTER_TEXT = "59VN"  # typed in the results filter: a few of the tiles, the selected one among them
 WINDOW = QSize(1440, 960)
 DOCK_WIDTH = 470
+DEFAULT_DOCK_WIDTH = 350  # what QGIS gives a new dock: the states a first-time user meets are shown at it
 
 
 def spin(ms: int) -> None:
@@ -181,15 +184,15 @@ class Scene:
                     {"color": "#f4f1ea", "outline_color": "#b9b4aa", "outline_width": "0.2"}))
                 self.project.addMapLayer(countries)
 
-    def open_dock(self):
-        """The panel, built and docked as the plugin does it (main.py)."""
+    def open_dock(self, width: int = DOCK_WIDTH):
+        """The panel, built and docked as the plugin does it (main.py), `width` px wide."""
         from plugin import settings as prefs
         from plugin.ui.dock import EOPortalsDock
 
         prefs.set_value("ui/splitter", "")  # each picture starts from the panel's own layout
         self.dock = EOPortalsDock(self.iface, parent=self.window)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
         self.window.show()
         spin(50)
         reveal_filters(self.dock)
@@ -281,6 +284,23 @@ def shoot_panel(scene: Scene, out: Path, suffix: str, quicklook_url: str) -> Non
     run_search(scene, quicklook_url)
     scene.render()
     scene.save(out / f"panel-results{suffix}.png")
+    scene.close_dock()
+
+
+def shoot_filtered(scene: Scene, out: Path, quicklook_url: str) -> None:
+    """At the default dock width, after a search: the text filter narrows the table and the map to the tiles
+    typed, and the count says how many of the products found are shown."""
+    scene.reset_project()
+    dock = scene.open_dock(DEFAULT_DOCK_WIDTH)
+    set_up_query(dock)
+    run_search(scene, quicklook_url)
+    dock.results.filter_edit.setText(FILTER_TEXT)
+    wait_until(lambda: dock.results.footprints.layer.featureCount() == dock.results.proxy.rowCount(), 10,
+               "the map to follow the filter")
+    if not 0 < dock.results.proxy.rowCount() < dock.results.model.rowCount():
+        raise SystemExit(f"screenshots: the filter {FILTER_TEXT!r} shows {dock.results.proxy.rowCount()} rows")
+    scene.render()
+    scene.save(out / "panel-filtered.png")
     scene.close_dock()
 
 
@@ -520,6 +540,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             os.environ["EO_PORTALS_CATALOG"] = str(rp.catalog_path)
             shoot_panel(scene, args.out, "", quicklook_url)
             shoot_wide_area(scene, args.out)
+            shoot_filtered(scene, args.out, quicklook_url)
             shoot_portals_dialog(scene, args.out)
             if not args.no_qgis:
                 shoot_qgis_window(args.out, folder, quicklook_url)

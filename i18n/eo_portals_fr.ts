@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
+    <name>EOPortalsChart</name>
+    <message>
+        <location filename="../plugin/ui/chart.py" line="1"/>
+        <source>No statistics yet</source>
+        <translation>Pas encore de statistiques</translation>
+    </message>
+</context>
+<context>
     <name>AreaOfInterest</name>
     <message>
         <location filename="../plugin/ui/aoi_tools.py" line="259"/>

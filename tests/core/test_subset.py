@@ -468,3 +468,16 @@ def test_gdal_options_carry_the_proxy_ca_bundle_and_user_agent():
     assert options["GDAL_HTTP_TIMEOUT"] == "12"
     assert "GDAL_HTTP_PROXY" not in access.gdal_options("https://data.internal.example/B04.tif")
     assert Access(HttpSettings(verify=False)).gdal_options("https://x.example/a.tif")["GDAL_HTTP_UNSAFESSL"] == "YES"
+
+
+def test_cancel_during_a_subset_leaves_no_file(server, tmp_path):
+    from plugin.core.subset import Cancelled
+
+    product = served_product(server, S2_CLEAR, prefix=prefix())
+    area = to_lonlat(box(250040, 2750070, 253330, 2753020), 32629)
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        subset_product(product, ["B04", "B08", "SCL"], area, str(tmp_path), access_for=plain_access,
+                       progress=lambda read: cancel.set(), cancel=cancel)
+    assert list(tmp_path.iterdir()) == []
+    assert {r.path.rsplit("/", 1)[1] for r in server.requests()} == {"B04.tif"}  # stopped before the next band

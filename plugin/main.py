@@ -205,6 +205,12 @@ class EOPortalsPlugin:
             self.downloads = attach(dock)
         except Exception:
             log_exception("The EO Portals Downloads tab could not be added")
+        try:  # the Time series tab (plugin/ui/series_panel.py); a failure there leaves the rest usable
+            from .ui.series_panel import attach as attach_series
+
+            attach_series(dock, self.iface)
+        except Exception:
+            log_exception("The EO Portals Time series tab could not be added")
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 

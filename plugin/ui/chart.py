@@ -55,14 +55,12 @@ class SeriesChart(QWidget):
         self.setMouseTracking(False)
         self._points: List[Any] = []
         self._colors: Dict[str, QColor] = {}
-        self._placed: List[Tuple[QPointF, Any]] = []  # screen positions of the drawn points, for clicks
         self.index_name = ""
 
     # -- data --------------------------------------------------------------------------------------------------
     def clear(self) -> None:
         self._points = []
         self._colors = {}
-        self._placed = []
         self.update()
 
     def set_points(self, points) -> None:
@@ -140,7 +138,6 @@ class SeriesChart(QWidget):
         if ranges is None:
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter),
                              _translate("EOPortalsChart", "No statistics yet"))
-            self._placed = []
             return
         t0, t1, v0, v1 = ranges
         metrics = QFontMetrics(painter.font())
@@ -161,7 +158,6 @@ class SeriesChart(QWidget):
             width = metrics.horizontalAdvance(label)
             left = min(max(0.0, x - width / 2), self.width() - width)
             painter.drawText(QPointF(left, rect.bottom() + 4 + metrics.ascent()), label)
-        placed: List[Tuple[QPointF, Any]] = []
         by_parcel: Dict[str, List[Any]] = {}
         for point in self._points:
             by_parcel.setdefault(point.parcel, []).append(point)
@@ -199,14 +195,15 @@ class SeriesChart(QWidget):
                 painter.drawEllipse(where, RADIUS, RADIUS)
                 painter.setBrush(fill)
                 painter.drawEllipse(where, RADIUS, RADIUS)
-                placed.append((where, point))
-        self._placed = placed
 
     # -- interaction -------------------------------------------------------------------------------------------
     def point_at(self, x: float, y: float, tolerance: float = 8.0):
         """The drawn point nearest to (x, y) within `tolerance` pixels, or None."""
         best, best_distance = None, tolerance
-        for where, point in self._placed:
+        for point in self._points:  # positions at the current size (the last paint may be older)
+            where = self.position_of(point)
+            if where is None:
+                continue
             distance = math.hypot(where.x() - x, where.y() - y)
             if distance <= best_distance:
                 best, best_distance = point, distance

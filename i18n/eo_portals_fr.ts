@@ -2,6 +2,215 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
+    <name>EOPortalsMask</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cirrus</source>
+        <translation>Cirrus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud</source>
+        <translation>Nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud shadow</source>
+        <translation>Ombre de nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud shadows</source>
+        <translation>Ombres de nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Clouds, high probability</source>
+        <translation>Nuages, probabilité forte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Clouds, medium probability</source>
+        <translation>Nuages, probabilité moyenne</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Dark area pixels</source>
+        <translation>Pixels de zones sombres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Dilated cloud</source>
+        <translation>Nuage dilaté</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No data</source>
+        <translation>Pas de données</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No data (fill)</source>
+        <translation>Pas de données (remplissage)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Not vegetated</source>
+        <translation>Sans végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Saturated or defective</source>
+        <translation>Saturé ou défectueux</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Snow</source>
+        <translation>Neige</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Snow or ice</source>
+        <translation>Neige ou glace</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Thin cirrus</source>
+        <translation>Cirrus fins</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Unclassified</source>
+        <translation>Non classé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Vegetation</source>
+        <translation>Végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Water</source>
+        <translation>Eau</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesPanel</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Area of interest</source>
+        <translation>Zone d&apos;intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cancelled after {n} point(s).</source>
+        <translation>Annulé après {n} point(s).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Choose parcels: draw an area of interest, or select polygons in the active layer.</source>
+        <translation>Choisissez les parcelles : dessinez une zone d&apos;intérêt, ou sélectionnez des polygones dans la couche active.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export PNG…</source>
+        <translation>Exporter en PNG…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export the chart</source>
+        <translation>Exporter le graphique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export the series</source>
+        <translation>Exporter la série</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Index</source>
+        <translation>Indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No mask band in this collection</source>
+        <translation>Pas de bande de masque dans cette collection</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>PNG image (*.png)</source>
+        <translation>Image PNG (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Pixels left out</source>
+        <translation>Pixels écartés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Reading {n} product(s) for {p} parcel(s)…</source>
+        <translation>Lecture de {n} produit(s) pour {p} parcelle(s)…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Run</source>
+        <translation>Lancer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Search first: the series is read from the results (Sentinel-2 L2A, Landsat C2 L2).</source>
+        <translation>Lancez d&apos;abord une recherche : la série est lue dans les résultats (Sentinel-2 L2A, Landsat C2 L2).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Selected features of the active layer</source>
+        <translation>Entités sélectionnées de la couche active</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>The series stopped: {message}</source>
+        <translation>La série s&apos;est arrêtée : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>{n} point(s), {size} read.</source>
+        <translation>{n} point(s), {size} lus.</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsSeries</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>EO Portals time series</source>
+        <translation>Série temporelle EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+</context>
+<context>
     <name>EOPortalsChart</name>
     <message>
         <location filename="../plugin/ui/chart.py" line="1"/>

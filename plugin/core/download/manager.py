@@ -15,7 +15,7 @@ import logging
 import queue as stdlib_queue
 import threading
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..product import Product
 from .downloader import Downloader, remove_file
@@ -83,9 +83,11 @@ class DownloadManager:
             self._writer.join(max(0.0, deadline - time.monotonic()))
 
     # -- requests from the user --------------------------------------------------------------------------------
-    def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False) -> Job:
-        """Queue a product; returns a copy of its job."""
-        job = Job(product=product, folder=str(folder), assets=tuple(assets), extract=extract)
+    def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False,
+            subset: Optional[Dict[str, Any]] = None) -> Job:
+        """Queue a product (`subset`: its area of interest only, see Job.subset); returns a copy of its job."""
+        job = Job(product=product, folder=str(folder), assets=tuple(assets), extract=extract,
+                  subset=dict(subset) if subset else None)
         with self._cond:
             if self._paused:
                 job.state = State.PAUSED

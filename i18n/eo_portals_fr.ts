@@ -512,6 +512,46 @@
         <source>{n} offline</source>
         <translation>{n} hors ligne</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Area of interest only</source>
+        <translation>Zone d&apos;intérêt seulement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Bands of NDVI</source>
+        <translation>Bandes du NDVI</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Draw an area of interest first (Search tab).</source>
+        <translation>Dessinez d&apos;abord une zone d&apos;intérêt (onglet Recherche).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>False colour (near infrared)</source>
+        <translation>Fausses couleurs (proche infrarouge)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Only the chosen bands over the drawn area, read from the portal&apos;s cloud-optimised files (products without them are downloaded, then clipped)</source>
+        <translation>Seulement les bandes choisies sur la zone dessinée, lues dans les fichiers optimisés pour le cloud du portail (les produits qui n&apos;en ont pas sont téléchargés, puis découpés)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Scene classification</source>
+        <translation>Classification de scène</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>True colour</source>
+        <translation>Couleurs naturelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>{read} read instead of {full}</source>
+        <translation>{read} lus au lieu de {full}</translation>
+    </message>
 </context>
 <context>
     <name>EOPortals</name>

@@ -1159,6 +1159,38 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <source>{title}: {message}</source>
         <translation>{title} : {message}</translation>
     </message>
+    <message>
+        <source>, from {records} records</source>
+        <translation>, issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available (the portal reports {total} in all)</source>
+        <translation>, d’autres pages disponibles (le portail en annonce {total} au total)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; {n} product(s) of other collections left out</source>
+        <translation>, {n} produit(s) d’autres collections écarté(s)</translation>
+    </message>
+    <message>
+        <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
+        <translation>Versions à télécharger (noms de produits séparés par des virgules ; vide : la version préférée de chaque produit)</translation>
+    </message>
+    <message>
+        <source>No product of the layer has a version named {name}.</source>
+        <translation>Aucun produit de la couche n’a de version nommée {name}.</translation>
+    </message>
+    <message>
+        <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), its feature lists them all and the version it shows is downloaded (the newest one, unless another was chosen); &apos;Versions to download&apos; names others. A version is fetched only from the portals holding that version, and saved under its own name.</source>
+        <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), son entité les liste toutes et la version qu’elle affiche est téléchargée (la plus récente, sauf si une autre a été choisie) ; « Versions à télécharger » en désigne d’autres. Une version n’est téléchargée que depuis les portails qui détiennent cette version, et enregistrée sous son propre nom.</translation>
+    </message>
+    <message>
+        <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
+        <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>
@@ -2076,6 +2108,10 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <source>D</source>
         <translation>D</translation>
     </message>
+    <message>
+        <source>Versions (choose one under the quicklook):</source>
+        <translation>Versions (choisissez-en une sous l’aperçu) :</translation>
+    </message>
 </context>
 <context>
     <name>ResultsView</name>
@@ -2571,6 +2607,26 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>{seconds:.1f} s, {pages} page(s)</translation>
     </message>
     <message>
+        <source> from {records} records</source>
+        <translation> issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available ({total} match)</source>
+        <translation>, d’autres pages disponibles ({total} correspondent)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; 1 product of another collection left out</source>
+        <translation>, 1 produit d’une autre collection écarté</translation>
+    </message>
+    <message>
+        <source>; {n} products of other collections left out</source>
+        <translation>, {n} produits d’autres collections écartés</translation>
+    </message>
+    <message>
         <location filename="../plugin/ui/search_run.py" line="199"/>
         <source>{line}; the next page failed ({reason}), the earlier pages are kept</source>
         <translation>{line} ; la page suivante a échoué ({reason}), les pages précédentes sont conservées</translation>
@@ -2600,6 +2656,17 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <location filename="../plugin/ui/selection_sync.py" line="93"/>
         <source>This footprint cannot be shown in the map&apos;s CRS.</source>
         <translation>Cette emprise ne peut pas être affichée dans le SCR de la carte.</translation>
+    </message>
+</context>
+<context>
+    <name>Versions</name>
+    <message>
+        <source>{n} versions</source>
+        <translation>{n} versions</translation>
+    </message>
+    <message>
+        <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
+        <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
     </message>
 </context>
 </TS>

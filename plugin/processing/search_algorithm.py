@@ -125,7 +125,13 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             "Dates are YYYY-MM-DD (the end date is included) or ISO 8601 date and time, in UTC. "
             "Portals are given as a comma-separated list of portal ids, e.g. earth_search,cdse. "
             "The portal list comes from the built-in catalog, extended by the file named in the "
-            "EO_PORTALS_CATALOG environment variable or in the plugin settings.")
+            "EO_PORTALS_CATALOG environment variable or in the plugin settings.") + "\n\n" + translate(
+            "EOPortals",
+            "When portals hold several versions of an acquisition (another processing baseline, or a product "
+            "generated again), it is still one polygon: its fields are those of the newest version, and its "
+            "'versions' field lists every version with, per portal, its id, links and checksums (JSON). Products "
+            "of another collection than the one asked for (a portal that ignored the filter) are left out and "
+            "counted in the log.")
 
     def createInstance(self) -> "SearchAlgorithm":  # noqa: N802
         """A fresh copy for each run (Processing may run several at once)."""
@@ -355,8 +361,16 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             if outcome.ok:
                 line = translate("EOPortals", "{portal}: {count} product(s) in {seconds:.1f} s").format(
                     portal=outcome.title, count=outcome.count, seconds=outcome.elapsed)
-                if outcome.total is not None and outcome.total > outcome.count:
-                    line += translate("EOPortals", " (the portal reports {total} in all)").format(total=outcome.total)
+                if outcome.records > outcome.count:
+                    line += translate("EOPortals", ", from {records} records").format(records=outcome.records)
+                if outcome.more and outcome.total is not None:
+                    line += translate("EOPortals", ", more pages available (the portal reports {total} in all)"
+                                      ).format(total=outcome.total)
+                elif outcome.more:
+                    line += translate("EOPortals", ", more pages available")
+                if outcome.other_collections:
+                    line += translate("EOPortals", "; {n} product(s) of other collections left out").format(
+                        n=outcome.other_collections)
                 feedback.pushInfo(line)
             elif outcome.error.kind == ErrorKind.CANCELLED:
                 feedback.pushInfo(translate("EOPortals", "{portal}: cancelled").format(portal=outcome.title))

@@ -42,7 +42,7 @@ from ..core.errors import EOPortalsError
 from ..core.export import SavedSearch
 from ..core.search import SearchResult
 from ..tasks import WriteFileTask
-from .common import TaskKeeper, data_text, icon, log_warning
+from .common import TaskKeeper, data_text, icon, log_warning, push_message
 from .portal_list import PortalList, portal_shown
 from .quicklook import QuicklookPanel
 from .results_view import ResultsView
@@ -184,6 +184,7 @@ class EOPortalsDock(QgsDockWidget):
         self.results.drained.connect(self._on_results_in)
         self.results.download_requested.connect(self.download_requested)
         self.sync.product_focused.connect(self.quicklook.show_product)
+        self.quicklook.version_chosen.connect(self.results.refresh_product)
         self.results.shown_changed.connect(self._drop_hidden_quicklook)
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
@@ -370,10 +371,10 @@ class EOPortalsDock(QgsDockWidget):
 
     # ---- misc -------------------------------------------------------------------------------------
     def _message(self, text: str, level: Qgis.MessageLevel = Qgis.MessageLevel.Info, duration: int = 8) -> None:
-        """A message bar entry in plain words."""
+        """A message bar entry in plain words (a long one with "Show more", see common.push_message)."""
         if level == Qgis.MessageLevel.Critical:
             duration = 0
-        self.iface.messageBar().pushMessage(self.tr("EO Portals"), text, level=level, duration=duration)
+        push_message(self.iface.messageBar(), self.tr("EO Portals"), text, level, duration)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """The first time the panel shows: the splitter as the user left it, else the filters in full."""

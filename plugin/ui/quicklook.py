@@ -30,6 +30,7 @@ from ..core.product import Product
 from ..network import http_settings
 from .common import TaskKeeper, icon
 from .footprints_layer import add_to_group
+from .versions import VersionChooser
 
 MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024
 _MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
@@ -292,11 +293,13 @@ class QuicklookPanel(QWidget):
     """The quicklook pane: the preview of the product `show_product()` was given, its title, and "Show on map".
 
     In: `show_product(product)`, `clear()`, `set_portals(catalog, names)`. Out: `shown(url)` once an image is
-    in the pane, `message(text, level)` for the message bar.
+    in the pane, `message(text, level)` for the message bar, `version_chosen(product)` when the user chose another
+    version of the product in the pane's chooser (versions.py; the pane then shows that version's quicklook).
     """
 
     shown = pyqtSignal(str)  # URL of the quicklook now in the pane
     message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
+    version_chosen = pyqtSignal(object)  # the Product whose shown version the user changed
 
     def __init__(self, tasks: TaskKeeper, project: QgsProject, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -326,6 +329,9 @@ class QuicklookPanel(QWidget):
         self.show_on_map_button.clicked.connect(self.show_on_map)
         row.addWidget(self.show_on_map_button)
         layout.addLayout(row)
+        self.versions = VersionChooser()
+        self.versions.chosen.connect(self._on_version_chosen)
+        layout.addWidget(self.versions)
         self.clear()
 
     def set_portals(self, catalog: Catalog, names: Dict[str, str]) -> None:
@@ -342,6 +348,7 @@ class QuicklookPanel(QWidget):
         self._vrt = ""
         self.show_on_map_button.setEnabled(False)
         self.title.setText(product.title)
+        self.versions.set_product(product, self.names)
         url = quicklook_url(product)
         self.url = url
         if not url:
@@ -363,8 +370,13 @@ class QuicklookPanel(QWidget):
         self._vrt = ""
         self.product = None
         self.title.setText("")
+        self.versions.set_product(None)
         self.show_on_map_button.setEnabled(False)
         self.view.show_message(self.tr("Select a product to see its quicklook."))
+
+    def _on_version_chosen(self, product: Product) -> None:
+        self.show_product(product)
+        self.version_chosen.emit(product)
 
     def shutdown(self) -> None:
         """Answers of tasks still running are ignored from now on."""

@@ -265,6 +265,16 @@ class ResultsView(QWidget):
         if not self._pending_timer.isActive():
             self._pending_timer.start()
 
+    def refresh_product(self, product: Product) -> None:
+        """A row's shown version changed (the version chooser): its cells and its footprint follow."""
+        current = self.model.product(self.model.row_of(product.identity))
+        if current is not None and current is not product:  # the row was merged with later answers meanwhile
+            current.choose(product.shown.name)
+            product = current
+        self.model.refresh(product.identity)
+        if self.footprints is not None and self.footprints.alive:
+            self.footprints.add_or_update([product])
+
     def pending_footprints(self) -> int:
         """Products received but not yet in the table and on the map (they are added in batches)."""
         return len(self._incoming)

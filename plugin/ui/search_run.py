@@ -169,12 +169,22 @@ class SearchRun(QObject):
         """What the panel says about one portal's outcome, e.g. "Earth Search: 37 products"."""
         name = self.names.get(outcome.portal, outcome.title)
         if outcome.ok:
-            if outcome.total is not None and outcome.total > outcome.count:
-                return self.tr("{name}: {count} of {total} products").format(
-                    name=name, count=outcome.count, total=outcome.total)
+            # rows, the records they come from, whether more pages exist, and what was left out
             if outcome.count == 1:
-                return self.tr("{name}: 1 product").format(name=name)
-            return self.tr("{name}: {count} products").format(name=name, count=outcome.count)
+                text = self.tr("{name}: 1 product").format(name=name)
+            else:
+                text = self.tr("{name}: {count} products").format(name=name, count=outcome.count)
+            if outcome.records > outcome.count:
+                text += self.tr(" from {records} records").format(records=outcome.records)
+            if outcome.more and outcome.total is not None:
+                text += self.tr(", more pages available ({total} match)").format(total=outcome.total)
+            elif outcome.more:
+                text += self.tr(", more pages available")
+            if outcome.other_collections == 1:
+                text += self.tr("; 1 product of another collection left out")
+            elif outcome.other_collections:
+                text += self.tr("; {n} products of other collections left out").format(n=outcome.other_collections)
+            return text
         error = outcome.error
         kind = error.kind
         if kind is ErrorKind.AUTH:
@@ -218,6 +228,8 @@ class SearchRun(QObject):
         if earlier is not None and outcome.ok:
             # "Load more": the line counts everything the portal returned so far
             outcome = replace(outcome, count=earlier.count + outcome.count, pages=earlier.pages + outcome.pages,
+                              records=earlier.records + outcome.records,
+                              other_collections=earlier.other_collections + outcome.other_collections,
                               elapsed=earlier.elapsed + outcome.elapsed,
                               total=outcome.total if outcome.total is not None else earlier.total)
         if earlier is not None and earlier.count and not outcome.ok:

@@ -15,6 +15,7 @@ import pytest
 from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
+    QgsGeometry,
     QgsProject,
     QgsRasterLayer,
     QgsRectangle,
@@ -22,6 +23,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt
 from qgis.PyQt.QtGui import QColor, QImage
+from shapely.geometry import shape
 
 from plugin import settings as prefs
 from plugin.footprints import FIELD_NAMES
@@ -131,32 +133,36 @@ def test_search_shows_merged_products_outcomes_and_footprints(make_dock, tmp_pat
         for portal in FOUR:
             assert rp.searches(portal), f"{portal} was not searched"
 
-    expected = expected_products(FOUR)
+    # the replay serves each portal's recording whatever is asked: CDSE's and GEODES's hold L1C products, which
+    # this L2A search leaves out and counts
+    expected = expected_products(FOUR, collection="S2_MSI_L2A")
     products = row_products(dock)
     assert len(products) == len(expected) == dock.results.model.rowCount()
     assert {p.identity: sorted(p.portals) for p in products} == {k: sorted(v) for k, v in expected.items()}
-    # one line per portal, as each ended, with the number it found
+    # one line per portal, as each ended, with the number it found and what it left out
     lines = dock.run.status_lines()
     assert len(lines) == 4
     for portal in FOUR:
-        count = len(recorded(portal))
+        count = len(recorded(portal, "S2_MSI_L2A"))
+        others = len(recorded(portal)) - count
         line = next(text for text in lines if text.startswith(NAMES[portal] + ":"))
         assert line.startswith(f"{NAMES[portal]}: {count}") and "product" in line
+        assert line.endswith("left out") == bool(others), line
+    assert "CDSE: 0 products; 2 products of other collections left out" in lines
     assert dock.results.count_label.text() == f"{len(expected)} products"
     assert dock.run.search_button.text() == "Search"
-    # the table shows readable values: dates, cloud in percent, sizes in human units, portal names
-    cdse = next(p for p in products if "cdse" in p.portals)
-    row = dock.results.proxy.mapFromSource(dock.results.model.index(dock.results.model.row_of(cdse.identity), 0)).row()
-    assert dock.results.proxy.index(row, Column.DATE).data() == cdse.start.strftime("%Y-%m-%d %H:%M")
-    assert dock.results.proxy.index(row, Column.SIZE).data().endswith(("MB", "GB"))
-    assert dock.results.proxy.index(row, Column.PORTALS).data() == "CDSE"
+    # the table shows readable values: dates, cloud in percent, portal names
+    pc = next(p for p in products if "planetary_computer" in p.portals)
+    row = dock.results.proxy.mapFromSource(dock.results.model.index(dock.results.model.row_of(pc.identity), 0)).row()
+    assert dock.results.proxy.index(row, Column.DATE).data() == pc.start.strftime("%Y-%m-%d %H:%M")
+    assert dock.results.proxy.index(row, Column.PORTALS).data() == "Planetary Computer"
     # footprints: one layer in the plugin's group, the shared fields, one feature per product with a footprint
     layer = dock.results.footprints.layer
     assert [field.name() for field in layer.fields()] == list(FIELD_NAMES)
     group = QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME)
     assert group is not None and group.findLayer(layer.id()) is not None
     with_footprint = [p for p in products if p.footprint is not None]
-    recorded_with_geometry = {r.identity for portal in FOUR for r in recorded(portal) if r.has_geometry}
+    recorded_with_geometry = {r.identity for portal in FOUR for r in recorded(portal, "S2_MSI_L2A") if r.has_geometry}
     assert layer.featureCount() == len(with_footprint) == len(recorded_with_geometry)
     by_identity = {f["identity"]: f for f in layer.getFeatures()}
     assert set(by_identity) == {p.identity for p in with_footprint}
@@ -178,7 +184,7 @@ def test_a_failing_portal_shows_its_message_while_the_others_results_appear(make
     lines = dock.run.status_lines()
     assert "CDSE: HTTP 401, check your account" in lines
     assert any(line.startswith("GEODES: the answer could not be read") for line in lines)
-    expected = expected_products(["earth_search", "planetary_computer"])
+    expected = expected_products(["earth_search", "planetary_computer"], collection="S2_MSI_L2A")
     assert {p.identity for p in row_products(dock)} == set(expected)
     warnings = qgis_iface.messageBar().get_messages(1)
     assert len(warnings) == 1 and "CDSE: HTTP 401, check your account" in warnings[0] and "GEODES" in warnings[0]
@@ -199,7 +205,8 @@ def test_a_portal_that_hangs_times_out_and_the_others_are_shown_meanwhile(make_d
         prepare(dock, ["earth_search", "geodes"])
         assert dock.start_search()
         # Earth Search's rows appear while GEODES still hangs
-        assert wait_until(lambda: dock.results.model.rowCount() == len(expected_products(["earth_search"])), 4)
+        assert wait_until(lambda: dock.results.model.rowCount() == len(expected_products(["earth_search"],
+                                                                                 collection="S2_MSI_L2A")), 4)
         assert dock.run.is_searching()
         wait_for_search(dock, timeout=20)
     assert "GEODES: timed out after 5 s" in dock.run.status_lines()
@@ -215,7 +222,7 @@ def test_cancel_keeps_what_was_found(make_dock, tmp_path, monkeypatch):
         dock.run.search_button.click()  # now reads "Cancel"
         wait_for_search(dock, timeout=10)
     assert "GEODES: cancelled" in dock.run.status_lines()
-    assert dock.results.model.rowCount() == len(expected_products(["earth_search"]))
+    assert dock.results.model.rowCount() == len(expected_products(["earth_search"], collection="S2_MSI_L2A"))
 
 
 def test_cloud_limit_reaches_the_portals_and_the_rows(make_dock, tmp_path, monkeypatch):
@@ -313,9 +320,9 @@ def test_filter_text_and_sorting(make_dock, tmp_path, monkeypatch):
     expected = [p for p in dock.results.products() if p.tile and p.tile.lower().startswith("59v")]
     assert len(tiles) == len(expected) > 0 and all(t.startswith("59V") for t in tiles)
     assert dock.results.count_label.text() == f"{len(expected)} of {total} products shown"
-    dock.results.filter_edit.setText("landsat")
-    landsat = [p for p in dock.results.products() if "landsat" in (p.platform or "").lower() or "LC0" in p.title]
-    assert len(landsat) == 1 and row_products(dock) == landsat  # the recorded Landsat item of Earth Search
+    dock.results.filter_edit.setText("13tde")
+    earth_search = [p for p in dock.results.products() if "13TDE" in p.title]
+    assert len(earth_search) == 1 and row_products(dock) == earth_search  # the recorded S2 item of Earth Search
     dock.results.filter_edit.clear()
     dock.results.table.sortByColumn(Column.CLOUD, Qt.SortOrder.AscendingOrder)
     clouds = [p.cloud_cover for p in row_products(dock) if p.cloud_cover is not None]
@@ -606,3 +613,50 @@ def test_exports_have_the_columns_of_the_footprints_layers():
     from plugin.core.export import COLUMNS
 
     assert list(COLUMNS) == list(FIELD_NAMES)
+
+
+def test_a_row_of_two_versions_says_so_and_the_chosen_one_drives_everything(make_dock, tmp_path, monkeypatch):
+    """CDSE's real record (baseline 05.00) and GEODES's real record renamed to the same acquisition under the
+    original baseline 02.09: one row, "2 versions"; choosing the older one in the quicklook pane changes the
+    row, the footprint on the map, the quicklook and what a download fetches, all to that version."""
+    old_name = "S2A_MSIL1C_20200808T010311_N0209_R045_T54PXA_20200808T031405"
+    page = json.loads(fixture_bytes("geodes/search_peps_s2_l1c.json"))
+    page["features"][0]["properties"]["identifier"] = old_name
+    page["links"] = [link for link in page["links"] if link.get("rel") != "next"]
+    page["context"]["matched"] = page["context"]["returned"]
+    geodes_geometry = page["features"][0]["geometry"]
+    with recorded_portals(tmp_path, ["cdse", "geodes"]) as rp:
+        rp.server.add("POST", "/geodes/api/stac/search", json.dumps(page).encode(),
+                      content_type="application/geo+json")
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["cdse", "geodes"], collection="S2_MSI_L1C")
+        assert dock.start_search()
+        wait_for_search(dock)
+    results = dock.results
+    row = results.model.row_of("S2A_MSIL1C_20200808T010311_R045_T54PXA")
+    product = results.model.product(row)
+    newest = product.title
+    assert "_N0500_" in newest and {v.name for v in product.versions} == {newest, old_name}
+    assert results.model.index(row, Column.PORTALS).data() == "CDSE · 2 versions"
+    assert results.model.index(row, Column.TITLE).data() == newest
+    results.select_products([product.identity])
+    chooser = dock.quicklook.versions
+    assert not chooser.isHidden() and chooser.combo.count() == 2 and chooser.label.text() == "2 versions:"
+    assert dock.quicklook.title.text() == newest and dock.quicklook.url == product.preferred.quicklook
+
+    assert chooser.choose(old_name)
+    assert results.model.index(row, Column.TITLE).data() == old_name
+    assert results.model.index(row, Column.PORTALS).data() == "GEODES · 2 versions"
+    older = product.version_named(old_name)
+    assert dock.quicklook.title.text() == old_name and dock.quicklook.url == older.quicklook != product.preferred.quicklook
+    feature = next(f for f in results.footprints.layer.getFeatures() if f["identity"] == product.identity)
+    assert feature["title"] == old_name and json.loads(feature["sources"]).keys() == {"geodes"}
+    shown = QgsGeometry.fromWkt(older.footprint.wkt)
+    assert feature.geometry().equals(shown) or feature.geometry().difference(shown).area() < 1e-9
+    assert older.footprint.equals(shape(geodes_geometry))
+    requested = []
+    results.download_requested.connect(requested.append)
+    results._download_clicked()  # what the Download button does with the selected row
+    job_product = requested[0][0].only()
+    assert job_product.title == old_name and [s.portal for s in job_product.sources] == ["geodes"]

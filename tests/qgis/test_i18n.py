@@ -191,12 +191,12 @@ def test_the_panel_shows_in_french_when_qgis_is_in_french(french_dock):
 
 def test_a_search_reports_in_french(french_dock, tmp_path, monkeypatch):
     dock = french_dock
-    portals = ["earth_search", "cdse", "planetary_computer"]
-    with recorded_portals(tmp_path, portals, fail={"planetary_computer": 401}) as rp:
+    portals = ["earth_search", "cdse", "geodes"]
+    with recorded_portals(tmp_path, portals, fail={"geodes": 401}) as rp:
         monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
         dock.reload_portals()
         assert dock.form.aoi.set_wkt(AOI)
-        assert dock.form.set_collection("S2_MSI_L2A")
+        assert dock.form.set_collection("S2_MSI_L1C")
         dock.portal_list.set_checked_portals(portals)
         dock.form.cloud_slider.setValue(100)
         assert dock.start_search()
@@ -205,8 +205,10 @@ def test_a_search_reports_in_french(french_dock, tmp_path, monkeypatch):
     count = dock.results.model.rowCount()
     assert count > 1
     lines = dock.run.status_lines()
-    assert any(re.fullmatch(r"Earth Search\u00a0: \d+ produits( sur \d+)?", line) for line in lines), lines
-    assert "Planetary Computer\u00a0: HTTP 401, vérifiez votre compte" in lines
+    assert any(re.fullmatch(r"CDSE\u00a0: \d+ produits", line) for line in lines), lines
+    # Earth Search's recording holds L2A and Landsat products: left out of this L1C search, and said so
+    assert "Earth Search\u00a0: 0 produits, 2 produits d’autres collections écartés" in lines, lines
+    assert "GEODES\u00a0: HTTP 401, vérifiez votre compte" in lines
     assert dock.results.count_label.text() == f"{count} produits"
     assert dock.run.search_button.text() == "Rechercher"
     # sizes (CDSE gives them) in French units, with QGIS's (here French) decimal comma

@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import re
 
-from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
+import pytest
+from qgis.core import Qgis, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
+from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
+from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
+from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
-from tests.support.qt_wait import wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
+from tests.support.qt_wait import spin, wait_until
 
 BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
 
@@ -52,13 +57,14 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
         prepare(dock, ["paged"], collection="S1_SAR_GRD")
         assert dock.start_search()
         wait_for_search(dock)
-        assert re.fullmatch(rf"Paged OData: {sizes[0]}( of \d+)? products", dock.run.status_lines()[0])
+        assert re.fullmatch(rf"Paged OData: {sizes[0]} products(, more pages available \(\d+ match\))?",
+                            dock.run.status_lines()[0])
         dock.run.load_more_button.click()
         wait_for_search(dock)
         so_far = sizes[0] + sizes[1]
         assert dock.results.model.rowCount() == so_far
         [line] = dock.run.status_lines()
-        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products", line), line
+        assert re.fullmatch(rf"Paged OData: {so_far} products(, more pages available \(\d+ match\))?", line), line
         tooltip = dock.run.status_list.item(0).toolTip()
         assert line not in tooltip and "2 page(s)" in tooltip, tooltip
         # the third page fails: the line still counts the two pages that came, and says the next one failed
@@ -66,17 +72,24 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
         wait_for_search(dock)
         assert dock.results.model.rowCount() == so_far
         [line] = dock.run.status_lines()
-        assert re.fullmatch(rf"Paged OData: {so_far}( of \d+)? products; the next page failed \(.*404.*\), "
-                            r"the earlier pages are kept", line), line
+        assert re.fullmatch(rf"Paged OData: {so_far} products(, more pages available \(\d+ match\))?; "
+                            r"the next page failed \(.*404.*\), the earlier pages are kept", line), line
         assert line not in dock.run.status_list.item(0).toolTip()
 
 
 # ---- 5. a broken catalog file ----------------------------------------------------------------------------
-def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(make_dock, tmp_path, monkeypatch,
-                                                                              qgis_iface):
-    broken = tmp_path / "my catalog.json"
+@pytest.mark.parametrize("where", ["EO_PORTALS_CATALOG", "profile"])
+def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(where, make_dock, tmp_path,
+                                                                              monkeypatch, qgis_iface):
+    if where == "profile":  # the catalog.json of the QGIS profile, where the Portals dialog writes
+        monkeypatch.delenv("EO_PORTALS_CATALOG", raising=False)
+        monkeypatch.setattr(prefs, "profile_folder", lambda: tmp_path / "profile" / "eo_portals")
+        broken = prefs.profile_folder() / "catalog.json"
+        broken.parent.mkdir(parents=True)
+    else:
+        broken = tmp_path / "my catalog.json"
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
-    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     dock = make_dock()
     assert qgis_iface.messageBar().get_messages(1) == []
     dock.show()
@@ -283,3 +296,57 @@ def test_at_350_px_a_long_portal_line_wraps_instead_of_being_cut(make_dock, tmp_
     rect = status.visualItemRect(status.item(0))
     assert rect.top() >= 0 and rect.bottom() <= status.viewport().height(), (rect, status.viewport().height())
     dock.hide()
+
+
+class WindowIface:
+    """QGIS's interface with a real message bar above a map area 1000 px wide, as in QGIS's window."""
+
+    def __init__(self, qgis_iface):
+        self._iface = qgis_iface
+        self.window = QWidget()
+        self.window.resize(1000, 200)
+        layout = QVBoxLayout(self.window)
+        self.bar = QgsMessageBar(self.window)
+        layout.addWidget(self.bar)
+        layout.addStretch(1)
+        self.window.show()
+
+    def mapCanvas(self):  # noqa: N802 (QGIS's name)
+        return self._iface.mapCanvas()
+
+    def messageBar(self):  # noqa: N802
+        return self.bar
+
+    def activeLayer(self):  # noqa: N802
+        return None
+
+
+def test_a_message_longer_than_the_bar_is_not_cut(make_dock, tmp_path, monkeypatch, qgis_iface):
+    folder = tmp_path / "Mes documents" / "QGIS" / "profils" / "défaut" / "eo_portals" / "catalogues partagés"
+    folder.mkdir(parents=True)
+    broken = folder / "catalogue des portails de l'équipe.json"
+    broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
+    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
+    iface = WindowIface(qgis_iface)
+    dock = EOPortalsDock(iface)
+    try:
+        dock.resize(350, 700)
+        dock.show()
+        spin(100)
+        item = iface.bar.currentItem()
+        assert item is not None and item.level() == Qgis.MessageLevel.Warning
+        shown = item.findChild(QTextEdit)
+        assert wait_until(lambda: shown.document().size().height() <= shown.viewport().height(), 2), \
+            (item.text(), shown.document().size().height(), shown.viewport().height())
+        assert "catalog" in item.text()
+        # the whole message, file and line, behind "Show more"
+        viewers = [w for w in QApplication.topLevelWidgets() if w.findChild(QTextBrowser) is not None
+                   and str(broken) in w.findChild(QTextBrowser).toPlainText()]
+        assert viewers and "line 2" in viewers[-1].findChild(QTextBrowser).toPlainText()
+        assert isinstance(item.widget(), QToolButton)
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+        iface.window.close()
+        iface.window.deleteLater()
+        spin(20)

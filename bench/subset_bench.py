@@ -13,7 +13,10 @@
    the sum of the same products read one at a time; requests and bytes per parcel-date; the pixel math alone
    (the same series without latency, one product at a time) per parcel-date.
 3. The longest gap of a 5 ms ticker on the main thread while the series runs in its worker threads (GIL
-   contention: what a QGIS main thread would feel; the QGIS task wrapper itself is not part of this bench).
+   contention alone, no Qt).
+4. The same series as the panel runs it: `SeriesTask` (ui/series_panel.py) in QGIS's task manager, each point
+   drawn by the chart on the main thread as it arrives, and a 5 ms QTimer on the main thread: the longest wait
+   between two ticks is the longest stall a user would feel (goal <= 50 ms). Skipped with --no-qgis.
 
 Nothing goes further than 127.0.0.1. About a minute:
 
@@ -176,16 +179,66 @@ def section_2_and_3(dates: int, count: int, latency: float, connections: int) ->
           f"(median {1000 * gaps[len(gaps) // 2]:.1f} ms, {len(gaps)} ticks; goal <= 50 ms)")
 
 
+def section_4(dates: int, count: int, latency: float, connections: int) -> None:
+    from qgis.core import QgsApplication
+    from qgis.PyQt.QtCore import QEventLoop, QTimer
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    from plugin.ui.chart import SeriesChart
+    from plugin.ui.series_panel import SeriesTask
+
+    print(f"\n4. QGIS: SeriesTask in the task manager, chart drawing each point, {dates} dates x {count} parcels")
+    with CogServer() as server:
+        products = series_products(server, dates, "/qgis")
+        for route in server.routes.values():
+            route.delay = latency
+        chart = SeriesChart()
+        chart.resize(340, 220)
+        chart.show()
+        task = SeriesTask(products, parcels(count), "NDVI", None, access(connections), lambda p: p)
+        task.point_ready.connect(chart.add_point)
+        gaps, last = [], [time.perf_counter()]
+
+        def tick():
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(tick)
+        loop = QEventLoop()
+        task.series_done.connect(lambda ok, message: loop.quit())
+        timer.start()
+        started = time.perf_counter()
+        QgsApplication.taskManager().addTask(task)
+        loop.exec()
+        wall = time.perf_counter() - started
+        timer.stop()
+        points = len(chart.points())
+        chart.close()
+        chart = None
+    gaps.sort()
+    print(f"   {points} points in {wall:.2f} s; longest main-thread stall {1000 * gaps[-1]:.1f} ms "
+          f"(99th percentile {1000 * gaps[int(len(gaps) * 0.99)]:.1f} ms, {len(gaps)} ticks of 5 ms; goal <= 50 ms)")
+    app.exitQgis()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the full-size layout; 20 dates")
     parser.add_argument("--latency", type=float, default=0.03)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--no-qgis", action="store_true", help="skip section 4 (QGIS's task manager)")
     args = parser.parse_args()
     print(f"GDAL {gdal.__version__}; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="eo_subset_bench_") as folder:
         section_1(Path(folder), args.quick)
     section_2_and_3(20 if args.quick else 50, 20, args.latency, args.connections)
+    if not args.no_qgis:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        section_4(20 if args.quick else 50, 20, args.latency, args.connections)
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -552,6 +552,26 @@
         <source>{read} read instead of {full}</source>
         <translation>{read} lus au lieu de {full}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Resampling</source>
+        <translation>Rééchantillonnage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>How bands of a coarser resolution are brought to the finest chosen one (class bands such as SCL: always nearest)</source>
+        <translation>Comment les bandes de résolution plus grossière sont ramenées à la plus fine choisie (bandes de classes comme SCL : toujours au plus proche voisin)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Keep archives</source>
+        <translation>Garder les archives</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Products without cloud-optimised files are downloaded, then clipped: keep the archive too</source>
+        <translation>Les produits sans fichiers optimisés pour le cloud sont téléchargés, puis découpés : garder aussi l&apos;archive</translation>
+    </message>
 </context>
 <context>
     <name>EOPortals</name>

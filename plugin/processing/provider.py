@@ -10,11 +10,14 @@ from .common import ICON_PATH, translate
 from .download_algorithm import DownloadAlgorithm
 from .openeo_algorithm import OpenEOJobAlgorithm
 from .search_algorithm import SearchAlgorithm
+from .subset_algorithms import SubsetAlgorithm, TimeSeriesAlgorithm
 
 # One line per algorithm: the provider builds a fresh instance of each when Processing asks.
 ALGORITHMS: List[Type[QgsProcessingAlgorithm]] = [
     SearchAlgorithm,
     DownloadAlgorithm,
+    SubsetAlgorithm,
+    TimeSeriesAlgorithm,
     OpenEOJobAlgorithm,
 ]
 

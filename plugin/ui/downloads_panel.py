@@ -8,7 +8,7 @@ classification...) to download, or opens the GeoTIFF/COG ones in the map without
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from qgis.core import QgsApplication
 from qgis.gui import QgsFileWidget
@@ -16,6 +16,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QUr
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -33,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings
+from ..core.bands import RESAMPLING
 from ..core.download.job import FINAL_STATES, Job, State
 from ..core.naming import parse_name
 from ..core.product import Product
@@ -50,6 +52,14 @@ from ..downloads import (
     translate_message,
 )
 from .quicklook import ElidedLabel
+
+# Band presets of "Area of interest only" (core/bands.py keys; Landsat products take theirs by the same keys)
+SUBSET_PRESETS = (
+    ("true_colour", QT_TRANSLATE_NOOP("DownloadsPanel", "True colour")),
+    ("false_colour", QT_TRANSLATE_NOOP("DownloadsPanel", "False colour (near infrared)")),
+    ("ndvi", QT_TRANSLATE_NOOP("DownloadsPanel", "Bands of NDVI")),
+    ("scene_classification", QT_TRANSLATE_NOOP("DownloadsPanel", "Scene classification")),
+)
 
 
 # pylupdate5 and pylupdate6 read translate("Context", "text") calls
@@ -222,6 +232,11 @@ class JobRow(QFrame):
         if state is State.DONE:
             checks = [note.split(": ", 1)[1] for note in job.notes if ": " in note and "verified" in note]
             text = state_text(state)
+            saved = next((note.split(" read instead of ") for note in job.notes if " read instead of " in note),
+                         None)
+            if job.subset and saved and len(saved) == 2:  # "18.0 MB read instead of 812.0 MB"
+                return text + " · " + translate("DownloadsPanel", "{read} read instead of {full}").format(
+                    read=saved[0], full=saved[1])
             if job.files:
                 text += " · " + translate("DownloadsPanel", "{n} file(s), {size}").format(
                     n=len(job.files), size=human_bytes(job.bytes_done or total))
@@ -250,6 +265,7 @@ class DownloadsPanel(QWidget):
         self.rows: Dict[str, JobRow] = {}
         self.history: Dict[str, List[State]] = {}  # the states each row has shown, in order
         self.assets_dialog: Optional["AssetsDialog"] = None
+        self.area: Optional[Callable[[], object]] = None  # the drawn area of interest (EPSG:4326), set by attach
         self._build()
         controller.job_changed.connect(self._on_job)
         controller.job_progress.connect(self._on_progress)
@@ -287,6 +303,44 @@ class DownloadsPanel(QWidget):
         options.addWidget(self.extract_check)
         options.addStretch(1)
         layout.addLayout(options)
+
+        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset.py)
+        subset_row = QHBoxLayout()
+        self.area_only_check = QCheckBox(translate("DownloadsPanel", "Area of interest only"))
+        self.area_only_check.setObjectName("areaOnly")
+        self.area_only_check.setToolTip(translate(
+            "DownloadsPanel", "Only the chosen bands over the drawn area, read from the portal's cloud-optimised "
+                              "files (products without them are downloaded, then clipped)"))
+        self.bands_combo = QComboBox()
+        self.bands_combo.setObjectName("subsetBands")
+        for key, title in SUBSET_PRESETS:
+            self.bands_combo.addItem(translate("DownloadsPanel", title), key)
+        self.bands_combo.setEnabled(False)
+        subset_row.addWidget(self.area_only_check)
+        subset_row.addWidget(self.bands_combo, 1)
+        layout.addLayout(subset_row)
+        self.subset_options = QWidget()  # shown with "Area of interest only"
+        options_row = QHBoxLayout(self.subset_options)
+        options_row.setContentsMargins(0, 0, 0, 0)
+        options_row.addWidget(QLabel(translate("DownloadsPanel", "Resampling")))
+        self.resampling_combo = QComboBox()
+        self.resampling_combo.setObjectName("subsetResampling")
+        self.resampling_combo.setToolTip(translate(
+            "DownloadsPanel", "How bands of a coarser resolution are brought to the finest chosen one (class bands "
+                              "such as SCL: always nearest)"))
+        for method in RESAMPLING:
+            self.resampling_combo.addItem(method, method)
+        options_row.addWidget(self.resampling_combo, 1)
+        self.keep_archive_check = QCheckBox(translate("DownloadsPanel", "Keep archives"))
+        self.keep_archive_check.setToolTip(translate(
+            "DownloadsPanel", "Products without cloud-optimised files are downloaded, then clipped: keep the archive "
+                              "too"))
+        self.keep_archive_check.setChecked(True)
+        options_row.addWidget(self.keep_archive_check)
+        self.subset_options.setVisible(False)
+        layout.addWidget(self.subset_options)
+        self.area_only_check.toggled.connect(self.bands_combo.setEnabled)
+        self.area_only_check.toggled.connect(self.subset_options.setVisible)
 
         buttons = QHBoxLayout()
         self.pause_button = QPushButton(_icon("/mActionPause.svg"), translate("DownloadsPanel", "Pause all"))
@@ -332,7 +386,11 @@ class DownloadsPanel(QWidget):
 
     # ---- requests ---------------------------------------------------------------------------------------
     def request(self, products: Sequence[Product]) -> None:
-        """Download products: those with a product archive at once, the others after choosing their files."""
+        """Download products: those with a product archive at once, the others after choosing their files;
+        with "Area of interest only", the chosen bands over the drawn area for every product."""
+        if self.area_only_check.isChecked():
+            self.request_subset(products)
+            return
         catalog = self.controller.catalog
         whole = [p for p in products if not needs_assets(p, catalog)]
         by_assets = [p for p in products if needs_assets(p, catalog)]
@@ -340,6 +398,18 @@ class DownloadsPanel(QWidget):
             self.controller.add(whole, folder=self.folder_widget.filePath() or None)
         if by_assets:
             self.choose_assets(by_assets)
+
+    def request_subset(self, products: Sequence[Product]) -> List[Job]:
+        """Queue the area of interest of `products` (bands of the preset chosen); [] without a drawn area."""
+        geometry = self.area() if self.area is not None else None
+        if geometry is None or geometry.isEmpty():
+            self.summary_label.setText(translate("DownloadsPanel", "Draw an area of interest first (Search tab)."))
+            return []
+        subset = {"bands": [self.bands_combo.currentData()], "area": geometry.asWkt(8),
+                  "resampling": self.resampling_combo.currentData(),
+                  "keep_archive": self.keep_archive_check.isChecked()}
+        return self.controller.add(products, folder=self.folder_widget.filePath() or None, subset=subset,
+                                   extract=False)
 
     def choose_assets(self, products: Sequence[Product]) -> "AssetsDialog":
         """Open the file chooser for products without a product archive (window-modal, no local event loop)."""

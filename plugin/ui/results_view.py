@@ -297,6 +297,7 @@ class ResultsView(QWidget):
     def set_names(self, names: Dict[str, str]) -> None:
         """The names portals go by in the Portals column."""
         self.model.portal_names = dict(names)
+        self.proxy.forget_texts()
 
     def set_searching(self, searching: bool) -> None:
         """A search runs (the count says so while no row is in)."""

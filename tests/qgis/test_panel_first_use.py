@@ -2,6 +2,7 @@
 the default 350 px dock, against portals replaying their real recorded answers on loopback."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -194,6 +195,29 @@ def test_the_text_filter_and_reduce_apply_to_the_map_and_the_quicklook_pane(make
     results.all_results_action.trigger()
     assert layer.featureCount() == total and not results.reduce_button.isChecked()
     assert results.count_label.text() == f"{total} products"
+
+
+def test_the_text_filter_finds_what_a_later_answer_adds_to_a_row(make_dock, tmp_path, monkeypatch):
+    """The filter keeps each row's text to re-filter fast as the user types: a row merged with another portal's
+    answer is read again."""
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    results = dock.results
+    results.filter_edit.setText("earth search")
+    assert results.proxy.rowCount() == 0
+    # Earth Search answers with one of the products (its own record of it): the row now lists both portals
+    twin = results.products()[0].copy()
+    for version in twin.versions:
+        version.sources = [dataclasses.replace(source, portal="earth_search") for source in version.sources]
+    dock.run._on_outcome(Outcome("earth_search", "Earth Search", count=1), [twin])
+    wait_for_search(dock)
+    assert results.proxy.rowCount() == 1
+    assert results.proxy.index(0, 0).data(PRODUCT_ROLE).identity == twin.identity
+    assert wait_until(lambda: results.footprints.layer.featureCount() == 1, 5)
 
 
 # ---- 10. one results layer per panel ---------------------------------------------------------------------

@@ -36,7 +36,6 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
-from urllib.parse import urljoin
 
 from shapely.geometry import mapping
 
@@ -46,7 +45,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
-from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection, url_text
+from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -281,10 +280,7 @@ def _next_request(portal: Portal, data: Any, request: Request, returned: int,
     link_headers = {str(k): str(v) for k, v in link_headers.items()}
     if merge:
         link_headers = {**dict(request.headers), **link_headers}
-    try:
-        href = url_text(urljoin(request.url, link["href"]))
-    except ValueError:  # 'http://[': not a link anybody can follow
-        href = None
+    href = http_url(link["href"], request.url)  # None for 'http://[' or text that is no link
     if href is None:
         return None
     if method == "POST":

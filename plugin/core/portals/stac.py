@@ -35,6 +35,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from shapely.geometry import mapping
@@ -391,6 +392,11 @@ def _whole(value: Any) -> Optional[int]:
 
 
 def _human_platform(value: Any) -> Optional[str]:
+    return _platform_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=256)  # a handful of platform names across all answers
+def _platform_text(value: str) -> Optional[str]:
     """'sentinel-2a', 'S2A', 'Sentinel-2A' -> 'Sentinel-2A'; 'landsat-8' -> 'Landsat 8'; others as given."""
     text = clean_text(value)
     if text is None:

@@ -433,7 +433,7 @@ _NEEDED_ROLES = frozenset(("archive", "overview", "thumbnail", "visual", "previe
 
 def _may_be_needed(key: Any, raw: Any) -> bool:
     """Whether an asset may be the product archive or the quicklook (_archive, _quicklook): a superset of both,
-    decided on the raw values without building the asset."""
+    decided on the raw values without building the asset (plain loops: this runs for every asset of every item)."""
     if not isinstance(raw, dict):
         return False
     if key in _NEEDED_KEYS:
@@ -441,19 +441,30 @@ def _may_be_needed(key: Any, raw: Any) -> bool:
     roles = raw.get("roles")
     if not isinstance(roles, list):
         return False
-    if not _NEEDED_ROLES.isdisjoint(role for role in roles if isinstance(role, str)):
-        return True
-    if "data" not in roles:
+    data = False
+    for role in roles:
+        if isinstance(role, str):
+            if role in _NEEDED_ROLES:
+                return True
+            data = data or role == "data"
+    if not data:
         return False
     # a data asset is the archive when its type or title says zip, or a link's path ends so (Asset.is_archive)
-    if any(isinstance(text, str) and "zip" in text.lower() for text in (raw.get("type"), raw.get("title"))):
+    for text in (raw.get("type"), raw.get("title")):
+        if isinstance(text, str) and "zip" in text.lower():
+            return True
+    if _archive_path(raw.get("href")):
         return True
-    hrefs = [raw.get("href")]
     alternates = raw.get("alternate")
     if isinstance(alternates, dict):
-        hrefs += [a.get("href") for a in alternates.values() if isinstance(a, dict)]
-    return any(isinstance(href, str) and href.split("?", 1)[0].lower().endswith((".zip", ".tar", ".tar.gz"))
-               for href in hrefs)
+        for alternate in alternates.values():
+            if isinstance(alternate, dict) and _archive_path(alternate.get("href")):
+                return True
+    return False
+
+
+def _archive_path(href: Any) -> bool:
+    return isinstance(href, str) and href.split("?", 1)[0].lower().endswith((".zip", ".tar", ".tar.gz"))
 
 
 class LazyAssets(Mapping):

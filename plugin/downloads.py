@@ -308,8 +308,9 @@ class DownloadsController(QObject):
 
     # ---- requests (main thread) -----------------------------------------------------------------------
     def add(self, products: Sequence[Product], assets: Sequence[str] = (), folder: Optional[str] = None,
-            extract: Optional[bool] = None) -> List[Job]:
-        """Queue products (with the chosen asset keys, if any); returns their jobs."""
+            extract: Optional[bool] = None, subset: Optional[dict] = None) -> List[Job]:
+        """Queue products (with the chosen asset keys, if any; `subset`: their area of interest only, see
+        core.download.job.Job.subset); returns their jobs."""
         if not self.running:
             return []
         self._refresh_catalog()
@@ -321,7 +322,8 @@ class DownloadsController(QObject):
         self.manager.max_downloads = max_downloads()
         target = folder or download_folder()
         extract = extract_archives() if extract is None else extract
-        jobs = [self.manager.add(product, target, assets=tuple(assets), extract=extract) for product in products]
+        jobs = [self.manager.add(product, target, assets=tuple(assets), extract=extract, subset=subset)
+                for product in products]
         return jobs
 
     def cancel(self, job_id: str) -> None:
@@ -613,6 +615,9 @@ def attach(dock, queue_file: Optional[Path] = None) -> DownloadsController:
                                      project=getattr(dock, "project", None), parent=dock)
     panel = DownloadsPanel(controller)
     panel.setObjectName("eoPortalsDownloadsPanel")
+    form = getattr(dock, "form", None)
+    if form is not None:
+        panel.area = form.aoi.geometry  # "Area of interest only" takes the drawn area
     dock.add_tab(panel, translate("EOPortalsDownloads", "Downloads"))
     controller.panel = panel
 

@@ -198,6 +198,12 @@ class EOPortalsPlugin:
             return None
         dock.closed.connect(self._dock_closed)
         dock.opened.connect(self._dock_opened)
+        try:  # the Time series tab (plugin/ui/series_panel.py); a failure there leaves the rest usable
+            from .ui.series_panel import attach as attach_series
+
+            attach_series(dock, self.iface)
+        except Exception:
+            log_exception("The EO Portals Time series tab could not be added")
         # The Downloads tab and its queue (plugin/downloads.py); a failure there leaves the search usable.
         try:
             from .downloads import attach

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..product import Product
 
@@ -83,6 +83,9 @@ class Job:
     folder: str  # the download folder chosen by the user
     assets: Tuple[str, ...] = ()  # chosen asset keys; empty: the whole product archive
     extract: bool = False
+    # area of interest only (core/subset.py): {"bands": [...], "area": WKT in EPSG:4326, "resampling": "nearest",
+    # "keep_archive": True}; None: the files themselves
+    subset: Optional[Dict[str, Any]] = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: State = State.QUEUED
     bytes_done: int = 0
@@ -101,4 +104,5 @@ class Job:
 
     def snapshot(self) -> "Job":
         """A copy safe to hand to another thread."""
-        return dataclasses.replace(self, assets=tuple(self.assets), files=list(self.files), notes=list(self.notes))
+        return dataclasses.replace(self, assets=tuple(self.assets), files=list(self.files), notes=list(self.notes),
+                                   subset=dict(self.subset) if self.subset else None)

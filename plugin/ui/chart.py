@@ -55,12 +55,14 @@ class SeriesChart(QWidget):
         self.setMouseTracking(False)
         self._points: List[Any] = []
         self._colors: Dict[str, QColor] = {}
+        self._range_cache: Optional[Tuple[int, Any]] = None
         self.index_name = ""
 
     # -- data --------------------------------------------------------------------------------------------------
     def clear(self) -> None:
         self._points = []
         self._colors = {}
+        self._range_cache = None
         self.update()
 
     def set_points(self, points) -> None:
@@ -90,6 +92,12 @@ class SeriesChart(QWidget):
 
     # -- geometry ----------------------------------------------------------------------------------------------
     def _ranges(self) -> Optional[Tuple[float, float, float, float]]:
+        """Time and value ranges of the points (cached until the points change: a paint asks for each point)."""
+        if self._range_cache is None or self._range_cache[0] != len(self._points):
+            self._range_cache = (len(self._points), self._compute_ranges())
+        return self._range_cache[1]
+
+    def _compute_ranges(self) -> Optional[Tuple[float, float, float, float]]:
         times = [_timestamp(p.date) for p in self._points if p.date is not None]
         values = [p.mean for p in self._points if p.mean is not None]
         if not times:

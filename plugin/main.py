@@ -146,7 +146,7 @@ class EOPortalsPlugin:
             return
         try:
             from .core.download.queue import pending_count
-            from .downloads import queue_path
+            from .settings import queue_path
 
             pending = pending_count(queue_path())
         except Exception:
@@ -174,9 +174,7 @@ class EOPortalsPlugin:
         dock.opened.connect(self._dock_opened)
         # The Downloads tab and its queue (plugin/downloads.py); a failure there leaves the search usable.
         try:
-            from .downloads import attach
-
-            self.downloads = attach(dock)
+            self.downloads = attach_downloads(dock)
         except Exception:
             log_exception("The EO Portals Downloads tab could not be added")
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -192,3 +190,30 @@ class EOPortalsPlugin:
         if self.action is not None:
             self.action.setChecked(True)
 
+
+def attach_downloads(dock, queue_file: Optional[Path] = None):
+    """The Downloads tab in the dock, its Download button wired, the queue started; returns the controller.
+
+    The controller (downloads.py) runs the queue; the tab (ui/downloads_panel.py) shows it and says what
+    happened; this is where the two meet the dock. The caller stops the controller (`controller.stop()`) when
+    the plugin unloads, before the dock goes.
+    """
+    from .downloads import DownloadsController
+    from .ui.downloads_panel import DownloadsPanel
+
+    controller = DownloadsController(dock.iface, catalog=lambda: dock.catalog, queue_file=queue_file,
+                                     project=getattr(dock, "project", None), parent=dock)
+    panel = DownloadsPanel(controller)
+    panel.setObjectName("eoPortalsDownloadsPanel")
+    dock.add_tab(panel, QCoreApplication.translate("EOPortalsDownloads", "Downloads"))
+    controller.panel = panel
+
+    def requested(products) -> None:
+        tabs = getattr(dock, "tabs", None)
+        if tabs is not None:
+            tabs.setCurrentWidget(panel)
+        panel.request(products)
+
+    dock.download_requested.connect(requested)
+    controller.start()
+    return controller

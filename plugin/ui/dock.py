@@ -9,7 +9,6 @@ Other parts of the plugin plug in through `add_tab(widget, title)` (the download
 """
 from __future__ import annotations
 
-import re
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -61,7 +60,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings as prefs
-from ..core.catalog import Catalog, Portal, load_catalog
+from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError, ErrorKind, QueryError
 from ..core.export import SavedSearch, dumps, to_csv, to_geojson, to_stac_item_collection
 from ..core.product import Product, merge_products
@@ -72,6 +71,7 @@ from ..network import http_settings
 from ..tasks import SearchTask, WriteFileTask
 from .aoi_tools import WGS84, AreaOfInterest
 from .footprints_layer import FootprintsLayer, add_to_group
+from .messages import error_text
 from .quicklook import ElidedLabel, QuicklookCache, QuicklookTask, QuicklookView, usable_url
 from .results_model import IDENTITY_ROLE, PRODUCT_ROLE, Column, ResultsFilterProxy, ResultsModel
 
@@ -254,8 +254,7 @@ class EOPortalsDock(QgsDockWidget):
 
     # ================================================================================= construction ====
     def _load_catalog(self) -> Catalog:
-        path = prefs.catalog_path()
-        catalog = load_catalog(path if path and Path(path).exists() else None, env={})
+        catalog = prefs.current_catalog()
         for problem in catalog.problems:
             _log_warning(problem)
         return catalog
@@ -849,7 +848,7 @@ class EOPortalsDock(QgsDockWidget):
         p.aoi_wkt = self.aoi.wkt()
         prefs.save_search_preferences(p)
         if self._splitter_placed:
-            prefs.set_value("ui/splitter", bytes(self.splitter.saveState().toBase64()).decode("ascii"))
+            prefs.set_splitter_state(bytes(self.splitter.saveState().toBase64()).decode("ascii"))
 
     def reload_portals(self) -> None:
         """Read the catalog and the portal settings again (after the portals dialog)."""
@@ -1051,23 +1050,7 @@ class EOPortalsDock(QgsDockWidget):
             if outcome.count == 1:
                 return self.tr("{name}: 1 product").format(name=name)
             return self.tr("{name}: {count} products").format(name=name, count=outcome.count)
-        error = outcome.error
-        kind = error.kind
-        if kind is ErrorKind.AUTH:
-            return self.tr("{name}: HTTP {status}, check your account").format(name=name, status=error.status or "")
-        if kind is ErrorKind.TIMEOUT:
-            match = re.search(r"after (\d+) s", error.message)
-            seconds = match.group(1) if match else f"{outcome.elapsed:.0f}"
-            return self.tr("{name}: timed out after {seconds} s").format(name=name, seconds=seconds)
-        if kind is ErrorKind.CANCELLED:
-            return self.tr("{name}: cancelled").format(name=name)
-        if kind is ErrorKind.THROTTLED:
-            return self.tr("{name}: too many requests, try again later").format(name=name)
-        if kind is ErrorKind.UNREACHABLE:
-            return self.tr("{name}: cannot be reached ({reason})").format(name=name, reason=error.message)
-        if kind is ErrorKind.PARSE:
-            return self.tr("{name}: the answer could not be read ({reason})").format(name=name, reason=error.message)
-        return self.tr("{name}: {reason}").format(name=name, reason=error.message)
+        return error_text(outcome.error, name)  # worded from its kind, code and details (ui/messages.py)
 
     def status_lines(self) -> List[str]:
         """The per-portal lines shown above the results."""
@@ -1097,8 +1080,8 @@ class EOPortalsDock(QgsDockWidget):
             else:
                 item.setIcon(_icon("/mIconCritical.svg"))
             tip = self.tr("{seconds:.1f} s, {pages} page(s)").format(seconds=outcome.elapsed, pages=outcome.pages)
-            if outcome.error is not None:
-                tip = outcome.message + "\n" + tip
+            if outcome.error is not None and outcome.error.detail:
+                tip = outcome.error.detail + "\n" + tip  # the portal's own words
             item.setToolTip(item.text() + "\n" + tip)
         self._fit_status_list()
 
@@ -1293,7 +1276,7 @@ class EOPortalsDock(QgsDockWidget):
     def _on_aoi_changed(self) -> None:
         self._update_aoi_label()
         self.preferences.aoi_wkt = self.aoi.wkt()
-        prefs.set_value("search/aoi_wkt", self.preferences.aoi_wkt)
+        prefs.set_last_aoi(self.preferences.aoi_wkt)
 
     def _update_aoi_label(self) -> None:
         geometry = self.aoi.geometry()
@@ -1634,7 +1617,7 @@ class EOPortalsDock(QgsDockWidget):
         if self._splitter_placed:
             return
         self._splitter_placed = True
-        state = prefs.get_value("ui/splitter", "")
+        state = prefs.splitter_state()
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return
         total = max(self.splitter.height(), 300)

@@ -42,7 +42,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import accounts, settings
-from ..core.catalog import PROTOCOLS, Catalog, CatalogError, Portal, load_catalog, read_user_file, write_user_entry
+from ..core.catalog import PROTOCOLS, Catalog, CatalogError, Portal, read_user_file, write_user_entry
 from ..core.auth import make_authenticator
 from ..core.credentials import Credentials, search_auth
 from ..core.errors import ErrorKind, PortalError
@@ -360,6 +360,7 @@ class PortalsDialog(QDialog):
         self.setObjectName("eoPortalsPortalsDialog")
         self.setWindowTitle(self.tr("EO Portals: portals and accounts"))
         self.catalog_path = str(catalog_path or settings.catalog_path())
+        self._catalog_given = str(catalog_path) if catalog_path else None  # None: the one the settings point to
         self.catalog: Catalog = self._load_catalog()
         self._enabled: Dict[str, bool] = {}
         self._authcfg: Dict[str, str] = {}
@@ -466,8 +467,7 @@ class PortalsDialog(QDialog):
         layout.addLayout(bottom)
 
     def _load_catalog(self) -> Catalog:
-        path = self.catalog_path if Path(self.catalog_path).exists() else None
-        return load_catalog(path, env={})
+        return settings.current_catalog(self._catalog_given)
 
     def _read_choices(self) -> None:
         """The saved choices, for every portal of the catalog."""

@@ -6,7 +6,7 @@
 
 Each job is a row: the product as plain JSON (identity, title, collection, dates, footprint as WKT, and per
 source its ids, links, sizes, checksums and assets), the chosen assets, the folder, the state, bytes done,
-the error message, the files produced. A job that was DOWNLOADING or VERIFYING when the process died goes
+its errors as data (kind, code, details: JSON), the files produced. A job that was DOWNLOADING or VERIFYING when the process died goes
 back to QUEUED at start-up and resumes from its ``.part`` file.
 
 No secret is ever written: credentials and tokens are not part of a job, hrefs are stored without their
@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..errors import ErrorKind, Failure
 from ..product import Asset, Product, Source
-from .job import Job, State
+from .job import Job, Note, State
 
 LOG = logging.getLogger("eo_portals.queue")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the error column holds a JSON list of errors.Failure (1: one English text)
 _ALWAYS_SECRET = {"token", "access_token", "apikey", "api_key", "key", "password", "sig", "signature",
                   "x-amz-signature", "x-amz-credential", "x-amz-security-token", "skoid", "sktid", "sks", "skv",
                   "skt", "ske"}
@@ -149,6 +150,19 @@ def product_from_dict(data: Dict[str, Any]) -> Product:
     )
 
 
+def _failures(text: str) -> List[Failure]:
+    """The errors of a stored job: JSON data, or the English text a queue of schema 1 kept."""
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, list):
+        return [Failure.from_dict(item) for item in data if isinstance(item, dict)]
+    return [Failure("", ErrorKind.INTERNAL, "", text)]  # no kind was kept: shown as it was written
+
+
 class JobQueue:
     """Download jobs persisted in SQLite; thread-safe (one connection behind a lock)."""
 
@@ -186,7 +200,8 @@ class JobQueue:
         """Insert or update a job (everything but its speed)."""
         row = (job.state.value, job.folder, json.dumps(list(job.assets)), int(job.extract),
                json.dumps(product_to_dict(job.product)), job.portal, int(job.bytes_done), job.bytes_total,
-               job.error, json.dumps(job.files), json.dumps(job.notes), time.time())
+               json.dumps([error.to_dict() for error in job.errors]), json.dumps(job.files),
+               json.dumps([note.to_dict() for note in job.notes]), time.time())
         with self._lock:
             updated = self._db.execute(
                 "UPDATE jobs SET state=?, folder=?, assets=?, extract=?, product=?, portal=?, bytes_done=?, "
@@ -228,8 +243,8 @@ class JobQueue:
                 jobs.append(Job(
                     id=row[0], state=State(row[1]), folder=row[2], assets=tuple(json.loads(row[3])),
                     extract=bool(row[4]), product=product_from_dict(json.loads(row[5])), portal=row[6],
-                    bytes_done=row[7], bytes_total=row[8], error=row[9], files=list(json.loads(row[10])),
-                    notes=list(json.loads(row[11])), created=row[12]))
+                    bytes_done=row[7], bytes_total=row[8], errors=_failures(row[9]), files=list(json.loads(row[10])),
+                    notes=[Note.from_dict(note) for note in json.loads(row[11])], created=row[12]))
             except (ValueError, KeyError, TypeError) as exc:
                 LOG.warning("download queue: job %s cannot be read (%s); skipped", row[0], exc)
         return jobs

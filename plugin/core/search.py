@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from .auth import Authenticator
-from .catalog import Portal
+from .catalog import Portal, collection_traits
 from .credentials import Credentials, search_auth
 from .errors import EOPortalsError, ErrorKind, PortalError
 from .http import HttpSettings, fetch, make_session, timed_out
@@ -240,11 +240,11 @@ def matches_query(product: Product, query: SearchQuery) -> bool:
 
     What the portal did not state (None) never excludes a product.
     """
-    optical = query.collection.startswith(("S2_", "LANDSAT_"))
-    if query.max_cloud is not None and optical and product.cloud_cover is not None:
+    traits = collection_traits(query.collection)
+    if query.max_cloud is not None and traits.optical and product.cloud_cover is not None:
         if product.cloud_cover > query.max_cloud:
             return False
-    if query.tile and query.collection.startswith("S2_") and product.tile and product.tile != query.tile:
+    if query.tile and "tile" in traits.filters and product.tile and product.tile != query.tile:
         return False
     if query.orbit_direction and product.orbit_direction in ("ASCENDING", "DESCENDING"):
         if product.orbit_direction != query.orbit_direction:

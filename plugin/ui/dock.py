@@ -88,13 +88,6 @@ STATUS_COLORS = {
     prefs.STATUS_FAILED: QColor(215, 25, 28),
     "": QColor(160, 160, 160),
 }
-PLATFORMS = {"S2": ("S2A", "S2B", "S2C"), "S1": ("S1A", "S1B", "S1C"), "LANDSAT": ("LC08", "LC09")}
-# Filters each mission's products can be searched by (PORTALS.md: MGRS tiles are Sentinel-2's).
-MISSION_FILTERS = {
-    "S2": {"orbit_direction", "relative_orbit", "tile", "platform"},
-    "S1": {"orbit_direction", "relative_orbit", "platform"},
-    "LANDSAT": {"platform"},
-}
 
 
 # Texts that reach the panel as data (catalog collection titles, the core's notes on the area): listed here
@@ -1178,8 +1171,8 @@ class EOPortalsDock(QgsDockWidget):
         return bool(collection and collection.optical)
 
     def _available_filters(self, collection_id: str) -> Set[str]:
-        collection = self.catalog.collections.get(collection_id)
-        return set(MISSION_FILTERS.get(collection.mission if collection else "", set()))
+        collection = self.catalog.collections.get(collection_id)  # its traits: plugin/core/catalog.json
+        return set(collection.filters if collection else ())
 
     def _on_collection_changed(self) -> None:
         collection = self.collection()
@@ -1187,8 +1180,8 @@ class EOPortalsDock(QgsDockWidget):
         current_platform = self.platform_combo.currentData() or ""
         self.platform_combo.clear()
         self.platform_combo.addItem(self.tr("Any"), "")
-        mission = self.catalog.collections[collection].mission if collection in self.catalog.collections else ""
-        for platform in PLATFORMS.get(mission, ()):
+        traits = self.catalog.collections.get(collection)
+        for platform in traits.platforms if traits else ():
             self.platform_combo.addItem(platform, platform)
         self._select_data(self.platform_combo, current_platform)
         self._update_portal_availability()

@@ -45,6 +45,11 @@ def imports_of(path: Path, root: Path, known: Set[str]) -> Set[str]:
                 target = target.rpartition(".")[0]
             if target and target != name:
                 found.add(target)
+                # importing a.b.c runs a.b's __init__ first: an arrow to each enclosing package too
+                parent = target.rpartition(".")[0]
+                while parent and parent in known and not name.startswith(parent + ".") and parent != name:
+                    found.add(parent)
+                    parent = parent.rpartition(".")[0]
                 break
     return found
 
@@ -139,4 +144,15 @@ def test_the_checks_see_a_circle_and_an_upward_import(tmp_path):
     edges = graph(tmp_path)
     assert find_cycle(edges) in (["plugin.controller", "plugin.ui.panel", "plugin.controller"],
                                  ["plugin.ui.panel", "plugin.controller", "plugin.ui.panel"])
-    assert upward(edges) == ["plugin.controller -> plugin.ui.panel", "plugin.core.engine -> plugin.controller"]
+    assert {"plugin.controller -> plugin.ui.panel", "plugin.core.engine -> plugin.controller"} <= set(upward(edges))
+
+
+def test_a_circle_through_a_packages_init_is_seen(tmp_path):
+    """http imports portals.base, which runs portals/__init__ first: if that imports http, it is a circle."""
+    (tmp_path / "plugin" / "core" / "portals").mkdir(parents=True)
+    for name in ("plugin/__init__.py", "plugin/core/__init__.py", "plugin/core/portals/base.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    (tmp_path / "plugin" / "core" / "http.py").write_text("from .portals.base import Request\n", encoding="utf-8")
+    (tmp_path / "plugin" / "core" / "portals" / "__init__.py").write_text("from ..http import portal_message\n",
+                                                                         encoding="utf-8")
+    assert find_cycle(graph(tmp_path)) is not None

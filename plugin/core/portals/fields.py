@@ -4,11 +4,9 @@ Each returns None for what is absent or unreadable, so one odd field never costs
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
@@ -16,7 +14,7 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..catalog import BUILTIN_PATH, Portal
+from ..catalog import Portal, builtin_collections
 from ..errors import ErrorKind, PortalError
 from ..query import SearchQuery, covering_simplification
 
@@ -163,18 +161,11 @@ def platform_label(short_name: Any, serial: Any = None) -> Optional[str]:
     return None
 
 
-@lru_cache(maxsize=1)
-def _builtin_collections() -> Dict[str, Dict[str, Any]]:
-    try:
-        return dict(json.loads(BUILTIN_PATH.read_text(encoding="utf-8")).get("collections", {}))
-    except (OSError, ValueError):
-        return {}
-
-
 def is_optical(unified: str) -> bool:
-    """Whether a cloud-cover filter means something for this unified collection (unknown ones: yes)."""
-    info = _builtin_collections().get(unified)
-    return bool(info.get("optical", False)) if isinstance(info, dict) else True
+    """Whether a cloud-cover filter means something for this unified collection (its catalog traits; unknown
+    ones: yes, the portal knows better than to drop it)."""
+    collection = builtin_collections().get(unified)
+    return collection.optical if collection is not None else True
 
 
 def collection_for_type(portal: Portal, query: SearchQuery, key: str, product_type: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, Mapping
 from qgis.core import Qgis, QgsProcessing, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication
 
-from .. import accounts, network, settings
+from .. import accounts, network
 from ..core.catalog import Portal
 from ..core.credentials import Credentials
 from ..core.http import HttpSettings

@@ -11,6 +11,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QRegularExpression
 from qgis.PyQt.QtGui import QRegularExpressionValidator
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from .. import accounts
 from ..core.catalog import PROTOCOLS, Catalog
 
 PROTOCOL_NAMES = {"stac": "STAC", "odata": "OData", "dhus": "DHuS", "resto": "resto"}

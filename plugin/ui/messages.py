@@ -23,79 +23,81 @@ from ..core.errors import ErrorKind, Failure, PortalError
 _translate = QCoreApplication.translate
 
 K = ErrorKind
-# (kind, code) -> (text with {placeholders} from the details, whether the portal's own words follow it)
-TEXTS: Dict[Tuple[ErrorKind, str], Tuple[str, bool]] = {
-    (K.AUTH, "account"): (QT_TRANSLATE_NOOP("Messages", "HTTP {status}, check your account"), False),
+# (kind, code) -> (text with {placeholders} from the details, when the portal's own words follow it: NEVER,
+# IN_ROWS (a download's row and its message), ALWAYS (the Search tab's portal lines too))
+NEVER, IN_ROWS, ALWAYS = range(3)
+TEXTS: Dict[Tuple[ErrorKind, str], Tuple[str, int]] = {
+    (K.AUTH, "account"): (QT_TRANSLATE_NOOP("Messages", "HTTP {status}, check your account"), IN_ROWS),
     (K.AUTH, "no_account"): (QT_TRANSLATE_NOOP(
-        "Messages", "an account is needed to download from this portal: add it in EO Portals settings"), False),
+        "Messages", "an account is needed to download from this portal: add it in EO Portals settings"), NEVER),
     (K.AUTH, "login_refused"): (QT_TRANSLATE_NOOP(
-        "Messages", "login refused, check the account in EO Portals settings"), False),
-    (K.AUTH, "session_expired"): (QT_TRANSLATE_NOOP("Messages", "the session expired"), False),
+        "Messages", "login refused, check the account in EO Portals settings"), NEVER),
+    (K.AUTH, "session_expired"): (QT_TRANSLATE_NOOP("Messages", "the session expired"), NEVER),
     (K.AUTH, "account_refused"): (QT_TRANSLATE_NOOP(
-        "Messages", "{service} refused the account (HTTP {status}), check it in EO Portals settings"), False),
+        "Messages", "{service} refused the account (HTTP {status}), check it in EO Portals settings"), NEVER),
     (K.AUTH, "proxy_auth"): (QT_TRANSLATE_NOOP(
         "Messages", "the proxy {proxy} wants a valid user name and password (HTTP {status}): check them in QGIS "
-                    "Settings > Options > Network"), False),
+                    "Settings > Options > Network"), NEVER),
     (K.AUTH, "proxy_or_account"): (QT_TRANSLATE_NOOP(
         "Messages", "HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and password (QGIS "
-                    "Settings > Options > Network) and your account"), False),
-    (K.TIMEOUT, "timeout"): (QT_TRANSLATE_NOOP("Messages", "timed out after {seconds} s"), False),
-    (K.CANCELLED, "cancelled"): (QT_TRANSLATE_NOOP("Messages", "cancelled"), False),
-    (K.THROTTLED, "too_many_requests"): (QT_TRANSLATE_NOOP("Messages", "too many requests, try again later"), False),
+                    "Settings > Options > Network) and your account"), NEVER),
+    (K.TIMEOUT, "timeout"): (QT_TRANSLATE_NOOP("Messages", "timed out after {seconds} s"), NEVER),
+    (K.CANCELLED, "cancelled"): (QT_TRANSLATE_NOOP("Messages", "cancelled"), NEVER),
+    (K.THROTTLED, "too_many_requests"): (QT_TRANSLATE_NOOP("Messages", "too many requests, try again later"), IN_ROWS),
     (K.THROTTLED, "parallel_downloads"): (QT_TRANSLATE_NOOP(
         "Messages", "too many parallel downloads for this account (HTTP 403), retry when others have finished"),
-        False),
+        IN_ROWS),
     (K.THROTTLED, "long_wait"): (QT_TRANSLATE_NOOP(
-        "Messages", "the portal asks to wait {minutes} min (HTTP {status}); retry later"), False),
-    (K.UNREACHABLE, "unreachable"): (QT_TRANSLATE_NOOP("Messages", "cannot be reached ({reason})"), False),
-    (K.UNREACHABLE, "request_failed"): (QT_TRANSLATE_NOOP("Messages", "request failed ({reason})"), False),
+        "Messages", "the portal asks to wait {minutes} min (HTTP {status}); retry later"), NEVER),
+    (K.UNREACHABLE, "unreachable"): (QT_TRANSLATE_NOOP("Messages", "cannot be reached ({reason})"), NEVER),
+    (K.UNREACHABLE, "request_failed"): (QT_TRANSLATE_NOOP("Messages", "request failed ({reason})"), NEVER),
     (K.UNREACHABLE, "proxy_unreachable"): (QT_TRANSLATE_NOOP("Messages", "cannot reach the proxy {proxy} ({reason})"),
-                                           False),
+                                           NEVER),
     (K.UNREACHABLE, "certificate"): (QT_TRANSLATE_NOOP(
-        "Messages", "secure connection refused: the certificate could not be verified ({reason})"), False),
+        "Messages", "secure connection refused: the certificate could not be verified ({reason})"), NEVER),
     (K.UNREACHABLE, "cut"): (QT_TRANSLATE_NOOP("Messages", "the connection was cut in the middle of the answer"),
-                             False),
+                             NEVER),
     (K.UNREACHABLE, "cut_after"): (QT_TRANSLATE_NOOP(
-        "Messages", "the connection was cut after {received} of {declared} bytes"), False),
-    (K.UNREACHABLE, "interrupted"): (QT_TRANSLATE_NOOP("Messages", "download interrupted: {cause}"), False),
-    (K.UNREACHABLE, "proxy_status"): (QT_TRANSLATE_NOOP("Messages", "the proxy {proxy} answered HTTP {status}"), True),
-    (K.HTTP, "status"): (QT_TRANSLATE_NOOP("Messages", "HTTP {status}"), True),
-    (K.HTTP, "server_error"): (QT_TRANSLATE_NOOP("Messages", "server error (HTTP {status})"), True),
-    (K.HTTP, "redirects"): (QT_TRANSLATE_NOOP("Messages", "too many redirects"), False),
+        "Messages", "the connection was cut after {received} of {declared} bytes"), NEVER),
+    (K.UNREACHABLE, "interrupted"): (QT_TRANSLATE_NOOP("Messages", "download interrupted: {cause}"), NEVER),
+    (K.UNREACHABLE, "proxy_status"): (QT_TRANSLATE_NOOP("Messages", "the proxy {proxy} answered HTTP {status}"), ALWAYS),
+    (K.HTTP, "status"): (QT_TRANSLATE_NOOP("Messages", "HTTP {status}"), ALWAYS),
+    (K.HTTP, "server_error"): (QT_TRANSLATE_NOOP("Messages", "server error (HTTP {status})"), ALWAYS),
+    (K.HTTP, "redirects"): (QT_TRANSLATE_NOOP("Messages", "too many redirects"), NEVER),
     (K.HTTP, "web_page"): (QT_TRANSLATE_NOOP("Messages", "the portal answered with a web page instead of the file"),
-                           True),
+                           ALWAYS),
     (K.HTTP, "wrong_size"): (QT_TRANSLATE_NOOP("Messages", "the portal sent {sent} bytes where {announced} were "
-                                                           "announced"), False),
+                                                           "announced"), NEVER),
     (K.PARSE, "not_json"): (QT_TRANSLATE_NOOP("Messages", "the answer could not be read: not JSON (starts with: "
-                                                          "{start})"), False),
-    (K.PARSE, "unexpected"): (QT_TRANSLATE_NOOP("Messages", "the answer could not be read: {what}"), False),
+                                                          "{start})"), NEVER),
+    (K.PARSE, "unexpected"): (QT_TRANSLATE_NOOP("Messages", "the answer could not be read: {what}"), NEVER),
     (K.PARSE, "too_large"): (QT_TRANSLATE_NOOP("Messages", "the answer could not be read: it is larger than "
-                                                           "{megabytes} MB"), False),
+                                                           "{megabytes} MB"), NEVER),
     (K.PARSE, "too_deep"): (QT_TRANSLATE_NOOP("Messages", "the answer could not be read: it is nested too deeply"),
-                            False),
+                            NEVER),
     (K.OFFLINE, "archived"): (QT_TRANSLATE_NOOP(
-        "Messages", "the product is offline (in the long-term archive): order it on the portal, then retry"), False),
+        "Messages", "the product is offline (in the long-term archive): order it on the portal, then retry"), NEVER),
     (K.OFFLINE, "restoring"): (QT_TRANSLATE_NOOP(
         "Messages", "the product is offline: the portal is bringing it back from its long-term archive, retry later"),
-        False),
+        NEVER),
     (K.INVALID, "no_archive"): (QT_TRANSLATE_NOOP(
-        "Messages", "offers no whole-product archive: choose the assets to download"), False),
+        "Messages", "offers no whole-product archive: choose the assets to download"), NEVER),
     (K.INVALID, "no_assets"): (QT_TRANSLATE_NOOP("Messages", "has none of the chosen assets over HTTP ({assets})"),
-                               False),
-    (K.INVALID, "not_in_catalog"): (QT_TRANSLATE_NOOP("Messages", "this portal is not in the catalog"), False),
-    (K.INVALID, "no_source"): (QT_TRANSLATE_NOOP("Messages", "no source to download from"), False),
-    (K.DISK, "cannot_write"): (QT_TRANSLATE_NOOP("Messages", "cannot write {path}: {reason}"), False),
+                               NEVER),
+    (K.INVALID, "not_in_catalog"): (QT_TRANSLATE_NOOP("Messages", "this portal is not in the catalog"), NEVER),
+    (K.INVALID, "no_source"): (QT_TRANSLATE_NOOP("Messages", "no source to download from"), NEVER),
+    (K.DISK, "cannot_write"): (QT_TRANSLATE_NOOP("Messages", "cannot write {path}: {reason}"), NEVER),
     (K.DISK, "disk_full"): (QT_TRANSLATE_NOOP("Messages", "the disk is full ({folder}): free some space and retry"),
-                            False),
+                            NEVER),
     (K.DISK, "too_full"): (QT_TRANSLATE_NOOP(
         "Messages", "the disk is too full for this download ({folder}): {needed} needed and {margin} kept free, "
-                    "{free} free; free some space and retry"), False),
-    (K.DISK, "extraction"): (QT_TRANSLATE_NOOP("Messages", "downloaded, but the extraction failed ({reason})"), False),
+                    "{free} free; free some space and retry"), NEVER),
+    (K.DISK, "extraction"): (QT_TRANSLATE_NOOP("Messages", "downloaded, but the extraction failed ({reason})"), NEVER),
     (K.CHECKSUM, "checksum_mismatch"): (QT_TRANSLATE_NOOP(
-        "Messages", "checksum mismatch ({algorithm}): the file is corrupt; it was deleted"), False),
+        "Messages", "checksum mismatch ({algorithm}): the file is corrupt; it was deleted"), NEVER),
     (K.CHECKSUM, "size_mismatch"): (QT_TRANSLATE_NOOP(
-        "Messages", "size mismatch: {received} bytes received, {expected} expected; it was deleted"), False),
-    (K.INTERNAL, "unexpected"): (QT_TRANSLATE_NOOP("Messages", "unexpected error ({reason})"), False),
+        "Messages", "size mismatch: {received} bytes received, {expected} expected; it was deleted"), NEVER),
+    (K.INTERNAL, "unexpected"): (QT_TRANSLATE_NOOP("Messages", "unexpected error ({reason})"), NEVER),
 }
 KEPT = QT_TRANSLATE_NOOP("Messages", " (the partial download is kept)")
 NAMED = QT_TRANSLATE_NOOP("Messages", "{name}: {reason}")
@@ -125,27 +127,31 @@ def _fill(template: str, details: Dict[str, Any]) -> Optional[str]:
         return None
 
 
-def reason_text(failure: Failure) -> str:
-    """The cause of a failure, translated (without the portal's name)."""
+def reason_text(failure: Failure, portal_words: Optional[bool] = None) -> str:
+    """The cause of a failure, translated (without the portal's name).
+
+    `portal_words`: True for a download's row and message (the portal's own words, `Failure.detail`, follow
+    the causes marked IN_ROWS or ALWAYS), None for the Search tab's short lines (ALWAYS only).
+    """
     entry = TEXTS.get((failure.kind, failure.code))
     details = {key: ("" if value is None else value) for key, value in failure.details.items()}
     details.setdefault("status", failure.status if failure.status is not None else "")
     if isinstance(failure.details.get("cause"), dict):
-        details["cause"] = reason_text(Failure.from_dict(failure.details["cause"]))
+        details["cause"] = reason_text(Failure.from_dict(failure.details["cause"]), portal_words)
     text = _fill(entry[0], details) if entry is not None else None
     if text is None:
         return failure.message
     if failure.kind is ErrorKind.DISK and failure.details.get("kept"):
         text += _translate("Messages", KEPT)
-    if entry[1] and failure.detail:
+    if entry[1] >= (IN_ROWS if portal_words else ALWAYS) and failure.detail:
         text = _translate("Messages", PORTAL_SAYS).format(reason=text, portal_says=failure.detail)
     return text
 
 
-def failure_text(failure: Failure, name: Optional[str] = None) -> str:
+def failure_text(failure: Failure, name: Optional[str] = None, portal_words: Optional[bool] = None) -> str:
     """"<Portal>: <cause>", translated; `name` replaces the portal's title (the panel's name for it)."""
     name = name or failure.portal
-    reason = reason_text(failure)
+    reason = reason_text(failure, portal_words)
     return _translate("Messages", NAMED).format(name=name, reason=reason) if name else reason
 
 
@@ -155,8 +161,8 @@ def error_text(error: PortalError, name: Optional[str] = None) -> str:
 
 
 def failures_text(failures: Iterable[Failure]) -> str:
-    """Every failure of a job, one after the other."""
-    return "; ".join(dict.fromkeys(failure_text(failure) for failure in failures))
+    """Every failure of a job, one after the other, each with the portal's own words when it gave some."""
+    return "; ".join(dict.fromkeys(failure_text(failure, portal_words=True) for failure in failures))
 
 
 def is_account_problem(failures: Iterable[Failure]) -> bool:

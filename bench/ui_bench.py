@@ -134,39 +134,39 @@ def main() -> int:
         dock = EOPortalsDock(iface)
         dock.resize(420, 900)
         dock.show()
-        dock.aoi.set_wkt("POLYGON((3 47,4 47,4 48,3 48,3 47))")
-        dock.set_collection("S2_MSI_L2A")
+        dock.form.aoi.set_wkt("POLYGON((3 47,4 47,4 48,3 48,3 47))")
+        dock.form.set_collection("S2_MSI_L2A")
         six = portals + ["earth_search_mirror"]
-        dock.set_checked_portals(six)
-        dock.cloud_slider.setValue(100)
+        dock.portal_list.set_checked_portals(six)
+        dock.form.cloud_slider.setValue(100)
         spin_until(lambda: False, 0.2)
 
         ticker = Ticker()
         ticker.start()
         started = time.perf_counter()
-        dock.search_button.click()
-        done = spin_until(lambda: not dock.is_searching() and dock.pending_footprints() == 0, 60)
+        dock.run.search_button.click()
+        done = spin_until(lambda: not dock.run.is_searching() and dock.results.pending_footprints() == 0, 60)
         elapsed = time.perf_counter() - started
         stall = ticker.stop()
         print(f"6-portal search ({', '.join(six)}), delays {min(DELAYS.values())}-{max(DELAYS.values())} s:")
-        for line in dock.status_lines():
+        for line in dock.run.status_lines():
             print(f"    {line}")
-        print(f"    {dock.model.rowCount()} rows, {dock.footprints.layer.featureCount()} footprints, "
+        print(f"    {dock.results.model.rowCount()} rows, {dock.results.footprints.layer.featureCount()} footprints, "
               f"{elapsed:.2f} s{'' if done else ' (NOT FINISHED)'}")
         print(f"    longest main-thread stall: {stall * 1000:.1f} ms")
 
-    recorded = [p for p in dock.products() if p.footprint is not None]
+    recorded = [p for p in dock.results.products() if p.footprint is not None]
     many = many_products(recorded, args.footprints)
-    before = dock.footprints.layer.featureCount()
+    before = dock.results.footprints.layer.featureCount()
     ticker.start()
     started = time.perf_counter()
-    dock._on_outcome(Outcome("planetary_computer", "Planetary Computer", count=len(many)), many)
-    done = spin_until(lambda: dock.pending_footprints() == 0, 120)
+    dock.run._on_outcome(Outcome("planetary_computer", "Planetary Computer", count=len(many)), many)
+    done = spin_until(lambda: dock.results.pending_footprints() == 0, 120)
     elapsed = time.perf_counter() - started
     stall = ticker.stop()
-    added = dock.footprints.layer.featureCount() - before
+    added = dock.results.footprints.layer.featureCount() - before
     print(f"{len(many)} products turned into rows and footprints:")
-    print(f"    {added} footprints added, {dock.model.rowCount()} rows, {elapsed:.2f} s"
+    print(f"    {added} footprints added, {dock.results.model.rowCount()} rows, {elapsed:.2f} s"
           f"{'' if done else ' (NOT FINISHED)'}")
     print(f"    longest main-thread stall: {stall * 1000:.1f} ms")
 

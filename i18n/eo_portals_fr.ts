@@ -19,6 +19,16 @@
         <translation>La carte n'affiche encore rien : il n'y a pas d'emprise à utiliser.</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="269"/>
+        <source>The area lies beyond the poles (latitudes past ±90°): there is nothing there to search.</source>
+        <translation>La zone est au-delà des pôles (latitudes au-delà de ±90°) : il n'y a rien à y chercher.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/aoi_tools.py" line="343"/>
+        <source>The map shows only what lies beyond the poles: there is nothing there to search.</source>
+        <translation>La carte n'affiche que ce qui est au-delà des pôles : il n'y a rien à y chercher.</translation>
+    </message>
+    <message>
         <location filename="../plugin/ui/aoi_tools.py" line="357"/>
         <source>No feature with a geometry is selected: select one in any layer first.</source>
         <translation>Aucune entité avec une géométrie n'est sélectionnée : sélectionnez-en d'abord une dans une couche.</translation>
@@ -78,6 +88,29 @@
         <location filename="../plugin/ui/portals_dialog.py" line="182"/>
         <source>Connection test of {title} failed unexpectedly</source>
         <translation>Le test de connexion de {title} a échoué de façon inattendue</translation>
+    </message>
+</context>
+<context>
+    <name>Dependencies</name>
+    <message>
+        <location filename="../plugin/dependencies.py" line="37"/>
+        <source>Install it with the OSGeo4W Setup (Advanced Install, package python3-shapely), or run “python -m pip install shapely” in the OSGeo4W Shell, then open the EO Portals panel again.</source>
+        <translation>Installez-le avec l’installateur OSGeo4W (installation avancée, paquet python3-shapely), ou lancez « python -m pip install shapely » dans l’OSGeo4W Shell, puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="41"/>
+        <source>Install it into QGIS's Python: in a Terminal run “/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely”, then open the EO Portals panel again.</source>
+        <translation>Installez-le dans le Python de QGIS : dans un Terminal, lancez « /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install shapely », puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="45"/>
+        <source>Install your distribution's package (Debian, Ubuntu: “sudo apt install python3-shapely”; Fedora: “sudo dnf install python3-shapely”), then open the EO Portals panel again.</source>
+        <translation>Installez le paquet de votre distribution (Debian, Ubuntu : « sudo apt install python3-shapely » ; Fedora : « sudo dnf install python3-shapely »), puis rouvrez le panneau EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dependencies.py" line="53"/>
+        <source>EO Portals needs the Python package {names}, which this QGIS does not have: searching and downloading are unavailable until it is installed.</source>
+        <translation>EO Portals a besoin du paquet Python {names}, absent de ce QGIS : la recherche et le téléchargement sont indisponibles tant qu’il n’est pas installé.</translation>
     </message>
 </context>
 <context>
@@ -695,6 +728,38 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
+    <message>
+        <source>, from {records} records</source>
+        <translation>, issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available (the portal reports {total} in all)</source>
+        <translation>, d’autres pages disponibles (le portail en annonce {total} au total)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; {n} product(s) of other collections left out</source>
+        <translation>, {n} produit(s) d’autres collections écarté(s)</translation>
+    </message>
+    <message>
+        <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
+        <translation>Versions à télécharger (noms de produits séparés par des virgules ; vide : la version préférée de chaque produit)</translation>
+    </message>
+    <message>
+        <source>No product of the layer has a version named {name}.</source>
+        <translation>Aucun produit de la couche n’a de version nommée {name}.</translation>
+    </message>
+    <message>
+        <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), its feature lists them all and the version it shows is downloaded (the newest one, unless another was chosen); &apos;Versions to download&apos; names others. A version is fetched only from the portals holding that version, and saved under its own name.</source>
+        <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), son entité les liste toutes et la version qu’elle affiche est téléchargée (la plus récente, sauf si une autre a été choisie) ; « Versions à télécharger » en désigne d’autres. Une version n’est téléchargée que depuis les portails qui détiennent cette version, et enregistrée sous son propre nom.</translation>
+    </message>
+    <message>
+        <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
+        <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsDock</name>
@@ -814,181 +879,6 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>Rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="299"/>
-        <source>Area of interest</source>
-        <translation>Zone d'intérêt</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="304"/>
-        <source>Rectangle</source>
-        <translation>Rectangle</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="304"/>
-        <source>Draw a rectangle on the map (Esc cancels)</source>
-        <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="306"/>
-        <source>Polygon</source>
-        <translation>Polygone</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="306"/>
-        <source>Draw a polygon on the map: click to add vertices, right click to finish, Backspace to undo, Esc to cancel</source>
-        <translation>Dessiner un polygone sur la carte : cliquez pour ajouter des sommets, clic droit pour terminer, Retour arrière pour annuler le dernier sommet, Échap pour abandonner</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="309"/>
-        <source>Extent</source>
-        <translation>Emprise</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="309"/>
-        <source>Use the extent the map shows now</source>
-        <translation>Utiliser l'emprise affichée sur la carte</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="311"/>
-        <source>Selected features</source>
-        <translation>Entités sélectionnées</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="311"/>
-        <source>Use the selected features (of the active layer, else of every layer)</source>
-        <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="314"/>
-        <source>Clear</source>
-        <translation>Effacer</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="314"/>
-        <source>Remove the area of interest from the map</source>
-        <translation>Retirer la zone d'intérêt de la carte</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="328"/>
-        <source>Filters</source>
-        <translation>Filtres</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="336"/>
-        <source>The kind of products to search for</source>
-        <translation>Le type de produits à rechercher</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="337"/>
-        <source>Collection</source>
-        <translation>Collection</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="347"/>
-        <source>First day of acquisition (UTC)</source>
-        <translation>Premier jour d'acquisition (UTC)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="348"/>
-        <source>Last day of acquisition (UTC), included</source>
-        <translation>Dernier jour d'acquisition (UTC), inclus</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="352"/>
-        <source>Dates</source>
-        <translation>Dates</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="358"/>
-        <source>{days} days</source>
-        <translation>{days} jours</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="361"/>
-        <source>From {days} days ago until today</source>
-        <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="366"/>
-        <source>Last</source>
-        <translation>Derniers</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="373"/>
-        <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
-        <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="378"/>
-        <source>Cloud cover</source>
-        <translation>Couverture nuageuse</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="383"/>
-        <source>Portals</source>
-        <translation>Portails</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="393"/>
-        <source>Advanced filters</source>
-        <translation>Filtres avancés</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1223"/>
-        <source>Any</source>
-        <translation>Indifférent</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="398"/>
-        <source>Ascending</source>
-        <translation>Ascendante</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="399"/>
-        <source>Descending</source>
-        <translation>Descendante</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="403"/>
-        <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
-        <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="405"/>
-        <source>e.g. 31TCJ</source>
-        <translation>p. ex. 31TCJ</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="408"/>
-        <source>Sentinel-2 MGRS tile</source>
-        <translation>Tuile MGRS Sentinel-2</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="410"/>
-        <source>Orbit direction</source>
-        <translation>Sens de l'orbite</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="411"/>
-        <source>Relative orbit</source>
-        <translation>Orbite relative</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="412"/>
-        <source>MGRS tile</source>
-        <translation>Tuile MGRS</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="413"/>
-        <source>Platform</source>
-        <translation>Plateforme</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1053"/>
-        <source>Search the checked portals (runs in the background)</source>
-        <translation>Interroger les portails cochés (en arrière-plan)</translation>
-    </message>
-    <message>
         <location filename="../plugin/ui/dock.py" line="428"/>
         <source>Save this search, or open a saved one</source>
         <translation>Enregistrer cette recherche, ou en ouvrir une enregistrée</translation>
@@ -1014,116 +904,6 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>Portails et comptes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="478"/>
-        <source>Filter results…</source>
-        <translation>Filtrer les résultats…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="480"/>
-        <source>Show only the rows holding every word typed (in any column)</source>
-        <translation>N'afficher que les lignes contenant tous les mots saisis (dans n'importe quelle colonne)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="482"/>
-        <source>Reduce</source>
-        <translation>Réduire</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="482"/>
-        <source>Keep one product per tile</source>
-        <translation>Garder un produit par tuile</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="485"/>
-        <source>Least cloudy per tile</source>
-        <translation>Le moins nuageux par tuile</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="486"/>
-        <source>Newest per tile</source>
-        <translation>Le plus récent par tuile</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="488"/>
-        <source>All results</source>
-        <translation>Tous les résultats</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="490"/>
-        <source>Export</source>
-        <translation>Exporter</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="490"/>
-        <source>Export the rows shown</source>
-        <translation>Exporter les lignes affichées</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="493"/>
-        <source>GeoJSON…</source>
-        <translation>GeoJSON…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="494"/>
-        <source>CSV…</source>
-        <translation>CSV…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="495"/>
-        <source>STAC ItemCollection…</source>
-        <translation>STAC ItemCollection…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="529"/>
-        <source>Load more</source>
-        <translation>Charger la suite</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="530"/>
-        <source>Fetch the next page of results from the portals that have more, and ask again the portals that failed</source>
-        <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres, et interroger de nouveau les portails en échec</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1517"/>
-        <source>Download</source>
-        <translation>Télécharger</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="532"/>
-        <source>Download the selected products</source>
-        <translation>Télécharger les produits sélectionnés</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1581"/>
-        <source>Select a product to see its quicklook.</source>
-        <translation>Sélectionnez un produit pour voir son aperçu.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="551"/>
-        <source>Show on map</source>
-        <translation>Afficher sur la carte</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="552"/>
-        <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
-        <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="711"/>
-        <source>Draw an area of interest first (or use the map extent or selected features).</source>
-        <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="714"/>
-        <source>Choose a collection.</source>
-        <translation>Choisissez une collection.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="716"/>
-        <source>The end date ({end}) is before the start date ({start}).</source>
-        <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
-    </message>
-    <message>
         <location filename="../plugin/ui/dock.py" line="746"/>
         <source>Check at least one portal that offers this collection.</source>
         <translation>Cochez au moins un portail qui propose cette collection.</translation>
@@ -1134,229 +914,14 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>{collection} – {stamp}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="808"/>
-        <source>Export {count} products</source>
-        <translation>Export de {count} produits</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="809"/>
-        <source>{count} products exported to {path}</source>
-        <translation>{count} produits exportés dans {path}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="812"/>
-        <source>The export failed: {reason}</source>
-        <translation>L'export a échoué : {reason}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="838"/>
-        <source>The collection {collection} is not offered by any portal shown.</source>
-        <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
-    </message>
-    <message>
         <location filename="../plugin/ui/dock.py" line="888"/>
         <source>The portals dialog is not available in this version.</source>
         <translation>La fenêtre des portails n'est pas disponible dans cette version.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="922"/>
-        <source>EO Portals: searching {count} portals</source>
-        <translation>EO Portals : recherche sur {count} portails</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1023"/>
-        <source>Some portals failed: {lines}</source>
-        <translation>Certains portails ont échoué : {lines}</translation>
-    </message>
-    <message>
         <location filename="../plugin/ui/dock.py" line="1025"/>
         <source>No product matches this search.</source>
         <translation>Aucun produit ne correspond à cette recherche.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1038"/>
-        <source>The search stopped: {reason}</source>
-        <translation>La recherche s'est arrêtée : {reason}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1046"/>
-        <source>Cancel</source>
-        <translation>Annuler</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1048"/>
-        <source>Stop the search; the products found so far stay</source>
-        <translation>Arrêter la recherche ; les produits déjà trouvés restent</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1066"/>
-        <source>{name}: {count} of {total} products</source>
-        <translation>{name} : {count} produits sur {total}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1069"/>
-        <source>{name}: 1 product</source>
-        <translation>{name} : 1 produit</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1070"/>
-        <source>{name}: {count} products</source>
-        <translation>{name} : {count} produits</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1074"/>
-        <source>{name}: HTTP {status}, check your account</source>
-        <translation>{name} : HTTP {status}, vérifiez votre compte</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1078"/>
-        <source>{name}: timed out after {seconds} s</source>
-        <translation>{name} : délai dépassé après {seconds} s</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1080"/>
-        <source>{name}: cancelled</source>
-        <translation>{name} : annulé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1082"/>
-        <source>{name}: too many requests, try again later</source>
-        <translation>{name} : trop de requêtes, réessayez plus tard</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1084"/>
-        <source>{name}: cannot be reached ({reason})</source>
-        <translation>{name} : injoignable ({reason})</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1086"/>
-        <source>{name}: the answer could not be read ({reason})</source>
-        <translation>{name} : la réponse n'a pas pu être lue ({reason})</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1087"/>
-        <source>{name}: {reason}</source>
-        <translation>{name} : {reason}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1105"/>
-        <source>{name}: searching…</source>
-        <translation>{name} : recherche en cours…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1116"/>
-        <source>{seconds:.1f} s, {pages} page(s)</source>
-        <translation>{seconds:.1f} s, {pages} page(s)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1167"/>
-        <source>Reachable (last search: {message})</source>
-        <translation>Joignable (dernière recherche : {message})</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1169"/>
-        <source>Needs an account: {message}</source>
-        <translation>Compte nécessaire : {message}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1171"/>
-        <source>Failed last time: {message}</source>
-        <translation>Échec la dernière fois : {message}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1173"/>
-        <source>Needs an account (set one with Portals…)</source>
-        <translation>Compte nécessaire (à définir dans Portails…)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1174"/>
-        <source>Not searched yet</source>
-        <translation>Pas encore interrogé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1191"/>
-        <source>Does not offer this collection.</source>
-        <translation>Ne propose pas cette collection.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1254"/>
-        <source>any</source>
-        <translation>sans limite</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1254"/>
-        <source>≤ {value} %</source>
-        <translation>≤ {value} %</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1319"/>
-        <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
-        <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1324"/>
-        <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
-        <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1352"/>
-        <source>Searching…</source>
-        <translation>Recherche en cours…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1354"/>
-        <source>1 product</source>
-        <translation>1 produit</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1354"/>
-        <source>{count} products</source>
-        <translation>{count} produits</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1357"/>
-        <source>{shown} of {count} products shown</source>
-        <translation>Produits affichés : {shown} sur {count}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1503"/>
-        <source>This footprint cannot be shown in the map&apos;s CRS.</source>
-        <translation>Cette emprise ne peut pas être affichée dans le SCR de la carte.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1519"/>
-        <source>Zoom to footprint</source>
-        <translation>Zoomer sur l'emprise</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1522"/>
-        <source>Copy product name</source>
-        <translation>Copier le nom du produit</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1549"/>
-        <source>No quicklook for this product.</source>
-        <translation>Pas d'aperçu pour ce produit.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1551"/>
-        <source>Loading the quicklook…</source>
-        <translation>Chargement de l'aperçu…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1573"/>
-        <source>No quicklook: {reason}</source>
-        <translation>Pas d'aperçu : {reason}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1587"/>
-        <source>Quicklook {title}</source>
-        <translation>Aperçu {title}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1590"/>
-        <source>The quicklook could not be placed on the map.</source>
-        <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
     </message>
     <message>
         <location filename="../plugin/ui/dock.py" line="1607"/>
@@ -1389,24 +954,9 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1634"/>
-        <source>GeoJSON (*.geojson)</source>
-        <translation>GeoJSON (*.geojson)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1634"/>
-        <source>CSV (*.csv)</source>
-        <translation>CSV (*.csv)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1635"/>
-        <source>STAC ItemCollection (*.json)</source>
-        <translation>STAC ItemCollection (*.json)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/dock.py" line="1636"/>
-        <source>Export results</source>
-        <translation>Exporter les résultats</translation>
+        <location filename="../plugin/ui/dock.py" line="303"/>
+        <source>Your portal catalog is not used, searches go to the built-in portals: {problem}</source>
+        <translation>Votre catalogue de portails n&apos;est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
     </message>
 </context>
 <context>
@@ -1488,6 +1038,31 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <location filename="../plugin/layers.py" line="406"/>
         <source>cancelled</source>
         <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>the true-colour image (TCI)</source>
+        <translation>l&apos;image en couleurs naturelles (TCI)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>true colour ({resolution})</source>
+        <translation>les couleurs naturelles ({resolution})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>band {band} ({resolution})</source>
+        <translation>la bande {band} ({resolution})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>none of the product&apos;s image bands is in it (a partial download?): missing {bands}</source>
+        <translation>aucune des bandes d&apos;image du produit n&apos;y est (téléchargement partiel ?) : il manque {bands}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/layers.py" line="180"/>
+        <source>bands missing from the product: {bands}; the map shows {shown}</source>
+        <translation>bandes absentes du produit : {bands} ; la carte montre {shown}</translation>
     </message>
 </context>
 <context>
@@ -1867,6 +1442,44 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     </message>
 </context>
 <context>
+    <name>PortalList</name>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="152"/>
+        <source>Does not offer this collection.</source>
+        <translation>Ne propose pas cette collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="125"/>
+        <source>Failed last time: {message}</source>
+        <translation>Échec la dernière fois : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="127"/>
+        <source>Needs an account (set one with Portals…)</source>
+        <translation>Compte nécessaire (à définir dans Portails…)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="123"/>
+        <source>Needs an account: {message}</source>
+        <translation>Compte nécessaire : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="128"/>
+        <source>Not searched yet</source>
+        <translation>Pas encore interrogé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="39"/>
+        <source>Portals</source>
+        <translation>Portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/portal_list.py" line="121"/>
+        <source>Reachable (last search: {message})</source>
+        <translation>Joignable (dernière recherche : {message})</translation>
+    </message>
+</context>
+<context>
     <name>PortalsDialog</name>
     <message>
         <location filename="../plugin/ui/portals_dialog.py" line="192"/>
@@ -2150,6 +1763,49 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
     </message>
 </context>
 <context>
+    <name>QuicklookPanel</name>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="325"/>
+        <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
+        <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="351"/>
+        <source>Loading the quicklook…</source>
+        <translation>Chargement de l'aperçu…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="349"/>
+        <source>No quicklook for this product.</source>
+        <translation>Pas d'aperçu pour ce produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="385"/>
+        <source>No quicklook: {reason}</source>
+        <translation>Pas d'aperçu : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="391"/>
+        <source>Quicklook {title}</source>
+        <translation>Aperçu {title}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="368"/>
+        <source>Select a product to see its quicklook.</source>
+        <translation>Sélectionnez un produit pour voir son aperçu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="324"/>
+        <source>Show on map</source>
+        <translation>Afficher sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/quicklook.py" line="394"/>
+        <source>The quicklook could not be placed on the map.</source>
+        <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
+    </message>
+</context>
+<context>
     <name>Quicklooks</name>
     <message>
         <location filename="../plugin/ui/quicklook.py" line="136"/>
@@ -2294,6 +1950,529 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <source>D</source>
         <translation>D</translation>
     </message>
+    <message>
+        <source>Versions (choose one under the quicklook):</source>
+        <translation>Versions (choisissez-en une sous l’aperçu) :</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="402"/>
+        <source>1 product</source>
+        <translation>1 produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="101"/>
+        <source>All results</source>
+        <translation>Tous les résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="384"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="106"/>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="378"/>
+        <source>Copy product name</source>
+        <translation>Copier le nom du produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="373"/>
+        <source>Download</source>
+        <translation>Télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="142"/>
+        <source>Download the selected products</source>
+        <translation>Télécharger les produits sélectionnés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="103"/>
+        <source>Export</source>
+        <translation>Exporter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="386"/>
+        <source>Export results</source>
+        <translation>Exporter les résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="103"/>
+        <source>Export the rows shown</source>
+        <translation>Exporter les lignes affichées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="284"/>
+        <source>Export {count} products</source>
+        <translation>Export de {count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="92"/>
+        <source>Filter results…</source>
+        <translation>Filtrer les résultats…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="384"/>
+        <source>GeoJSON (*.geojson)</source>
+        <translation>GeoJSON (*.geojson)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="105"/>
+        <source>GeoJSON…</source>
+        <translation>GeoJSON…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="96"/>
+        <source>Keep one product per tile</source>
+        <translation>Garder un produit par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="98"/>
+        <source>Least cloudy per tile</source>
+        <translation>Le moins nuageux par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="99"/>
+        <source>Newest per tile</source>
+        <translation>Le plus récent par tuile</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="96"/>
+        <source>Reduce</source>
+        <translation>Réduire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="385"/>
+        <source>STAC ItemCollection (*.json)</source>
+        <translation>STAC ItemCollection (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="107"/>
+        <source>STAC ItemCollection…</source>
+        <translation>STAC ItemCollection…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="400"/>
+        <source>Searching…</source>
+        <translation>Recherche en cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="94"/>
+        <source>Show only the rows holding every word typed (in any column)</source>
+        <translation>N'afficher que les lignes contenant tous les mots saisis (dans n'importe quelle colonne)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="288"/>
+        <source>The export failed: {reason}</source>
+        <translation>L'export a échoué : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="375"/>
+        <source>Zoom to footprint</source>
+        <translation>Zoomer sur l'emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="402"/>
+        <source>{count} products</source>
+        <translation>{count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="285"/>
+        <source>{count} products exported to {path}</source>
+        <translation>{count} produits exportés dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="405"/>
+        <source>{shown} of {count} products shown</source>
+        <translation>Produits affichés : {shown} sur {count}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="119"/>
+        <source>Keep the footprints layer</source>
+        <translation>Garder la couche des emprises</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="120"/>
+        <source>Leave this search&apos;s footprints layer in the project under a name of its own; the next search makes a new one</source>
+        <translation>Laisser la couche des emprises de cette recherche dans le projet, sous un nom à elle ; la prochaine recherche en crée une nouvelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="286"/>
+        <source>{name} (kept)</source>
+        <translation>{name} (gardée)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="290"/>
+        <source>The footprints stay in the project as “{name}”; the next search makes a new layer.</source>
+        <translation>Les emprises restent dans le projet sous le nom « {name} » ; la prochaine recherche crée une nouvelle couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="464"/>
+        <source>least cloudy per tile, of {found} found</source>
+        <translation>le moins nuageux par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="466"/>
+        <source>newest per tile, of {found} found</source>
+        <translation>le plus récent par tuile, sur {found} trouvés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="467"/>
+        <source>{count} ({reduction})</source>
+        <translation>{count} ({reduction})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/results_view.py" line="153"/>
+        <source>Right click to choose the columns</source>
+        <translation>Clic droit pour choisir les colonnes</translation>
+    </message>
+</context>
+<context>
+    <name>SearchForm</name>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="170"/>
+        <source>Advanced filters</source>
+        <translation>Filtres avancés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="380"/>
+        <source>Any</source>
+        <translation>Indifférent</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="86"/>
+        <source>Area of interest</source>
+        <translation>Zone d'intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="454"/>
+        <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
+        <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="175"/>
+        <source>Ascending</source>
+        <translation>Ascendante</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="273"/>
+        <source>Choose a collection.</source>
+        <translation>Choisissez une collection.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="101"/>
+        <source>Clear</source>
+        <translation>Effacer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="165"/>
+        <source>Cloud cover</source>
+        <translation>Couverture nuageuse</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="124"/>
+        <source>Collection</source>
+        <translation>Collection</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="139"/>
+        <source>Dates</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="176"/>
+        <source>Descending</source>
+        <translation>Descendante</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="93"/>
+        <source>Draw a polygon on the map: click to add vertices, right click to finish, Backspace to undo, Esc to cancel</source>
+        <translation>Dessiner un polygone sur la carte : cliquez pour ajouter des sommets, clic droit pour terminer, Retour arrière pour annuler le dernier sommet, Échap pour abandonner</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
+        <source>Draw a rectangle on the map (Esc cancels)</source>
+        <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="270"/>
+        <source>Draw an area of interest first (or use the map extent or selected features).</source>
+        <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="96"/>
+        <source>Extent</source>
+        <translation>Emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="115"/>
+        <source>Filters</source>
+        <translation>Filtres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="134"/>
+        <source>First day of acquisition (UTC)</source>
+        <translation>Premier jour d'acquisition (UTC)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="148"/>
+        <source>From {days} days ago until today</source>
+        <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="153"/>
+        <source>Last</source>
+        <translation>Derniers</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="135"/>
+        <source>Last day of acquisition (UTC), included</source>
+        <translation>Dernier jour d'acquisition (UTC), inclus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="189"/>
+        <source>MGRS tile</source>
+        <translation>Tuile MGRS</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="160"/>
+        <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
+        <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="449"/>
+        <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
+        <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="187"/>
+        <source>Orbit direction</source>
+        <translation>Sens de l'orbite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="190"/>
+        <source>Platform</source>
+        <translation>Plateforme</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="93"/>
+        <source>Polygon</source>
+        <translation>Polygone</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
+        <source>Rectangle</source>
+        <translation>Rectangle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="188"/>
+        <source>Relative orbit</source>
+        <translation>Orbite relative</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="180"/>
+        <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
+        <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="101"/>
+        <source>Remove the area of interest from the map</source>
+        <translation>Retirer la zone d'intérêt de la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="98"/>
+        <source>Selected features</source>
+        <translation>Entités sélectionnées</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="185"/>
+        <source>Sentinel-2 MGRS tile</source>
+        <translation>Tuile MGRS Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="314"/>
+        <source>The collection {collection} is not offered by any portal shown.</source>
+        <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="275"/>
+        <source>The end date ({end}) is before the start date ({start}).</source>
+        <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="123"/>
+        <source>The kind of products to search for</source>
+        <translation>Le type de produits à rechercher</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="96"/>
+        <source>Use the extent the map shows now</source>
+        <translation>Utiliser l'emprise affichée sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="98"/>
+        <source>Use the selected features (of the active layer, else of every layer)</source>
+        <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="408"/>
+        <source>any</source>
+        <translation>sans limite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="182"/>
+        <source>e.g. 31TCJ</source>
+        <translation>p. ex. 31TCJ</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="145"/>
+        <source>{days} days</source>
+        <translation>{days} jours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_form.py" line="408"/>
+        <source>≤ {value} %</source>
+        <translation>≤ {value} %</translation>
+    </message>
+</context>
+<context>
+    <name>SearchRun</name>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="218"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="166"/>
+        <source>EO Portals: searching {count} portals</source>
+        <translation>EO Portals : recherche sur {count} portails</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="79"/>
+        <source>Fetch the next page of results from the portals that have more, and ask again the portals that failed</source>
+        <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres, et interroger de nouveau les portails en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="78"/>
+        <source>Load more</source>
+        <translation>Charger la suite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="223"/>
+        <source>Search</source>
+        <translation>Rechercher</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="225"/>
+        <source>Search the checked portals (runs in the background)</source>
+        <translation>Interroger les portails cochés (en arrière-plan)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="202"/>
+        <source>Some portals failed: {lines}</source>
+        <translation>Certains portails ont échoué : {lines}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="220"/>
+        <source>Stop the search; the products found so far stay</source>
+        <translation>Arrêter la recherche ; les produits déjà trouvés restent</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="210"/>
+        <source>The search stopped: {reason}</source>
+        <translation>La recherche s'est arrêtée : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="144"/>
+        <source>{name}: 1 product</source>
+        <translation>{name} : 1 produit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="149"/>
+        <source>{name}: HTTP {status}, check your account</source>
+        <translation>{name} : HTTP {status}, vérifiez votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="155"/>
+        <source>{name}: cancelled</source>
+        <translation>{name} : annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="159"/>
+        <source>{name}: cannot be reached ({reason})</source>
+        <translation>{name} : injoignable ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="247"/>
+        <source>{name}: searching…</source>
+        <translation>{name} : recherche en cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="161"/>
+        <source>{name}: the answer could not be read ({reason})</source>
+        <translation>{name} : la réponse n'a pas pu être lue ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="153"/>
+        <source>{name}: timed out after {seconds} s</source>
+        <translation>{name} : délai dépassé après {seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="157"/>
+        <source>{name}: too many requests, try again later</source>
+        <translation>{name} : trop de requêtes, réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="141"/>
+        <source>{name}: {count} of {total} products</source>
+        <translation>{name} : {count} produits sur {total}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="145"/>
+        <source>{name}: {count} products</source>
+        <translation>{name} : {count} produits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="162"/>
+        <source>{name}: {reason}</source>
+        <translation>{name} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="258"/>
+        <source>{seconds:.1f} s, {pages} page(s)</source>
+        <translation>{seconds:.1f} s, {pages} page(s)</translation>
+    </message>
+    <message>
+        <source> from {records} records</source>
+        <translation> issus de {records} enregistrements</translation>
+    </message>
+    <message>
+        <source>, more pages available ({total} match)</source>
+        <translation>, d’autres pages disponibles ({total} correspondent)</translation>
+    </message>
+    <message>
+        <source>, more pages available</source>
+        <translation>, d’autres pages disponibles</translation>
+    </message>
+    <message>
+        <source>; 1 product of another collection left out</source>
+        <translation>, 1 produit d’une autre collection écarté</translation>
+    </message>
+    <message>
+        <source>; {n} products of other collections left out</source>
+        <translation>, {n} produits d’autres collections écartés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/search_run.py" line="199"/>
+        <source>{line}; the next page failed ({reason}), the earlier pages are kept</source>
+        <translation>{line} ; la page suivante a échoué ({reason}), les pages précédentes sont conservées</translation>
+    </message>
 </context>
 <context>
     <name>SearchTask</name>
@@ -2311,6 +2490,25 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <location filename="../plugin/tasks.py" line="184"/>
         <source>cancelled</source>
         <translation>annulé</translation>
+    </message>
+</context>
+<context>
+    <name>SelectionSync</name>
+    <message>
+        <location filename="../plugin/ui/selection_sync.py" line="93"/>
+        <source>This footprint cannot be shown in the map&apos;s CRS.</source>
+        <translation>Cette emprise ne peut pas être affichée dans le SCR de la carte.</translation>
+    </message>
+</context>
+<context>
+    <name>Versions</name>
+    <message>
+        <source>{n} versions</source>
+        <translation>{n} versions</translation>
+    </message>
+    <message>
+        <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
+        <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
     </message>
 </context>
 </TS>

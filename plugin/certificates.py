@@ -74,21 +74,27 @@ def _default_certificates(path: str) -> List[bytes]:
 
 
 def _qgis_certificates() -> Tuple[List[bytes], List[bytes]]:
-    """(CAs QGIS trusts, CAs the user marked untrusted) as DER bytes; both empty without an auth manager."""
+    """(CAs QGIS trusts, CAs the user marked untrusted) as DER bytes; both empty without an auth manager.
+
+    The trust policy of each certificate is read one by one: QGIS 3.44's trusted CA cache keeps a CA marked
+    untrusted (and its untrusted list is empty), so neither list can be taken as it is.
+    """
     manager = QgsApplication.authManager()
     if manager is None or manager.isDisabled():
         return [], []
-    trusted = [bytes(cert.toDer()) for cert in manager.trustedCaCertsCache() if not cert.isNull()]
-    # untrustedCaCerts() also lists expired system roots nobody marked: only a policy set to Untrusted counts.
     default_policy = manager.defaultCertTrustPolicy()
-    untrusted = []
-    for cert in manager.untrustedCaCerts():
-        policy = manager.certTrustPolicy(cert)
-        if policy == QgsAuthCertUtils.CertTrustPolicy.DefaultTrust:
-            policy = default_policy
-        if not cert.isNull() and policy == QgsAuthCertUtils.CertTrustPolicy.Untrusted:
-            untrusted.append(bytes(cert.toDer()))
-    return trusted, untrusted
+
+    def policy(cert) -> QgsAuthCertUtils.CertTrustPolicy:
+        value = manager.certTrustPolicy(cert)
+        return default_policy if value == QgsAuthCertUtils.CertTrustPolicy.DefaultTrust else value
+
+    untrusted_policy = QgsAuthCertUtils.CertTrustPolicy.Untrusted
+    trusted = [bytes(cert.toDer()) for cert in manager.trustedCaCertsCache()
+               if not cert.isNull() and policy(cert) != untrusted_policy]
+    # untrustedCaCerts() also lists expired system roots nobody marked: only a policy set to Untrusted counts.
+    untrusted = [bytes(cert.toDer()) for cert in [*manager.trustedCaCertsCache(), *manager.untrustedCaCerts()]
+                 if not cert.isNull() and policy(cert) == untrusted_policy]
+    return trusted, list(dict.fromkeys(untrusted))
 
 
 def bundle_text(default: Iterable[bytes], trusted: Iterable[bytes], untrusted: Iterable[bytes]) -> Optional[str]:

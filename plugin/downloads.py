@@ -48,8 +48,8 @@ from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 ACTIVE_STATES = frozenset({State.QUEUED, State.DOWNLOADING, State.VERIFYING})
 HEADER_REFRESH_MS = 4 * 60 * 1000  # CDSE access tokens live 10 minutes: remote layers get a fresh one before
@@ -91,7 +91,9 @@ class DownloadsTask(QgsTask):
                 log_exception("Cancelling the downloads failed")
 
     def run(self) -> bool:  # noqa: D102 (a pool thread, which this task gives back while it waits)
-        pool = QThreadPool.globalInstance()
+        # The pool QGIS runs tasks on: the task manager's own since QGIS 3.34, the global one before.
+        own_pool = getattr(QgsApplication.taskManager(), "threadPool", None)
+        pool = own_pool() if callable(own_pool) else QThreadPool.globalInstance()
         pool.releaseThread()
         try:
             while not self._done.wait(0.2):
@@ -119,6 +121,7 @@ class DownloadsController(QObject):
     job_ended = pyqtSignal(object)  # Job that ended FAILED or OFFLINE in this session (the tab says why)
     layers_added = pyqtSignal(str, list)  # job id ("" for remote layers), layer ids
     layers_failed = pyqtSignal(str, str)  # job id, message
+    layers_noted = pyqtSignal(str, str)  # job id, what to know about a layer added (bands missing...), translated
 
     def __init__(self, iface=None, catalog: Optional[Callable[[], Catalog]] = None,
                  queue_file: Optional[Path] = None, project: Optional[QgsProject] = None,
@@ -161,7 +164,7 @@ class DownloadsController(QObject):
             self.store = JobQueue(self.queue_file)
         except (sqlite3.Error, OSError) as exc:
             # An unreadable or unwritable queue file must not take the downloads down: they work for this session.
-            log_warning(_translate("EOPortalsDownloads", "The download queue {path} cannot be used ({error}); "
+            log_warning(translate("EOPortalsDownloads", "The download queue {path} cannot be used ({error}); "
                                                          "downloads will not be resumed after QGIS restarts.")
                         .format(path=self.queue_file, error=exc))
             self.store = None
@@ -297,7 +300,7 @@ class DownloadsController(QObject):
             return None
         files = list(job.files)
         title = job.title
-        description = _translate("EOPortalsDownloads", "EO Portals: opening {name}").format(name=title)
+        description = translate("EOPortalsDownloads", "EO Portals: opening {name}").format(name=title)
         task = LayerTask(description, lambda: specs_for_files(files),
                          self.project, lambda text: f"{title}: {text}")
         return self._start_layer_task(task, job_id)
@@ -330,7 +333,7 @@ class DownloadsController(QObject):
                 made.append(LayerSpec(source, f"{title} {key}"))
             return made
 
-        description = _translate("EOPortalsDownloads", "EO Portals: opening {name} from the portal").format(name=title)
+        description = translate("EOPortalsDownloads", "EO Portals: opening {name} from the portal").format(name=title)
         task = LayerTask(description, specs, self.project,
                          lambda text: f"{title}: {mask(self.accounts.mask(text))}")
         return self._start_layer_task(task, "")
@@ -338,6 +341,7 @@ class DownloadsController(QObject):
     def _start_layer_task(self, task: LayerTask, job_id: str) -> LayerTask:
         task.layers_added.connect(lambda ids, j=job_id: self.layers_added.emit(j, ids))
         task.layers_failed.connect(lambda message, j=job_id: self._layers_failed(j, message))
+        task.layers_noted.connect(lambda message, j=job_id: self._layers_noted(j, message))
         self._tasks.add(task)
         task.taskCompleted.connect(lambda t=task: self._forget(t))
         task.taskTerminated.connect(lambda t=task: self._forget(t))
@@ -349,10 +353,18 @@ class DownloadsController(QObject):
 
     def _layers_failed(self, job_id: str, message: str) -> None:
         text = mask(message)
-        log_warning(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
+        log_warning(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
         self.layers_failed.emit(job_id, text)
-        self.message(_translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
+        self.message(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
                       Qgis.MessageLevel.Warning)
+
+    def _layers_noted(self, job_id: str, note: str) -> None:
+        """A layer was added, with something to know (a partial product: which bands are missing)."""
+        job = self._jobs.get(job_id)
+        text = f"{job.title}: {mask(note)}" if job is not None else mask(note)
+        log_warning(text)
+        self.layers_noted.emit(job_id, mask(note))
+        self.message(text, Qgis.MessageLevel.Warning)
 
     def _refresh_headers(self) -> None:
         if self.header_files.paths():
@@ -399,7 +411,7 @@ class DownloadsController(QObject):
         if self.iface is None:
             return
         try:
-            show_error(self.iface, _translate("EOPortalsDownloads", "EO Portals downloads"), text, level=level,
+            show_error(self.iface, translate("EOPortalsDownloads", "EO Portals downloads"), text, level=level,
                        duration=0 if level == Qgis.MessageLevel.Critical else 10)
         except Exception:  # noqa: BLE001 - a message bar problem must not break the queue
             log_exception("The download message could not be shown")
@@ -409,7 +421,7 @@ class DownloadsController(QObject):
         active = [job for job in self._jobs.values() if job.state in ACTIVE_STATES]
         if active and self.task is None and not self._stopped:
             manager = self.manager
-            task = DownloadsTask(_translate("EOPortalsDownloads", "EO Portals downloads"),
+            task = DownloadsTask(translate("EOPortalsDownloads", "EO Portals downloads"),
                                  lambda: _cancel_active(manager))
             task.taskCompleted.connect(lambda t=task: self._task_ended(t))
             task.taskTerminated.connect(lambda t=task: self._task_ended(t))

@@ -1,7 +1,9 @@
 """Footprints as QGIS features: the fields every footprints layer has and the Product -> QgsFeature conversion.
 
 Shared by the dock's footprints layer and the Processing search output, so that a layer made by either one
-has the same columns (and the download algorithm can read the `sources` of either). Geometries are
+has the same columns (and the download algorithm can read the `versions` of either). The flat columns are those
+of the version the row shows (`sources`: its records per portal); `versions` lists every version of the
+acquisition with its records, as JSON (`Product.to_dict`'s form, without footprints: the feature has its own). Geometries are
 MultiPolygons in EPSG:4326; a product the portal gave no footprint for keeps a null geometry.
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .core.product import Product
 FOOTPRINT_CRS = "EPSG:4326"
 
 # QGIS 3.30 moved the geometry types to Qgis.WkbType; the old names are deprecated later on.
-FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else QgsWkbTypes.MultiPolygon
+FOOTPRINT_WKB_TYPE = Qgis.WkbType.MultiPolygon if hasattr(Qgis, "WkbType") else QgsWkbTypes.Type.MultiPolygon
 
 _NEW_FIELD_TYPES = Qgis.QGIS_VERSION_INT >= 33800  # QgsField takes QMetaType.Type from 3.38 on
 
@@ -69,6 +71,7 @@ FIELDS: Tuple[Tuple[str, str, str], ...] = (
     ("relative_orbit", "int", "integer"),
     ("quicklook", "string", "string"),
     ("sources", "string", "string"),
+    ("versions", "string", "string"),
 )
 FIELD_NAMES: Tuple[str, ...] = tuple(name for name, _kind, _type_name in FIELDS)
 
@@ -129,6 +132,7 @@ def product_to_feature(product: Product, fields: QgsFields) -> QgsFeature:
         "relative_orbit": int(product.relative_orbit) if product.relative_orbit is not None else None,
         "quicklook": product.quicklook,
         "sources": product.sources_json(),
+        "versions": product.versions_json(),
     }
     for name, value in values.items():
         index = fields.indexOf(name)
@@ -143,6 +147,22 @@ def product_to_feature(product: Product, fields: QgsFields) -> QgsFeature:
 def products_to_features(products: List[Product], fields: QgsFields) -> List[QgsFeature]:
     """Features for several products, in the same order."""
     return [product_to_feature(product, fields) for product in products]
+
+
+def feature_versions(feature: QgsFeature) -> List[Dict[str, Any]]:
+    """The `versions` of a footprint feature (`Product.to_dict`'s versions: every product of the acquisition with
+    its records); [] when the layer has none (written before versions) or it is unreadable. JSON text or, read
+    back through OGR, already decoded."""
+    index = feature.fields().indexOf("versions")
+    value = feature.attribute(index) if index >= 0 else None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
 
 
 def feature_sources(feature: QgsFeature) -> Dict[str, Dict[str, Any]]:

@@ -8,6 +8,12 @@ What is opened, and how (GDAL does the reading; see `layer_specs`):
   offset of processing baselines 04.00 and later (digital numbers shifted by 1000) is taken into account.
   A zip is read in place through ``/vsizip/``; the metadata file is found by listing the zip, because some
   products (the eodag test product among them) have their files at the zip root, not in ``<name>.SAFE/``.
+  GDAL opens a subdataset whose band files are missing (a partial product) and reads zeros for them: an
+  all-black layer. So the band files each subdataset really finds (GDAL's own file list) are checked first,
+  and the best view that has data is opened: true colour at 10 m, else the true-colour image (TCI), else true
+  colour at 20 or 60 m (L2A), else the finest band there is, alone, in grey. The missing bands are named in a
+  note (`LayerSpec.note`) the Downloads row and the message bar show; with no band at all, nothing is opened
+  and the reason is given.
 - Sentinel-1 SAFE folder or zip (``manifest.safe``, GDAL's SAFE driver): one grey layer.
 - GeoTIFF, COG and JPEG 2000 files (STAC assets): one layer each, QGIS's default style.
 - Remote COG assets, without downloading (`RemoteLayerTask`): ``/vsicurl/`` on the asset's URL, signed by the
@@ -50,9 +56,10 @@ from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
 from .core.auth import Authenticator
 from .core.download.queue import strip_signature
+from .core.errors import EOPortalsError
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 GROUP_NAME = "EO Portals downloads"
 RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".vrt", ".img", ".nc")
@@ -65,6 +72,7 @@ HEADER_FOLDER = "/vsimem/eo_portals_headers"
 STYLE_DEFAULT = "default"
 STYLE_S2_TRUE_COLOUR = "s2_true_colour"
 STYLE_S1 = "s1"
+STYLE_S2_BAND = "s2_band"  # one Sentinel-2 band file, grey, reflectance 0 to 0.3
 
 
 @dataclass
@@ -76,6 +84,11 @@ class LayerSpec:
     style: str = STYLE_DEFAULT
     shift: float = 0.0  # digital numbers added to reflectance x quantification (baseline >= 04.00: 1000)
     quantification: float = 10000.0
+    note: str = ""  # what the user should know about this layer (translated): bands missing from the product
+
+
+class NothingToShow(Exception):
+    """A product with nothing GDAL can show (its message is translated, for the user)."""
 
 
 # ---- what to open ---------------------------------------------------------------------------------------
@@ -84,8 +97,60 @@ def _shortest(names: Iterable[str], pattern: "re.Pattern[str]") -> Optional[str]
     return min(found, key=lambda n: (n.count("/"), len(n))) if found else None
 
 
+S2_BAND_FILE = re.compile(r"_(B\d{1,2}A?|TCI)(?:_\d{2}m)?\.jp2$", re.IGNORECASE)
+S2_PREFERENCE = ("10m", "TCI", "20m", "60m")  # which subdataset to show, best first
+
+
+def _band_label(name: str) -> str:
+    """Sentinel-2 band names as users know them: 'B4' (GDAL's BANDNAME) -> 'B04', 'B8A' stays."""
+    match = re.fullmatch(r"B(\d{1,2})(A?)", name.strip().upper())
+    if not match:
+        return name.strip().upper()
+    return f"B{int(match.group(1))}A" if match.group(2) else f"B{int(match.group(1)):02d}"
+
+
+@dataclass
+class _Subdataset:
+    source: str  # GDAL's subdataset name
+    kind: str  # 10m, 20m, 60m or TCI
+    bands: List[str]  # B04... in the subdataset's band order
+    files: Dict[str, str]  # band (or TCI) -> the file GDAL found for it
+
+
+def _s2_subdatasets(subdatasets: Dict[str, str]) -> List[_Subdataset]:
+    """Each subdataset with its bands and the band files GDAL actually found (missing ones are not listed)."""
+    found = []
+    for key, value in sorted(subdatasets.items(), key=lambda kv: _subdataset_index(kv[0])):
+        if not key.endswith("_NAME"):
+            continue
+        parts = value.split(":")
+        kind = parts[-2] if len(parts) >= 3 else ""
+        dataset = gdal.Open(value)
+        if dataset is None:
+            continue
+        try:
+            bands = [_band_label(dataset.GetRasterBand(i).GetMetadataItem("BANDNAME") or "")
+                     for i in range(1, dataset.RasterCount + 1)]
+            files = {}
+            for path in dataset.GetFileList() or []:
+                match = S2_BAND_FILE.search(path)
+                if match:
+                    files.setdefault(_band_label(match.group(1)), path)
+        finally:
+            dataset = None
+        if kind == "TCI":
+            bands = ["TCI"]
+        found.append(_Subdataset(value, kind, bands, files))
+    return found
+
+
+def _resolution(kind: str) -> str:
+    return kind[:-1] + " m" if kind.endswith("m") else kind
+
+
 def _s2_spec(metadata_path: str, name: str) -> Optional[LayerSpec]:
-    """The true-colour spec of a Sentinel-2 product whose MTD_MSIL*.xml GDAL reads at `metadata_path`."""
+    """The spec of a Sentinel-2 product whose MTD_MSIL*.xml GDAL reads at `metadata_path`: the best view that
+    has data (see the module's docstring); NothingToShow when none of its band files is there."""
     dataset = gdal.Open(metadata_path)
     if dataset is None:
         return None
@@ -94,9 +159,8 @@ def _s2_spec(metadata_path: str, name: str) -> Optional[LayerSpec]:
         subdatasets = dataset.GetMetadata("SUBDATASETS") or {}
     finally:
         dataset = None
-    ten_metres = [value for key, value in sorted(subdatasets.items(), key=lambda kv: _subdataset_index(kv[0]))
-                  if key.endswith("_NAME") and ":10m:" in value]
-    if not ten_metres:
+    available = _s2_subdatasets(subdatasets)
+    if not any(sub.kind == "10m" for sub in available):
         return None
     try:
         baseline = float(metadata.get("PROCESSING_BASELINE", "0"))
@@ -109,7 +173,47 @@ def _s2_spec(metadata_path: str, name: str) -> Optional[LayerSpec]:
         quantification = 10000.0
     # Processing baseline 04.00 (January 2022) added RADIO_ADD_OFFSET / BOA_ADD_OFFSET = -1000 to every band.
     shift = 1000.0 if baseline >= 4.0 else 0.0
-    return LayerSpec(ten_metres[0], name, STYLE_S2_TRUE_COLOUR, shift, quantification)
+
+    every_band, present = [], {}
+    for sub in available:
+        if sub.kind != "TCI":
+            every_band.extend(band for band in sub.bands if band not in every_band)
+        present.update(sub.files)
+    missing = [band for band in sorted(every_band, key=_band_order) if band not in present]
+    ranked = sorted(available, key=lambda sub: S2_PREFERENCE.index(sub.kind) if sub.kind in S2_PREFERENCE else 9)
+
+    spec, shown = None, ""
+    for sub in ranked:
+        if sub.kind == "TCI":
+            if "TCI" in sub.files:
+                spec = LayerSpec(sub.source, name, STYLE_DEFAULT)
+                shown = translate("EOPortalsLayers", "the true-colour image (TCI)")
+                break
+        elif all(band in sub.files for band in ("B04", "B03", "B02")):
+            spec = LayerSpec(sub.source, name, STYLE_S2_TRUE_COLOUR, shift, quantification)
+            shown = translate("EOPortalsLayers", "true colour ({resolution})").format(
+                resolution=_resolution(sub.kind))
+            break
+    if spec is None:  # no true colour anywhere: the finest band there is, alone
+        for sub in ranked:
+            band = next((b for b in sub.bands if b in sub.files and b != "TCI"), None)
+            if band is not None:
+                spec = LayerSpec(sub.files[band], f"{name} {band}", STYLE_S2_BAND, shift, quantification)
+                shown = translate("EOPortalsLayers", "band {band} ({resolution})").format(
+                    band=band, resolution=_resolution(sub.kind))
+                break
+    if spec is None:
+        raise NothingToShow(translate("EOPortalsLayers", "none of the product's image bands is in it (a partial "
+                                                          "download?): missing {bands}").format(bands=", ".join(missing)))
+    if missing:
+        spec.note = translate("EOPortalsLayers", "bands missing from the product: {bands}; the map shows "
+                                                  "{shown}").format(bands=", ".join(missing), shown=shown)
+    return spec
+
+
+def _band_order(band: str) -> Tuple[int, str]:
+    match = re.fullmatch(r"B(\d+)(A?)", band)
+    return (int(match.group(1)), match.group(2)) if match else (99, band)
 
 
 def _subdataset_index(key: str) -> int:
@@ -208,6 +312,15 @@ def style_true_colour(layer: QgsRasterLayer, spec: LayerSpec) -> None:
     layer.setRenderer(renderer)
 
 
+def style_reflectance_grey(layer: QgsRasterLayer, spec: LayerSpec) -> None:
+    """Band 1 in grey, stretched from reflectance 0 to 0.3 (one Sentinel-2 band)."""
+    provider = layer.dataProvider()
+    renderer = QgsSingleBandGrayRenderer(provider, 1)
+    renderer.setContrastEnhancement(_stretch(provider.dataType(1), spec.shift,
+                                             spec.shift + TRUE_COLOUR_MAX_REFLECTANCE * spec.quantification))
+    layer.setRenderer(renderer)
+
+
 def style_grey(layer: QgsRasterLayer) -> None:
     """Band 1 in grey, stretched on the 2-98 % cumulative cut QGIS estimates (SAR amplitudes)."""
     provider = layer.dataProvider()
@@ -217,13 +330,26 @@ def style_grey(layer: QgsRasterLayer) -> None:
 
 
 def create_layer(spec: LayerSpec) -> QgsRasterLayer:
-    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread)."""
-    layer = QgsRasterLayer(spec.source, spec.name, "gdal")
-    if layer.isValid():
-        if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
-            style_true_colour(layer, spec)
-        elif spec.style == STYLE_S1:
-            style_grey(layer)
+    """The styled raster layer of `spec` (any thread; the caller moves it to the main thread).
+
+    GDAL keeps the statistics QGIS computes for a default style in a ``.aux.xml`` file beside the image, written
+    when the dataset closes: for an image inside a downloaded zip, GDAL appends that file to the zip, and the
+    verified product on disk changes (its MD5 no longer matches). So GDAL's auxiliary files are off while the
+    layer's datasets open (a thread-local option: other layers keep them; the datasets opened keep it off).
+    """
+    previous = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        layer = QgsRasterLayer(spec.source, spec.name, "gdal")
+        if layer.isValid():
+            if spec.style == STYLE_S2_TRUE_COLOUR and layer.bandCount() >= 3:
+                style_true_colour(layer, spec)
+            elif spec.style == STYLE_S2_BAND:
+                style_reflectance_grey(layer, spec)
+            elif spec.style == STYLE_S1:
+                style_grey(layer)
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", previous)
     return layer
 
 
@@ -280,7 +406,7 @@ class HeaderFiles:
         for path, (auth, url) in entries:
             try:
                 headers = headers_for(auth, url)
-            except Exception:  # noqa: BLE001 - a refused refresh leaves the old header; the layer says why
+            except EOPortalsError:  # a refused refresh leaves the old header; the layer says why
                 continue
             with self._lock:
                 if path in self._files:
@@ -366,6 +492,7 @@ class LayerTask(QgsTask):
 
     layers_added = pyqtSignal(list)  # layer ids
     layers_failed = pyqtSignal(str)
+    layers_noted = pyqtSignal(str)  # what the user should know about a layer added (bands missing...)
 
     def __init__(self, description: str, make_specs: Callable[[], List[LayerSpec]],
                  project: Optional[QgsProject] = None, describe_failure: Optional[Callable[[str], str]] = None):
@@ -375,6 +502,7 @@ class LayerTask(QgsTask):
         self.describe_failure = describe_failure or (lambda text: text)
         self.layers: List[QgsRasterLayer] = []
         self.message = ""
+        self.notes: List[str] = []
 
     def run(self) -> bool:  # noqa: D102 (worker thread; never raises)
         try:
@@ -390,17 +518,21 @@ class LayerTask(QgsTask):
             if layer.isValid():
                 _to_main_thread(layer)
                 self.layers.append(layer)
+                if spec.note:
+                    self.notes.append(spec.note)
             else:
                 broken.append(spec.name)
         if broken:
             self.message = self.describe_failure(
-                _translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
+                translate("EOPortalsLayers", "GDAL could not open {names}").format(names=", ".join(broken)))
         elif not specs:
-            self.message = self.describe_failure(_translate("EOPortalsLayers", "nothing in it can be shown on the map"))
+            self.message = self.describe_failure(translate("EOPortalsLayers", "nothing in it can be shown on the map"))
         return bool(self.layers)
 
     def finished(self, ok: bool) -> None:  # noqa: D102 (main thread)
         if self.layers:
             self.layers_added.emit(add_layers(self.project, self.layers))
+            for note in self.notes:
+                self.layers_noted.emit(note)
         if self.message or not ok:
-            self.layers_failed.emit(self.message or _translate("EOPortalsLayers", "cancelled"))
+            self.layers_failed.emit(self.message or translate("EOPortalsLayers", "cancelled"))

@@ -6,14 +6,16 @@ were left unfinished: then it is built hidden a few seconds after start-up, so t
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
-from qgis.core import QgsApplication, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from . import dependencies
 from .log import log_exception, log_info, log_warning, show_error
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
@@ -41,12 +43,13 @@ class EOPortalsPlugin:
         self.provider = None  # EOPortalsProvider while registered
         self.translator: Optional[QTranslator] = None
         self.menu_name = ""
+        self._missing_told = False  # a missing dependency is logged once per session
 
     # QGIS calls these by name: keep the camelCase.
     def initProcessing(self) -> None:  # noqa: N802
         """Register the Processing provider (also called alone by qgis_process)."""
         self._install_translator()  # qgis_process never calls initGui(): algorithm names are translated too
-        if self.provider is not None:
+        if self.provider is not None or not self._dependencies_ready():
             return
         try:
             from .processing.provider import EOPortalsProvider
@@ -133,6 +136,10 @@ class EOPortalsPlugin:
                 self.dock.close()
             return
         if self.dock is None:
+            if not self._dependencies_ready(on_request=True):
+                self.action.setChecked(False)
+                return
+            self.initProcessing()  # a dependency installed since start-up: the algorithms come too
             self.dock = self._create_dock()
             if self.dock is None:
                 self.action.setChecked(False)
@@ -142,7 +149,7 @@ class EOPortalsPlugin:
 
     def _resume_downloads(self) -> None:
         """Downloads that were queued or running when QGIS quit: build the panel, hidden, so its queue resumes."""
-        if self.dock is not None or self.action is None:
+        if self.dock is not None or self.action is None or dependencies.missing():
             return
         try:
             from .core.download.queue import pending_count
@@ -158,6 +165,25 @@ class EOPortalsPlugin:
         if self.dock is not None:
             self.dock.hide()
             log_info(f"Resuming {pending} unfinished download(s) from the last session.")
+
+    def _dependencies_ready(self, on_request: bool = False) -> bool:
+        """Whether the packages the search needs can be imported; if not, say so (log and message bar once, the
+        message bar again when the user asks for the panel; on stderr for qgis_process, which has no window)."""
+        absent = dependencies.missing()
+        if not absent:
+            return True
+        if self._missing_told and not on_request:
+            return False
+        text = dependencies.missing_message(absent)
+        if not self._missing_told:
+            self._missing_told = True
+            log_warning(text)
+            if self.iface is None:
+                print(f"EO Portals: {text}", file=sys.stderr)
+        if self.iface is not None:
+            show_error(self.iface, QCoreApplication.translate("EOPortals", "EO Portals"), text,
+                       level=Qgis.MessageLevel.Warning)
+        return False
 
     def _create_dock(self):
         """The dock, added to the right of the main window; None (and a message) when it cannot be built."""

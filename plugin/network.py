@@ -69,8 +69,8 @@ def _proxy_credentials(settings: QgsSettings) -> Tuple[str, str]:
     return user, password
 
 
-def proxy_url(scheme: str, host: str, port: int, user: str = "", password: str = "") -> str:
-    """'http://user:password@host:port' with the credentials percent-encoded."""
+def proxy_url(scheme: str, host: str, port: int, user: str, password: str) -> str:
+    """The proxy's URL: scheme, then the user name and password (percent-encoded, when set), host and port."""
     credentials = ""
     if user:
         credentials = quote(user, safe="")

@@ -20,6 +20,7 @@ resolved by `plugin/accounts.py` when a task is prepared. Keys live under ``eo_p
     eo_portals/quicklooks/cache_mb        int   size bound of the quicklook cache (200)
     eo_portals/catalog_path               str   the user's portal catalog file (default: in the profile)
     eo_portals/ui/splitter                str   the panel's splitter sizes (Qt state, base64)
+    eo_portals/ui/hidden_columns          str   results columns the user hid, comma-separated indexes
     eo_portals/downloads/folder           str   where products are downloaded (default: <Downloads>/EO Portals)
     eo_portals/downloads/max_concurrent   int   simultaneous downloads in all (4)
     eo_portals/downloads/add_to_map       bool  finished products are added to the map (true)
@@ -117,6 +118,17 @@ def save_search_preferences(preferences: SearchPreferences) -> None:
 def quicklook_cache_bytes() -> int:
     """Size bound of the quicklook cache, in bytes."""
     return max(1, get_value("quicklooks/cache_mb", 200)) * 1024 * 1024
+
+
+def hidden_columns(default: str) -> List[int]:
+    """The results table's columns the user hid (`default`, comma-separated indexes, until they choose)."""
+    text = str(get_value("ui/hidden_columns", default))
+    return [int(part) for part in text.split(",") if part.strip().isdigit()]
+
+
+def set_hidden_columns(columns: List[int]) -> None:
+    """Remember the results table's columns the user hid."""
+    set_value("ui/hidden_columns", ",".join(str(column) for column in sorted(columns)) or "none")
 
 
 def profile_folder() -> Path:

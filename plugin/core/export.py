@@ -1,7 +1,9 @@
 """Results out of the plugin (GeoJSON, CSV, STAC ItemCollection) and saved searches in and out (JSON).
 
 Pure functions over Products: they return text or plain data, the caller writes the file. The column names
-are those of the footprints layers (``plugin/footprints.py`` FIELDS), so an export reads like the layer.
+are those of the footprints layers (``plugin/footprints.py`` FIELDS), so an export reads like the layer: the
+values of the version a row shows, flat, and `versions` listing every version of the acquisition with its
+records (`Product.to_dict`'s form).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from .query import SearchQuery
 
 COLUMNS = (
     "identity", "title", "collection", "platform", "start", "end", "cloud_cover", "size_bytes", "portals",
-    "tile", "orbit_direction", "relative_orbit", "quicklook", "sources",
+    "tile", "orbit_direction", "relative_orbit", "quicklook", "sources", "versions",
 )
 STAC_VERSION = "1.0.0"
 STAC_EXTENSIONS = (
@@ -66,6 +68,7 @@ def product_properties(product: Product) -> Dict[str, Any]:
         "relative_orbit": product.relative_orbit,
         "quicklook": product.quicklook,
         "sources": json.loads(product.sources_json()),
+        "versions": product.to_dict(footprint=False)["versions"],
     }
 
 
@@ -86,6 +89,7 @@ def to_csv(products: Iterable[Product]) -> str:
     for product in products:
         props = product_properties(product)
         props["sources"] = product.sources_json()
+        props["versions"] = product.versions_json()
         row = ["" if props[name] is None else props[name] for name in COLUMNS]
         footprint = product.footprint
         row.append(footprint.wkt if footprint is not None and not footprint.is_empty else "")
@@ -111,6 +115,12 @@ def _stac_item(product: Product) -> Dict[str, Any]:
         properties["sat:relative_orbit"] = product.relative_orbit
     properties["eoportals:identity"] = product.identity
     properties["eoportals:portals"] = product.portals
+    # every product of the acquisition (this item is the one the row shows), each with its portals' records
+    properties["eoportals:versions"] = [
+        {"name": version.name, "collection": version.collection, "portals": version.portals,
+         "cloud_cover": version.cloud_cover, "size": version.size,
+         "sources": [{"portal": s.portal, "id": s.product_id, "download": s.download_url} for s in version.sources]}
+        for version in product.versions]
     assets: Dict[str, Any] = {}
     for source in product.sources:
         if source.download_url:

@@ -28,7 +28,8 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a search answer larger than this is refus
 class HttpSettings:
     """Network options handed in from QGIS (or from tests and the command line)."""
 
-    # {"http": "http://user:pw@host:3128", "https": ...}; kept out of repr() for the proxy password
+    # {"http": proxy URL, "https": proxy URL}, a URL holding the proxy's user name and password when it needs
+    # them: kept out of repr()
     proxies: Dict[str, str] = field(default_factory=dict, repr=False)
     no_proxy: Tuple[str, ...] = ()
     verify: Union[bool, str] = True  # True, or a CA bundle path (QGIS auth manager CAs exported to a file)
@@ -71,6 +72,19 @@ class _Session(requests.Session):
         return rebuilt
 
 
+class _HostnameAdapter(requests.adapters.HTTPAdapter):
+    """HTTPS with the certificate's host name checked by urllib3 once OpenSSL has verified the chain, as urllib3 1.x
+    always did: a certificate for another host is then reported with the names it is for ("hostname '127.0.0.1'
+    doesn't match 'portal.example.org'"), where OpenSSL's own check, used by urllib3 2, names only the host asked
+    for. Both checks refuse the same certificates; nothing is sent before they pass."""
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # noqa: D102 (requests >= 2.32)
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if host_params.get("scheme") == "https" and host_params.get("host"):
+            pool_kwargs["assert_hostname"] = host_params["host"]
+        return host_params, pool_kwargs
+
+
 def proxy_for(session: requests.Session, url: str) -> str:
     """'host:port' of the proxy `session` sends `url` through (never its credentials), '' when direct."""
     try:
@@ -100,6 +114,7 @@ def make_session(settings: Optional[HttpSettings] = None) -> requests.Session:
     if settings.no_proxy:  # also with "use system proxy" (trust_env), where the proxy comes from the environment
         session.proxies["no_proxy"] = ",".join(settings.no_proxy)
     session.verify = settings.verify
+    session.mount("https://", _HostnameAdapter())
     return session
 
 
@@ -258,6 +273,11 @@ def _read_timeout(exc: Exception) -> bool:
 def _certificate_problem(text: str) -> str:
     """'certificate has expired', 'it is for portal.example.org, not 127.0.0.1'... from an SSLError's text."""
     text = mask_url(text)
+    # OpenSSL 3's own host check (urllib3 2 without the adapter above): "IP address mismatch, certificate is not
+    # valid for '127.0.0.1'. (_ssl.c:1130)", the host asked for in quotes
+    match = re.search(r"certificate verify failed: ((?:IP address|Hostname) mismatch, [^'\"]*'([^']+)')", text)
+    if match:
+        return f"it is not valid for {match.group(2)}"
     match = re.search(r"certificate verify failed: (.+?)(?: \(_ssl\.c:\d+\))?['\")\]]", text)
     if match:
         return match.group(1).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Optional, Tuple
 
@@ -49,7 +50,9 @@ def strip_suffix(name: str) -> str:
 
 
 def _utc(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    """'20230115T105401' as a UTC datetime (ValueError for an impossible date, as strptime would)."""
+    return datetime(int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[9:11]), int(stamp[11:13]),
+                    int(stamp[13:15]), tzinfo=timezone.utc)
 
 
 def normalise_tile(tile: Optional[str]) -> Optional[str]:
@@ -100,6 +103,11 @@ def parse_name(name: Optional[str]) -> Optional[ParsedName]:
     """Parse a Sentinel-1, Sentinel-2 or Landsat product name, or return None when it is none of them."""
     if not name or not isinstance(name, str):
         return None
+    return _parse_cached(name)
+
+
+@lru_cache(maxsize=4096)  # a record's name is read by several steps of its reading (identity, label, version)
+def _parse_cached(name: str) -> Optional[ParsedName]:
     try:
         return _parse_name(name)
     except ValueError:  # the shape of a name with an impossible date (month 13): not a product name

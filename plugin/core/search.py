@@ -32,13 +32,15 @@ class Outcome:
 
     portal: str
     title: str
-    count: int = 0
+    count: int = 0  # rows: acquisitions after this portal's records were merged
     error: Optional[PortalError] = None
     elapsed: float = 0.0
     pages: int = 0
     total: Optional[int] = None  # products the portal says match, when it says
     more: bool = False  # another page can be fetched ("Load more")
     last_request: Optional[Request] = None  # what was sent last, for the log and "copy as curl"
+    records: int = 0  # records read and kept (several records of one acquisition make one row)
+    other_collections: int = 0  # records of other collections than the query's, left out
 
     @property
     def ok(self) -> bool:
@@ -47,12 +49,21 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        """'Earth Search: 37 products' or the error text ('CDSE: HTTP 401, check your account')."""
+        """'Earth Search: 37 products', 'CDSE: 113 products from 116 records, more pages available',
+        'Earth Search: 1 product; 1 product of another collection left out', or the error text."""
         if self.error is not None:
             return str(self.error)
         noun = "product" if self.count == 1 else "products"
-        total = f" of {self.total}" if self.total is not None and self.total > self.count else ""
-        return f"{self.title}: {self.count}{total} {noun}"
+        text = f"{self.title}: {self.count} {noun}"
+        if self.records > self.count:
+            text += f" from {self.records} records"
+        if self.more:
+            text += f", more pages available ({self.total} match)" if self.total is not None else \
+                ", more pages available"
+        if self.other_collections:
+            text += ("; 1 product of another collection left out" if self.other_collections == 1 else
+                     f"; {self.other_collections} products of other collections left out")
+        return text
 
 
 @dataclass
@@ -124,8 +135,11 @@ def search_portal(
             outcome.pages += 1
             if page.total is not None:
                 outcome.total = page.total
-            # A portal that ignored a filter must not show the user what they excluded.
-            products.extend(p for p in page.products if matches_query(p, query))
+            for product in page.products:
+                if product.collection != query.collection:  # what it is, by its own word, was not asked for
+                    outcome.other_collections += 1
+                elif matches_query(product, query):  # a portal that ignored a filter must not show what it excludes
+                    products.append(product)
             request = page.next
     except PortalError as error:
         outcome.error = _without_secrets(error, credentials)
@@ -136,7 +150,8 @@ def search_portal(
                                     ErrorKind.PARSE)
     finally:
         session.close()
-    # A portal may return one acquisition twice (paging windows that overlap, several baselines): count it once.
+    # A portal may return one acquisition twice (paging windows that overlap, several baselines): one row.
+    outcome.records = len(products)
     products = merge_products(products)
     outcome.count = len(products)
     outcome.elapsed = time.monotonic() - started

@@ -26,10 +26,10 @@ if hasattr(Qgis, "ProcessingSourceType"):  # pragma: no cover - not the QGIS the
     NUMBER_INTEGER = Qgis.ProcessingNumberParameterType.Integer
     FLAG_ADVANCED = Qgis.ProcessingParameterFlag.Advanced
 else:
-    VECTOR_POLYGON = QgsProcessing.TypeVectorPolygon
-    NUMBER_DOUBLE = QgsProcessingParameterNumber.Double
-    NUMBER_INTEGER = QgsProcessingParameterNumber.Integer
-    FLAG_ADVANCED = QgsProcessingParameterDefinition.FlagAdvanced
+    VECTOR_POLYGON = QgsProcessing.SourceType.TypeVectorPolygon
+    NUMBER_DOUBLE = QgsProcessingParameterNumber.Type.Double
+    NUMBER_INTEGER = QgsProcessingParameterNumber.Type.Integer
+    FLAG_ADVANCED = QgsProcessingParameterDefinition.Flag.FlagAdvanced
 
 
 def translate(context: str, text: str) -> str:

@@ -47,8 +47,8 @@ from ..core.download.downloader import Downloader
 from ..core.download.job import Job, State
 from ..core.download.manager import DownloadManager
 from ..core.http import HttpSettings
-from ..core.product import Asset, Product, Source
-from ..footprints import field_type, feature_sources
+from ..core.product import Product
+from ..footprints import feature_sources, feature_versions, field_type
 from .common import ICON_PATH, has_value, http_settings, translate
 
 try:  # QGIS >= 3.36
@@ -60,9 +60,12 @@ try:  # QGIS >= 3.36
 except AttributeError:
     from qgis.core import QgsProcessing
 
-    VECTOR_ANY = QgsProcessing.TypeVectorAnyGeometry
-    VECTOR_TABLE = QgsProcessing.TypeVector
-    FILE_FOLDER = QgsProcessingParameterFile.Folder
+    VECTOR_ANY = QgsProcessing.SourceType.TypeVectorAnyGeometry
+    VECTOR_TABLE = QgsProcessing.SourceType.TypeVector
+    FILE_FOLDER = QgsProcessingParameterFile.Behavior.Folder
+
+# QGIS 3.30 moved the geometry types to Qgis.WkbType; QGIS 4 keeps only that one.
+NO_GEOMETRY = Qgis.WkbType.NoGeometry if hasattr(Qgis, "WkbType") else QgsWkbTypes.Type.NoGeometry
 
 _POLL = 0.1  # seconds between looks at the cancel button and the finished downloads
 SEPARATOR = ";"
@@ -97,57 +100,44 @@ def _value(feature: QgsFeature, name: str) -> Any:
     return value
 
 
-def _asset(key: str, data: Any) -> Optional[Asset]:
-    if isinstance(data, str):
-        return Asset(key, data)
-    if not isinstance(data, dict) or not isinstance(data.get("href"), str):
-        return None
-    checksum = data.get("checksum")
-    return Asset(key=key, href=data["href"], title=str(data.get("title") or ""), media_type=str(data.get("type") or ""),
-                 roles=tuple(str(r) for r in data.get("roles") or ()), size=_int(data.get("size")),
-                 checksum=(str(checksum[0]), str(checksum[1])) if isinstance(checksum, list) and len(checksum) == 2
-                 else None)
-
-
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
-
-
 def product_from_feature(feature: QgsFeature) -> Optional[Product]:
-    """The Product a footprint feature describes (None without an identity or any source)."""
-    sources_data = feature_sources(feature)
+    """The Product a footprint feature describes, with every version (None without an identity or any source).
+
+    The feature's `versions` field is `Product.to_dict`'s versions; a layer written before versions existed has
+    only `sources` (per portal) and the flat fields, read as the one version it describes.
+    """
     identity = _value(feature, "identity")
-    if not identity or not sources_data:
+    if not identity:
         return None
-    order = [p for p in str(_value(feature, "portals") or "").split(",") if p]
-    portals = [p for p in order if p in sources_data] + sorted(p for p in sources_data if p not in order)
-    sources = []
-    for portal in portals:
-        data = sources_data[portal]
-        assets = {}
-        for key, raw in (data.get("assets") or {}).items():
-            asset = _asset(str(key), raw)
-            if asset is not None:
-                assets[str(key)] = asset
-        checksums = data.get("checksum") if isinstance(data.get("checksum"), dict) else {}
-        sources.append(Source(
-            portal=portal, product_id=str(data.get("id") or ""), name=str(data.get("name") or ""),
-            download_url=data.get("download") if isinstance(data.get("download"), str) else None,
-            size=_int(data.get("size")), checksums={str(k): str(v) for k, v in checksums.items()},
-            assets=assets, online=data.get("online") if isinstance(data.get("online"), bool) else None))
-    cloud = _value(feature, "cloud_cover")
-    relative_orbit = _value(feature, "relative_orbit")
-    return Product(
-        identity=str(identity), title=str(_value(feature, "title") or identity),
-        collection=str(_value(feature, "collection") or ""),
-        start=_python_datetime(_value(feature, "start")), end=_python_datetime(_value(feature, "end")),
-        platform=_value(feature, "platform"), cloud_cover=float(cloud) if cloud is not None else None,
-        tile=_value(feature, "tile"), orbit_direction=_value(feature, "orbit_direction"),
-        relative_orbit=_int(relative_orbit), size=_int(_value(feature, "size_bytes")),
-        quicklook=_value(feature, "quicklook"), sources=sources)
+    versions = feature_versions(feature)
+    if not versions:
+        sources_data = feature_sources(feature)
+        if not sources_data:
+            return None
+        order = [p for p in str(_value(feature, "portals") or "").split(",") if p]
+        portals = [p for p in order if p in sources_data] + sorted(p for p in sources_data if p not in order)
+        sources = [{"portal": portal, "product_id": data.get("id"), "name": data.get("name"),
+                    "download_url": data.get("download"), "size": data.get("size"), "checksums": data.get("checksum"),
+                    "online": data.get("online"), "assets": data.get("assets")}
+                   for portal, data in ((p, sources_data[p]) for p in portals)]
+        versions = [{"name": _value(feature, "title") or identity, "collection": _value(feature, "collection"),
+                     "platform": _value(feature, "platform"), "cloud_cover": _value(feature, "cloud_cover"),
+                     "tile": _value(feature, "tile"), "orbit_direction": _value(feature, "orbit_direction"),
+                     "relative_orbit": _value(feature, "relative_orbit"), "size": _value(feature, "size_bytes"),
+                     "quicklook": _value(feature, "quicklook"), "sources": sources}]
+    try:
+        product = Product.from_dict({"identity": str(identity), "versions": versions})
+    except ValueError:
+        return None
+    if not any(version.sources for version in product.versions):
+        return None
+    start, end = _python_datetime(_value(feature, "start")), _python_datetime(_value(feature, "end"))
+    for version in product.versions:  # dates are the acquisition's: the feature's columns hold them typed
+        version.start = version.start or start
+        version.end = version.end or end
+    # the version the row showed (the title) is the one downloaded unless another is named
+    product.choose(str(_value(feature, "title") or "") if product.version_named(_value(feature, "title")) else None)
+    return product
 
 
 # ---- the algorithm ------------------------------------------------------------------------------------------
@@ -171,6 +161,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
     INPUT = "INPUT"
     FOLDER = "FOLDER"
     ASSETS = "ASSETS"
+    VERSIONS = "VERSIONS"
     EXTRACT = "EXTRACT"
     OUTPUT = "OUTPUT"
     FILES = "FILES"
@@ -220,7 +211,12 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             "product.\n\n"
             "Accounts are those chosen in the EO Portals settings (QGIS authentication database).\n\n"
             "OUTPUT lists the downloaded files separated by ';'. FILES is a table with one row per file and one "
-            "per product that could not be downloaded, with the reason.")
+            "per product that could not be downloaded, with the reason.") + "\n\n" + translate(
+            "EOPortals",
+            "When portals hold several versions of an acquisition (another processing baseline, or a product "
+            "generated again), its feature lists them all and the version it shows is downloaded (the newest one, "
+            "unless another was chosen); 'Versions to download' names others. A version is fetched only from the "
+            "portals holding that version, and saved under its own name.")
 
     def createInstance(self) -> "DownloadAlgorithm":  # noqa: N802
         """A fresh copy for each run."""
@@ -235,6 +231,9 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.ASSETS, translate("EOPortals", "Assets to download (comma-separated keys; empty: the whole "
                                                 "product)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.VERSIONS, translate("EOPortals", "Versions to download (comma-separated product names; empty: "
+                                                  "each product's preferred version)"), optional=True))
         self.addParameter(QgsProcessingParameterBoolean(
             self.EXTRACT, translate("EOPortals", "Extract zip archives"), defaultValue=False, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -273,6 +272,10 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             assets = [key.strip() for key in text.replace(";", ",").split(",") if key.strip()]
         extract = self.parameterAsBoolean(parameters, self.EXTRACT, context) if has_value(parameters, self.EXTRACT) \
             else False
+        wanted: List[str] = []
+        if has_value(parameters, self.VERSIONS):
+            text = self.parameterAsString(parameters, self.VERSIONS, context)
+            wanted = [name.strip() for name in text.replace(";", ",").split(",") if name.strip()]
 
         products: List[Product] = []
         unreadable = 0
@@ -288,13 +291,20 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                                  .format(n=unreadable), False)
         if not products:
             raise QgsProcessingException(translate("EOPortals", "The layer holds no product to download."))
+        for name in wanted:  # a named version replaces its acquisition's preferred one
+            holders = [product for product in products if product.version_named(name) is not None]
+            if not holders:
+                raise QgsProcessingException(translate("EOPortals", "No product of the layer has a version named "
+                                                                    "{name}.").format(name=name))
+            for product in holders:
+                product.choose(name)
         feedback.pushInfo(translate("EOPortals", "Downloading {n} product(s) into {folder}{assets}").format(
             n=len(products), folder=folder,
             assets=(translate("EOPortals", " (assets: {})").format(", ".join(assets)) if assets else "")))
 
         jobs, cancelled = self._download(products, folder, assets, extract, feedback)
 
-        sink, sink_id = self.parameterAsSink(parameters, self.FILES, context, files_fields(), QgsWkbTypes.NoGeometry)
+        sink, sink_id = self.parameterAsSink(parameters, self.FILES, context, files_fields(), NO_GEOMETRY)
         files: List[str] = []
         done = failed = 0
         rows: List[Tuple[Job, str, str]] = []
@@ -310,7 +320,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             for job, path, message in rows:
                 feature = QgsFeature(files_fields())
                 feature.setAttributes([job.product.identity, job.title, job.state.value, path, job.portal, message])
-                sink.addFeature(feature, QgsFeatureSink.FastInsert)
+                sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo(translate("EOPortals", "{done} of {total} product(s) downloaded, {files} file(s).").format(
             done=done, total=len(jobs), files=len(files)))
         if not cancelled and done == 0:

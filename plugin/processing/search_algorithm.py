@@ -17,8 +17,6 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsFeatureSink,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -42,6 +40,7 @@ from ..core.product import Product, merge_products
 from ..core.query import ORBIT_DIRECTIONS, SearchQuery
 from ..core.search import Outcome, SearchResult, search, sort_products
 from ..footprints import FOOTPRINT_WKB_TYPE, footprint_crs, footprint_fields, product_to_feature
+from ..geometry import aoi_to_wgs84
 from ..log import request_failure_text
 from .common import (
     FLAG_ADVANCED,
@@ -126,7 +125,13 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             "Dates are YYYY-MM-DD (the end date is included) or ISO 8601 date and time, in UTC. "
             "Portals are given as a comma-separated list of portal ids, e.g. earth_search,cdse. "
             "The portal list comes from the built-in catalog, extended by the file named in the "
-            "EO_PORTALS_CATALOG environment variable or in the plugin settings.")
+            "EO_PORTALS_CATALOG environment variable or in the plugin settings.") + "\n\n" + translate(
+            "EOPortals",
+            "When portals hold several versions of an acquisition (another processing baseline, or a product "
+            "generated again), it is still one polygon: its fields are those of the newest version, and its "
+            "'versions' field lists every version with, per portal, its id, links and checksums (JSON). Products "
+            "of another collection than the one asked for (a portal that ignored the filter) are left out and "
+            "counted in the log.")
 
     def createInstance(self) -> "SearchAlgorithm":  # noqa: N802
         """A fresh copy for each run (Processing may run several at once)."""
@@ -222,7 +227,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             feature = product_to_feature(product, fields)
             if not feature.hasGeometry():
                 without_footprint += 1
-            if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
+            if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         if without_footprint:
             feedback.pushInfo(translate("EOPortals", "{n} product(s) have no footprint; they are kept with an "
@@ -244,18 +249,17 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 "EOPortals", "An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as "
                              "CRS=...;WKT)."))
         crs = self.parameterAsGeometryCrs(parameters, self.AOI, context)
-        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-        if crs.isValid() and crs != wgs84:
-            transform = QgsCoordinateTransform(crs, wgs84, context.transformContext())
-            try:
-                geometry.transform(transform)
-            except Exception as exc:  # QgsCsException: the area lies outside the CRS's valid extent
-                raise QgsProcessingException(translate(
-                    "EOPortals", "The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
-                    crs=crs.authid(), error=exc)) from None
+        try:
+            # as the panel does: densified, longitudes unwrapped only where the transform wrapped them (an area
+            # across the antimeridian in EPSG:3857), cut to the world (plugin/geometry.py)
+            area = aoi_to_wgs84(geometry, crs, context.transformContext())
+        except Exception as exc:  # QgsCsException: the area lies outside the CRS's valid extent
+            raise QgsProcessingException(translate(
+                "EOPortals", "The area of interest cannot be converted from {crs} to EPSG:4326: {error}").format(
+                crs=crs.authid(), error=exc)) from None
         try:
             return SearchQuery.create(
-                geometry.asWkt(),
+                area,
                 self.parameterAsString(parameters, self.START, context),
                 self.parameterAsString(parameters, self.END, context),
                 self.parameterAsEnumString(parameters, self.COLLECTION, context),
@@ -357,8 +361,16 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             if outcome.ok:
                 line = translate("EOPortals", "{portal}: {count} product(s) in {seconds:.1f} s").format(
                     portal=outcome.title, count=outcome.count, seconds=outcome.elapsed)
-                if outcome.total is not None and outcome.total > outcome.count:
-                    line += translate("EOPortals", " (the portal reports {total} in all)").format(total=outcome.total)
+                if outcome.records > outcome.count:
+                    line += translate("EOPortals", ", from {records} records").format(records=outcome.records)
+                if outcome.more and outcome.total is not None:
+                    line += translate("EOPortals", ", more pages available (the portal reports {total} in all)"
+                                      ).format(total=outcome.total)
+                elif outcome.more:
+                    line += translate("EOPortals", ", more pages available")
+                if outcome.other_collections:
+                    line += translate("EOPortals", "; {n} product(s) of other collections left out").format(
+                        n=outcome.other_collections)
                 feedback.pushInfo(line)
             elif outcome.error.kind == ErrorKind.CANCELLED:
                 feedback.pushInfo(translate("EOPortals", "{portal}: cancelled").format(portal=outcome.title))

@@ -10,7 +10,6 @@ from typing import Iterable, List, Optional
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsCsException,
     QgsGeometry,
     QgsPointXY,
@@ -22,16 +21,17 @@ from qgis.core import (
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeyEvent
+from shapely import wkb
 
-from ..geometry import aoi_to_wgs84
+from ..geometry import aoi_to_wgs84, clamp_extent, wgs84_to_map
 
 # QGIS 3.30 moved geometry types to Qgis.GeometryType; QgsWkbTypes' names are deprecated from then on.
 if hasattr(Qgis, "GeometryType"):  # pragma: no cover - newer QGIS than the tests run on
     POLYGON_GEOMETRY = Qgis.GeometryType.Polygon
     LINE_GEOMETRY = Qgis.GeometryType.Line
 else:
-    POLYGON_GEOMETRY = QgsWkbTypes.PolygonGeometry
-    LINE_GEOMETRY = QgsWkbTypes.LineGeometry
+    POLYGON_GEOMETRY = QgsWkbTypes.GeometryType.PolygonGeometry
+    LINE_GEOMETRY = QgsWkbTypes.GeometryType.LineGeometry
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -60,7 +60,8 @@ def to_wgs84(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem,
     project = project or QgsProject.instance()
     shape = aoi_to_wgs84(geometry, crs, project.transformContext())
     result = QgsGeometry()
-    result.fromWkb(shape.wkb)
+    if not shape.is_empty:
+        result.fromWkb(shape.wkb)
     return result
 
 
@@ -261,6 +262,10 @@ class AreaOfInterest(QObject):
             self.failed.emit(self.tr("The area cannot be converted to longitude/latitude (EPSG:4326) from {crs}.")
                              .format(crs=crs.authid() or crs.description()))
             return False
+        if wgs84.isNull() or wgs84.isEmpty():
+            self.failed.emit(self.tr("The area lies beyond the poles (latitudes past ±90°): there is nothing there "
+                                     "to search."))
+            return False
         self._geometry = wgs84
         self._redraw()
         self.changed.emit()
@@ -286,10 +291,11 @@ class AreaOfInterest(QObject):
         if self._geometry is None:
             return
         destination = self.canvas.mapSettings().destinationCrs()
-        shown = QgsGeometry(self._geometry)
         try:
-            if destination.isValid() and destination != WGS84:
-                shown.transform(QgsCoordinateTransform(WGS84, destination, self.project.transformContext()))
+            # cut where the map's world ends: an area across the antimeridian shows at both edges of a Web
+            # Mercator map, not as the whole world between them
+            shown = wgs84_to_map(wkb.loads(bytes(self._geometry.asWkb())), destination,
+                                 self.project.transformContext())
         except QgsCsException:
             return  # the canvas CRS cannot show this area; it is still used for searching
         self._band.setToGeometry(shown, None)
@@ -330,7 +336,14 @@ class AreaOfInterest(QObject):
         if extent.isEmpty():
             self.failed.emit(self.tr("The map shows nothing yet: there is no extent to use."))
             return False
-        return self.set_geometry(QgsGeometry.fromRect(extent), self.canvas.mapSettings().destinationCrs())
+        crs = self.canvas.mapSettings().destinationCrs()
+        # zoomed out, the map shows more than the world (latitudes past ±90°, the globe more than once)
+        extent = clamp_extent(extent, crs, self.project.transformContext())
+        if extent.isEmpty():
+            self.failed.emit(self.tr("The map shows only what lies beyond the poles: there is nothing there to "
+                                     "search."))
+            return False
+        return self.set_geometry(QgsGeometry.fromRect(extent), crs)
 
     def use_selected_features(self, layers: Optional[Iterable[QgsVectorLayer]] = None) -> int:
         """Use the union of the selected features (the given layers, else every vector layer); returns how many."""

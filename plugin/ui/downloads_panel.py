@@ -44,8 +44,8 @@ from .messages import check_text, failures_text, is_account_problem, note_text
 from .quicklook import ElidedLabel
 
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 
 def _icon(name: str) -> QIcon:
@@ -63,6 +63,7 @@ STATE_TEXTS = {  # shown through translate(); QT_TRANSLATE_NOOP lists them for p
     State.PAUSED: QT_TRANSLATE_NOOP("DownloadsPanel", "Paused"),
 }
 STATE_COLOURS = {State.FAILED: "#c0392b", State.OFFLINE: "#b9770e", State.DONE: "#1e8449"}
+MAP_NOTE_COLOUR = "#b9770e"  # a warning: the product is there, but the map shows less than expected
 
 
 def human_bytes(value: Optional[float]) -> str:
@@ -103,7 +104,7 @@ def wrappable(text: str) -> str:
 
 def state_text(state: State) -> str:
     """The translated name of a state ("Downloading")."""
-    return _translate("DownloadsPanel", STATE_TEXTS[state])
+    return translate("DownloadsPanel", STATE_TEXTS[state])
 
 
 class JobRow(QFrame):
@@ -125,14 +126,14 @@ class JobRow(QFrame):
         font.setBold(True)
         self.title_label.setFont(font)
         top.addWidget(self.title_label, 1)
-        self.map_button = self._button("/mActionAddRasterLayer.svg", _translate("DownloadsPanel", "Add to the map"))
+        self.map_button = self._button("/mActionAddRasterLayer.svg", translate("DownloadsPanel", "Add to the map"))
         self.folder_button = self._button("/mActionFileOpen.svg",
-                                          _translate("DownloadsPanel", "Open the folder holding the files"))
-        self.retry_button = self._button("/mActionRefresh.svg", _translate("DownloadsPanel", "Retry"))
+                                          translate("DownloadsPanel", "Open the folder holding the files"))
+        self.retry_button = self._button("/mActionRefresh.svg", translate("DownloadsPanel", "Retry"))
         self.cancel_button = self._button(
-            "/mTaskCancel.svg", _translate("DownloadsPanel", "Cancel this download (its partial file is deleted)"))
+            "/mTaskCancel.svg", translate("DownloadsPanel", "Cancel this download (its partial file is deleted)"))
         self.remove_button = self._button("/mActionDeleteSelected.svg",
-                                          _translate("DownloadsPanel", "Remove from the list (files stay on disk)"))
+                                          translate("DownloadsPanel", "Remove from the list (files stay on disk)"))
         for button in (self.map_button, self.folder_button, self.retry_button, self.cancel_button, self.remove_button):
             top.addWidget(button)
         layout.addLayout(top)
@@ -149,6 +150,14 @@ class JobRow(QFrame):
         self.state_label.setMinimumWidth(40)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.state_label)
+        # what happened when the product was added to the map (bands missing from a partial product...)
+        self.map_note_label = QLabel()
+        self.map_note_label.setObjectName("jobMapNote")
+        self.map_note_label.setWordWrap(True)
+        self.map_note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.map_note_label.setStyleSheet(f"color: {MAP_NOTE_COLOUR};")
+        self.map_note_label.hide()
+        layout.addWidget(self.map_note_label)
         line = QFrame()  # a line under each row: rows of several lines stay apart
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -159,6 +168,11 @@ class JobRow(QFrame):
         self.cancel_button.clicked.connect(lambda: panel.controller.cancel(self.job_id))
         self.remove_button.clicked.connect(lambda: panel.controller.remove(self.job_id))
         self.update_job(job)
+
+    def set_map_note(self, text: str) -> None:
+        """Say under the state line what adding the product to the map gave ('' to say nothing)."""
+        self.map_note_label.setText(text)
+        self.map_note_label.setVisible(bool(text))
 
     def _button(self, icon: str, tooltip: str) -> QToolButton:
         button = QToolButton()
@@ -202,20 +216,20 @@ class JobRow(QFrame):
         if state is State.DOWNLOADING:
             parts = [state_text(state)]
             if job.speed > 0:
-                parts.append(_translate("DownloadsPanel", "{speed}/s").format(speed=human_bytes(job.speed)))
+                parts.append(translate("DownloadsPanel", "{speed}/s").format(speed=human_bytes(job.speed)))
             if total:
-                parts.append(_translate("DownloadsPanel", "{done} of {total}").format(done=human_bytes(job.bytes_done),
+                parts.append(translate("DownloadsPanel", "{done} of {total}").format(done=human_bytes(job.bytes_done),
                                                           total=human_bytes(total)))
             elif job.bytes_done:
                 parts.append(human_bytes(job.bytes_done))
             return " · ".join(parts)
         if state is State.VERIFYING:
-            return _translate("DownloadsPanel", "Verifying the checksum")
+            return translate("DownloadsPanel", "Verifying the checksum")
         if state is State.DONE:
             checks = [text for text in map(check_text, job.notes) if text]
             text = state_text(state)
             if job.files:
-                text += " · " + _translate("DownloadsPanel", "{n} file(s), {size}").format(
+                text += " · " + translate("DownloadsPanel", "{n} file(s), {size}").format(
                     n=len(job.files), size=human_bytes(job.bytes_done or total))
             if checks:
                 text += " · " + checks[0]
@@ -223,9 +237,9 @@ class JobRow(QFrame):
         if state in (State.FAILED, State.OFFLINE):
             return f"{state_text(state)}: {failures_text(job.errors)}"
         if state is State.QUEUED and job.portal and job.bytes_done:
-            return _translate("DownloadsPanel", "Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
+            return translate("DownloadsPanel", "Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
         if state is State.PAUSED and job.bytes_done:
-            return _translate("DownloadsPanel", "Paused at {done}").format(done=human_bytes(job.bytes_done))
+            return translate("DownloadsPanel", "Paused at {done}").format(done=human_bytes(job.bytes_done))
         return state_text(state)
 
     def set_progress(self, job: Job) -> None:
@@ -248,28 +262,33 @@ class DownloadsPanel(QWidget):
         controller.job_removed.connect(self._on_removed)
         controller.job_ended.connect(self._on_ended)
         self.retry_choice: Optional[QMessageBox] = None
+        controller.layers_added.connect(lambda job_id, _ids: self._map_note(job_id, ""))
+        controller.layers_noted.connect(self._map_note)
+        controller.layers_failed.connect(
+            lambda job_id, text: self._map_note(job_id, translate(
+                "EOPortalsDownloads", "Could not add to the map: {message}").format(message=text)))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         folder_row = QHBoxLayout()
-        folder_row.addWidget(QLabel(_translate("DownloadsPanel", "Folder")))
+        folder_row.addWidget(QLabel(translate("DownloadsPanel", "Folder")))
         self.folder_widget = QgsFileWidget()
         self.folder_widget.setObjectName("downloadFolder")
         self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.folder_widget.setFilePath(settings.download_folder())
-        self.folder_widget.setToolTip(_translate("DownloadsPanel", "Where products are downloaded"))
+        self.folder_widget.setToolTip(translate("DownloadsPanel", "Where products are downloaded"))
         self.folder_widget.fileChanged.connect(self._folder_changed)
         folder_row.addWidget(self.folder_widget, 1)
         layout.addLayout(folder_row)
 
         options = QVBoxLayout()  # one under the other: side by side they are wider than a 350 px dock
         options.setSpacing(0)
-        self.add_to_map_check = QCheckBox(_translate("DownloadsPanel", "Add to the map when done"))
+        self.add_to_map_check = QCheckBox(translate("DownloadsPanel", "Add to the map when done"))
         self.add_to_map_check.setChecked(settings.add_to_map())
         self.add_to_map_check.toggled.connect(settings.set_add_to_map)
-        self.extract_check = QCheckBox(_translate("DownloadsPanel", "Extract archives"))
-        self.extract_check.setToolTip(_translate(
+        self.extract_check = QCheckBox(translate("DownloadsPanel", "Extract archives"))
+        self.extract_check.setToolTip(translate(
             "DownloadsPanel", "Unzip downloaded products next to the zip (into <name>.SAFE for Sentinel products)"))
         self.extract_check.setChecked(settings.extract_archives())
         self.extract_check.toggled.connect(settings.set_extract_archives)
@@ -278,14 +297,14 @@ class DownloadsPanel(QWidget):
         layout.addLayout(options)
 
         buttons = QHBoxLayout()
-        self.pause_button = QPushButton(_icon("/mActionPause.svg"), _translate("DownloadsPanel", "Pause all"))
+        self.pause_button = QPushButton(_icon("/mActionPause.svg"), translate("DownloadsPanel", "Pause all"))
         self.pause_button.setObjectName("pauseAll")
-        self.pause_button.setToolTip(_translate("DownloadsPanel", "Pause every download; partial files are kept"))
-        self.resume_button = QPushButton(_icon("/mActionPlay.svg"), _translate("DownloadsPanel", "Resume all"))
+        self.pause_button.setToolTip(translate("DownloadsPanel", "Pause every download; partial files are kept"))
+        self.resume_button = QPushButton(_icon("/mActionPlay.svg"), translate("DownloadsPanel", "Resume all"))
         self.resume_button.setObjectName("resumeAll")
         self.clear_button = QPushButton(_icon("/mActionDeleteSelected.svg"),
-                                        _translate("DownloadsPanel", "Clear finished"))
-        self.clear_button.setToolTip(_translate(
+                                        translate("DownloadsPanel", "Clear finished"))
+        self.clear_button.setToolTip(translate(
             "DownloadsPanel", "Remove finished, failed and cancelled downloads from the list (files stay on disk)"))
         for button in (self.pause_button, self.resume_button):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -308,7 +327,7 @@ class DownloadsPanel(QWidget):
         self.rows_layout.addStretch(1)
         self.list.setWidget(container)
         layout.addWidget(self.list, 1)
-        self.empty_label = QLabel(_translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
+        self.empty_label = QLabel(translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
                                                                "and click Download."))
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -380,14 +399,14 @@ class DownloadsPanel(QWidget):
             return None
         if self.retry_choice is not None:
             self.retry_choice.close()
-        box = QMessageBox(QMessageBox.Icon.Question, _translate("DownloadsPanel", "Retry"),
-                          _translate("DownloadsPanel", "{name}: the partial download is kept in {old}. The download "
+        box = QMessageBox(QMessageBox.Icon.Question, translate("DownloadsPanel", "Retry"),
+                          translate("DownloadsPanel", "{name}: the partial download is kept in {old}. The download "
                                                        "folder is now {new}.").format(
                               name=display_name(job.title), old=str(parts[0].parent), new=folder), parent=self)
         box.setInformativeText(wrappable(str(parts[0])))
-        resume = box.addButton(_translate("DownloadsPanel", "Resume where it is"), QMessageBox.ButtonRole.AcceptRole)
-        move = box.addButton(_translate("DownloadsPanel", "Move it and resume"), QMessageBox.ButtonRole.AcceptRole)
-        restart = box.addButton(_translate("DownloadsPanel", "Restart in the new folder"),
+        resume = box.addButton(translate("DownloadsPanel", "Resume where it is"), QMessageBox.ButtonRole.AcceptRole)
+        move = box.addButton(translate("DownloadsPanel", "Move it and resume"), QMessageBox.ButtonRole.AcceptRole)
+        restart = box.addButton(translate("DownloadsPanel", "Restart in the new folder"),
                                 QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         choices = {resume: "keep", move: "move", restart: "restart"}
@@ -409,7 +428,7 @@ class DownloadsPanel(QWidget):
         elif is_account_problem(job.errors):
             self.controller.message(text, Qgis.MessageLevel.Critical)
         else:
-            self.controller.message(_translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
+            self.controller.message(translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
                                     Qgis.MessageLevel.Warning)
 
     def _pause_all(self) -> None:
@@ -438,6 +457,14 @@ class DownloadsPanel(QWidget):
             shown.append(job.state)
         self._update_summary()
 
+    def _map_note(self, job_id: str, text: str) -> None:
+        row = self.rows.get(job_id)
+        job = self.controller.job(job_id)
+        if row is not None:
+            if job is not None:  # the row shows the product already
+                text = text.replace(f"{job.title}: ", "", 1)
+            row.set_map_note(text[:1].upper() + text[1:])  # a sentence of its own under the state line
+
     def _on_progress(self, job_id: str, _done, _total, _speed: float) -> None:
         row = self.rows.get(job_id)
         job = self.controller.job(job_id)
@@ -462,17 +489,17 @@ class DownloadsPanel(QWidget):
         active = counts.get(State.DOWNLOADING, 0) + counts.get(State.VERIFYING, 0)
         parts = []
         if active:
-            parts.append(_translate("DownloadsPanel", "{n} downloading").format(n=active))
+            parts.append(translate("DownloadsPanel", "{n} downloading").format(n=active))
         if counts.get(State.QUEUED):
-            parts.append(_translate("DownloadsPanel", "{n} queued").format(n=counts[State.QUEUED]))
+            parts.append(translate("DownloadsPanel", "{n} queued").format(n=counts[State.QUEUED]))
         if counts.get(State.PAUSED):
-            parts.append(_translate("DownloadsPanel", "{n} paused").format(n=counts[State.PAUSED]))
+            parts.append(translate("DownloadsPanel", "{n} paused").format(n=counts[State.PAUSED]))
         if counts.get(State.DONE):
-            parts.append(_translate("DownloadsPanel", "{n} done").format(n=counts[State.DONE]))
+            parts.append(translate("DownloadsPanel", "{n} done").format(n=counts[State.DONE]))
         if counts.get(State.FAILED):
-            parts.append(_translate("DownloadsPanel", "{n} failed").format(n=counts[State.FAILED]))
+            parts.append(translate("DownloadsPanel", "{n} failed").format(n=counts[State.FAILED]))
         if counts.get(State.OFFLINE):
-            parts.append(_translate("DownloadsPanel", "{n} offline").format(n=counts[State.OFFLINE]))
+            parts.append(translate("DownloadsPanel", "{n} offline").format(n=counts[State.OFFLINE]))
         self.summary_label.setText(" · ".join(parts))
         paused = self.controller.paused
         self.pause_button.setEnabled(not paused and any(j.state not in FINAL_STATES and j.state is not State.PAUSED
@@ -520,7 +547,7 @@ class AssetsDialog(QDialog):
                     self.cog[key] = self.cog.get(key, True) and is_cog(asset.href, asset.media_type)
         self.preset_buttons: Dict[str, QPushButton] = {}
         for preset, label in self.PRESETS:
-            button = QPushButton(_translate("AssetsDialog", label))
+            button = QPushButton(translate("AssetsDialog", label))
             keys = preset_keys(self.available, preset)
             button.setEnabled(bool(keys))
             button.setToolTip(", ".join(keys) if keys else self.tr("Not offered by these products"))

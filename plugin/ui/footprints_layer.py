@@ -1,4 +1,5 @@
-"""One styled memory layer of footprints per search, in the "EO Portals" layer group.
+"""The panel's styled memory layer of footprints, in the "EO Portals" layer group: one per panel, replaced by the
+next search unless the user keeps it (then it is theirs, under a name of its own).
 
 Fields come from `plugin/footprints.py`, the same as the Processing search output. The layer keeps the map
 between product identities and feature ids, which the dock uses to keep the table and the map selection in
@@ -22,6 +23,8 @@ from ..core.product import Product
 from ..footprints import footprint_geometry, footprints_layer, product_to_feature
 
 GROUP_NAME = "EO Portals"
+# QGIS asks at exit about memory layers with features, unless they carry this property (QgisApp::checkMemoryLayers)
+SKIP_MEMORY_CHECK = "skipMemoryLayersCheck"
 FOOTPRINT_STYLE = {
     "color": "255,127,0,28",
     "outline_color": "230,85,13,255",
@@ -57,6 +60,8 @@ class FootprintsLayer(QObject):
         self.fields = self.layer.fields()
         symbol = QgsFillSymbol.createSimple(dict(FOOTPRINT_STYLE))
         self.layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+        # the panel makes it again with the next search: nothing for QGIS to ask about at exit
+        self.layer.setCustomProperty(SKIP_MEMORY_CHECK, 1)
         self._fids: Dict[str, int] = {}
         self._identities: Dict[int, str] = {}
         self.layer.willBeDeleted.connect(self._on_deleted)
@@ -120,7 +125,14 @@ class FootprintsLayer(QObject):
         keep = {p.identity for p in products}
         gone = [fid for identity, fid in self._fids.items() if identity not in keep]
         if gone:
-            self.layer.removeSelection()
+            # the selection drops the features deleted (no stale ids) without a word: the rows still selected
+            # in the table stay selected on the map
+            removed = set(gone)
+            self.layer.blockSignals(True)
+            try:
+                self.layer.selectByIds([fid for fid in self.layer.selectedFeatureIds() if fid not in removed])
+            finally:
+                self.layer.blockSignals(False)
             self.layer.dataProvider().deleteFeatures(gone)
             for fid in gone:
                 self._fids.pop(self._identities.pop(fid, ""), None)
@@ -144,6 +156,19 @@ class FootprintsLayer(QObject):
         """Select (and so highlight) the features of these products, and only them."""
         if self.layer is not None:
             self.layer.selectByIds(self.fids(identities))
+
+    def keep(self, name: str) -> None:
+        """The user keeps the layer: it takes `name`, and QGIS asks about it at exit like any scratch layer."""
+        if self.layer is not None:
+            self.layer.setName(name)
+            self.layer.setCustomProperty(SKIP_MEMORY_CHECK, 0)
+
+    def remove(self) -> None:
+        """Take the layer out of the project (a new search replaces it)."""
+        layer = self.layer
+        self.detach()
+        if layer is not None:
+            self.project.removeMapLayer(layer.id())
 
     def detach(self) -> None:
         """Stop following the layer (it stays in the project, it belongs to the user now)."""

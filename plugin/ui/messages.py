@@ -19,8 +19,8 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from ..core.download.job import Note
 from ..core.errors import ErrorKind, Failure, PortalError
 
-# pylupdate5 reads _translate("Context", "text") calls, as in pyuic's code
-_translate = QCoreApplication.translate
+# pylupdate5 and pylupdate6 read translate("Context", "text") calls
+translate = QCoreApplication.translate
 
 K = ErrorKind
 # (kind, code) -> (text with {placeholders} from the details, when the portal's own words follow it: NEVER,
@@ -122,7 +122,7 @@ CHECK_TEXTS = {
 
 def _fill(template: str, details: Dict[str, Any]) -> Optional[str]:
     try:
-        return _translate("Messages", template).format(**details)
+        return translate("Messages", template).format(**details)
     except (KeyError, IndexError, ValueError):  # a detail the case did not give: the core's words instead
         return None
 
@@ -142,9 +142,9 @@ def reason_text(failure: Failure, portal_words: Optional[bool] = None) -> str:
     if text is None:
         return failure.message
     if failure.kind is ErrorKind.DISK and failure.details.get("kept"):
-        text += _translate("Messages", KEPT)
+        text += translate("Messages", KEPT)
     if entry[1] >= (IN_ROWS if portal_words else ALWAYS) and failure.detail:
-        text = _translate("Messages", PORTAL_SAYS).format(reason=text, portal_says=failure.detail)
+        text = translate("Messages", PORTAL_SAYS).format(reason=text, portal_says=failure.detail)
     return text
 
 
@@ -152,7 +152,7 @@ def failure_text(failure: Failure, name: Optional[str] = None, portal_words: Opt
     """"<Portal>: <cause>", translated; `name` replaces the portal's title (the panel's name for it)."""
     name = name or failure.portal
     reason = reason_text(failure, portal_words)
-    return _translate("Messages", NAMED).format(name=name, reason=reason) if name else reason
+    return translate("Messages", NAMED).format(name=name, reason=reason) if name else reason
 
 
 def error_text(error: PortalError, name: Optional[str] = None) -> str:

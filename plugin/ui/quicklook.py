@@ -1,5 +1,6 @@
-"""Quicklooks: fetched in a QgsTask (through `plugin/network.py`, so QGIS's proxy applies), cached on disk in a
-size-bounded folder of the QGIS profile, shown in the panel and, on request, placed on the map.
+"""Quicklooks: the pane under the results (`QuicklookPanel`); each fetched in a QgsTask (through
+`plugin/network.py`, so QGIS's proxy applies), cached on disk in a size-bounded folder of the QGIS profile, shown
+in the pane and, on request, placed on the map.
 
 Placing on the map: the task writes a small GDAL VRT next to the cached image whose geotransform stretches
 the image over the bounding box of the product's footprint in EPSG:4326 (``gdal.Translate`` with
@@ -15,14 +16,21 @@ import os
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from qgis.core import QgsTask
+from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QImage, QPixmap
-from qgis.PyQt.QtWidgets import QFrame, QLabel, QSizePolicy
+from qgis.PyQt.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from .. import settings as prefs
+from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError
 from ..core.http import HttpSettings, fetch, make_session
 from ..core.portals.base import Request
+from ..core.product import Product
+from ..network import http_settings
+from .common import TaskKeeper, icon
+from .footprints_layer import add_to_group
+from .versions import VersionChooser
 
 MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024
 _MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
@@ -259,3 +267,142 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._elide()
+
+
+def quicklook_url(product: Product) -> str:
+    """The first quicklook link of a product that can be fetched over HTTP ('' when none)."""
+    candidates = [product.quicklook] + [source.quicklook for source in product.sources]
+    return next((url for url in candidates if usable_url(url)), "")
+
+
+def quicklook_headers(portal: Optional[Portal]) -> Dict[str, str]:
+    """The API-key header for a portal whose previews need it (GEODES), when the user has an account."""
+    if portal is None or portal.auth != "apikey":
+        return {}
+    try:
+        from .. import accounts
+    except ImportError:
+        return {}
+    credentials = accounts.credentials_for(portal)
+    if credentials is None or not credentials.api_key:
+        return {}
+    return {str(portal.get("api_key_header", "X-API-Key")): credentials.api_key}
+
+
+class QuicklookPanel(QWidget):
+    """The quicklook pane: the preview of the product `show_product()` was given, its title, and "Show on map".
+
+    In: `show_product(product)`, `clear()`, `set_portals(catalog, names)`. Out: `shown(url)` once an image is
+    in the pane, `message(text, level)` for the message bar, `version_chosen(product)` when the user chose another
+    version of the product in the pane's chooser (versions.py; the pane then shows that version's quicklook).
+    """
+
+    shown = pyqtSignal(str)  # URL of the quicklook now in the pane
+    message = pyqtSignal(str, object)  # text, Qgis.MessageLevel
+    version_chosen = pyqtSignal(object)  # the Product whose shown version the user changed
+
+    def __init__(self, tasks: TaskKeeper, project: QgsProject, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.project = project
+        self.catalog: Optional[Catalog] = None
+        self.names: Dict[str, str] = {}
+        self.cache = QuicklookCache(prefs.quicklook_cache_folder(), prefs.quicklook_cache_bytes())
+        self.url = ""
+        self.product: Optional[Product] = None
+        self._vrt = ""
+        self._closed = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.view = QuicklookView()
+        self.view.setObjectName("quicklookView")
+        layout.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        self.title = ElidedLabel()
+        self.title.setObjectName("quicklookTitle")
+        row.addWidget(self.title, 1)
+        self.show_on_map_button = QPushButton(icon("/mActionAddRasterLayer.svg"), self.tr("Show on map"))
+        self.show_on_map_button.setToolTip(self.tr("Add the quicklook as a layer placed on the footprint's bounding "
+                                                   "box (approximate)"))
+        self.show_on_map_button.clicked.connect(self.show_on_map)
+        row.addWidget(self.show_on_map_button)
+        layout.addLayout(row)
+        self.versions = VersionChooser()
+        self.versions.chosen.connect(self._on_version_chosen)
+        layout.addWidget(self.versions)
+        self.clear()
+
+    def set_portals(self, catalog: Catalog, names: Dict[str, str]) -> None:
+        """The portals quicklooks come from (their API-key headers) and the names they go by."""
+        self.catalog = catalog
+        self.names = names
+
+    def show_product(self, product: Optional[Product]) -> None:
+        """Show a product's quicklook (fetched in a task, cached on disk); None empties the pane."""
+        if product is None:
+            self.clear()
+            return
+        self.product = product
+        self._vrt = ""
+        self.show_on_map_button.setEnabled(False)
+        self.title.setText(product.title)
+        self.versions.set_product(product, self.names)
+        url = quicklook_url(product)
+        self.url = url
+        if not url:
+            self.view.show_message(self.tr("No quicklook for this product."))
+            return
+        self.view.show_message(self.tr("Loading the quicklook…"))
+        source = next((s for s in product.sources if s.quicklook == url), product.sources[0] if product.sources else None)
+        portal = self.catalog.portals.get(source.portal) if source and self.catalog else None
+        bounds = tuple(product.footprint.bounds) if product.footprint is not None and not product.footprint.is_empty else None
+        task = QuicklookTask(url, self.cache, settings=http_settings(), headers=quicklook_headers(portal), bounds=bounds,
+                             portal_title=self.names.get(portal.id, portal.title) if portal else "")
+        task.loaded.connect(self._on_loaded)
+        task.failed.connect(self._on_failed)
+        self.tasks.start(task)
+
+    def clear(self) -> None:
+        """No product: the pane says how to get one."""
+        self.url = ""
+        self._vrt = ""
+        self.product = None
+        self.title.setText("")
+        self.versions.set_product(None)
+        self.show_on_map_button.setEnabled(False)
+        self.view.show_message(self.tr("Select a product to see its quicklook."))
+
+    def _on_version_chosen(self, product: Product) -> None:
+        self.show_product(product)
+        self.version_chosen.emit(product)
+
+    def shutdown(self) -> None:
+        """Answers of tasks still running are ignored from now on."""
+        self._closed = True
+
+    def _on_loaded(self, url: str, image: QImage, vrt: str) -> None:
+        if self._closed or url != self.url:
+            return  # the user moved on to another product meanwhile
+        self.view.show_image(image)
+        self._vrt = vrt
+        self.show_on_map_button.setEnabled(bool(vrt))
+        self.shown.emit(url)
+
+    def _on_failed(self, url: str, message: str) -> None:
+        if self._closed or url != self.url:
+            return
+        self.view.show_message(self.tr("No quicklook: {reason}").format(reason=message))
+
+    def show_on_map(self) -> Optional[QgsRasterLayer]:
+        """Add the quicklook shown as a layer placed over the product's footprint."""
+        if not self._vrt or self.product is None:
+            return None
+        name = self.tr("Quicklook {title}").format(title=self.product.title)
+        layer = QgsRasterLayer(self._vrt, name, "gdal")
+        if not layer.isValid():
+            self.message.emit(self.tr("The quicklook could not be placed on the map."), Qgis.MessageLevel.Warning)
+            return None
+        add_to_group(self.project, layer, 0)  # on top: above the footprints, whose selection is filled opaque
+        return layer

@@ -20,6 +20,7 @@ from qgis.PyQt.QtCore import (
 )
 
 from ..core.product import Product, merge_products
+from .versions import version_label, versions_text
 
 # Roles are plain ints: PyQt5's enums are ints, PyQt6's are Python enums with a value.
 _USER_ROLE = getattr(Qt.ItemDataRole.UserRole, "value", Qt.ItemDataRole.UserRole)
@@ -133,6 +134,12 @@ class ResultsModel(QAbstractTableModel):
             self.endInsertRows()
         return touched + appended
 
+    def refresh(self, identity: str) -> None:
+        """Show a row's values again (its product's shown version changed)."""
+        row = self._rows.get(identity)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, Column.COUNT - 1))
+
     # ---- Qt model -------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt override)
         return 0 if parent.isValid() else len(self._products)
@@ -167,7 +174,9 @@ class ResultsModel(QAbstractTableModel):
         return None
 
     def _portals_text(self, product: Product) -> str:
-        return ", ".join(self.portal_names.get(p, p) for p in product.portals)
+        text = ", ".join(self.portal_names.get(p, p) for p in product.portals)
+        versions = versions_text(product)  # "2 versions": the row shows one product of several
+        return f"{text} · {versions}" if versions else text
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: C901
         if not index.isValid() or not 0 <= index.row() < len(self._products):
@@ -187,6 +196,10 @@ class ResultsModel(QAbstractTableModel):
             if product.collection:
                 lines.append(product.collection)
             lines.append(translate("ResultsModel", "Portals: {portals}").format(portals=self._portals_text(product)))
+            if len(product.versions) > 1:
+                lines.append(translate("ResultsModel", "Versions (choose one under the quicklook):"))
+                lines += [f"  {version_label(version, self.portal_names)}" for version in
+                          sorted(product.versions, key=lambda v: v.key, reverse=True)]
             return "\n".join(lines)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.CLOUD, Column.SIZE):
             return _RIGHT_ALIGNED
@@ -244,6 +257,10 @@ class ResultsFilterProxy(QSortFilterProxyModel):
         """Show rows whose text holds every word of `text` (in any column)."""
         self._words = [word.lower() for word in text.split() if word]
         self.invalidateFilter()
+
+    def filter_text(self) -> str:
+        """The words rows are filtered by ('' when every row shows)."""
+        return " ".join(self._words)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
         if not self._words:

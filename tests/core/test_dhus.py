@@ -117,7 +117,11 @@ def test_recorded_answer_through_search_with_basic_auth(tmp_path):
             portal, amazon_query(), credentials=Credentials(username="alice", password="s3cret"), budget=20)
 
         assert outcome.ok, outcome.message
-        assert outcome.total == 5 and len(products) == 5 and following is None and not outcome.more
+        # the recorded answer holds one L2A product besides four L1C ones: asked for L1C, the L2A one is left out
+        # and counted (it used to be shown, labelled S2_MSI_L2A, in an L1C search)
+        assert outcome.total == 5 and len(products) == 4 and following is None and not outcome.more
+        assert {p.collection for p in products} == {"S2_MSI_L1C"} and outcome.other_collections == 1
+        assert outcome.message == "Test mirror: 4 products; 1 product of another collection left out"
         sent = server.received("GET", "/apihub/search")
         assert len(sent) == 1
         assert sent[0].headers["Authorization"] == "Basic " + base64.b64encode(b"alice:s3cret").decode()
@@ -143,11 +147,14 @@ def test_recorded_answer_through_search_with_basic_auth(tmp_path):
     assert source.size is None and source.checksums == {}
     assert source.online is None  # a DHuS search does not say; its OData does
 
-    by_title = {p.title: p for p in products}
+    # the recording asked for no product type: each entry is labelled by what it is (the search then left the
+    # L2A one out of this L1C search, above)
+    parsed = dhus.parse(portal, amazon_query(), body, dhus.build_request(portal, amazon_query())).products
+    by_title = {p.title: p for p in parsed}
     l2a = by_title["S2A_MSIL2A_20181217T142741_N0211_R053_T20MRV_20181217T164546"]
-    assert l2a.collection == "S2_MSI_L2A"  # the recording asked for no product type: labelled by its own
+    assert l2a.collection == "S2_MSI_L2A"
     assert l2a.cloud_cover == 0.0
-    assert {p.collection for p in products if p is not l2a} == {"S2_MSI_L1C"}
+    assert {p.collection for p in parsed if p is not l2a} == {"S2_MSI_L1C"}
 
 
 def test_a_single_entry_comes_as_an_object(tmp_path):

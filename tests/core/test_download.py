@@ -396,6 +396,43 @@ def test_falls_back_to_the_next_source_in_preference_order(tmp_path, hosts):
     assert job.state is State.DONE and job.portal == "dhus" and len(job.notes) == 1
 
 
+def test_a_version_is_fetched_from_its_own_sources_and_saved_under_its_own_name(tmp_path, hosts):
+    """One acquisition under two baselines on two portals; each portal serves bytes that carry its product's name.
+    Whatever version is downloaded, the file written is named after the product whose bytes it holds, and a
+    failing portal never falls back to another version's portal."""
+    a, b = hosts
+    new_name = S2.replace("N0206", "N0500").replace("20180101T124911", "20230601T101010")
+    a.add_file("/cdse.zip", BytesContent(new_name.encode() * 1000))
+    b.add_file(DHUS_PATH, BytesContent(S2.encode() * 1000), require=basic_check("bob", PASSWORD))
+    env = dhus_env(tmp_path, b, overrides={"cdse": {"token_url": a.url + "/token"}})
+    cdse = archive_product("cdse", a.url + "/cdse.zip", name=new_name, size=None, md5=None)
+    dhus = archive_product("dhus", b.url + DHUS_PATH, size=None, md5=None)
+    product, = merge_products([dhus, cdse], portal_order=["cdse", "dhus"])
+    assert [v.name for v in product.versions] == [S2, new_name] and product.title == new_name
+    env.accounts.set_credentials("cdse", Credentials(username="alice", password=CDSE_PASSWORD))
+    idp = OidcProvider("alice", CDSE_PASSWORD)
+    a.add_token_endpoint("/token", idp)
+    manager = DownloadManager(env.downloader)
+    manager.start()
+    try:
+        jobs = [manager.add(product, str(env.folder)), manager.add(product, str(env.folder), version=S2 + ".SAFE")]
+        assert manager.wait([job.id for job in jobs], timeout=30)
+        done = [manager.job(job.id) for job in jobs]
+    finally:
+        manager.stop()
+    for job, name, portal in zip(done, (new_name, S2), ("cdse", "dhus")):
+        assert job.state is State.DONE, job.error
+        assert job.portal == portal and job.files == [str(env.folder / f"{name}.zip")]
+        assert Path(job.files[0]).read_bytes()[:len(name)] == name.encode()
+    # the newest version's only portal fails: the older version's portal is not a fallback for it
+    a.add_file("/cdse.zip", BytesContent(new_name.encode()), script=[(404, {}, b'{"detail": "not found"}')] * 5)
+    before = len(b.hits(DHUS_PATH))
+    env.folder = tmp_path / "second"
+    job = env.run(product.only())
+    assert job.state is State.FAILED and "CDSE" in job.error
+    assert len(b.hits(DHUS_PATH)) == before and not (env.folder / f"{new_name}.zip.part").exists()
+
+
 def test_every_source_failing_names_each_one(tmp_path, hosts):
     a, b = hosts
     idp = OidcProvider("alice", CDSE_PASSWORD)

@@ -107,9 +107,8 @@ def test_stac_item_collection_gives_items_with_datetime_extensions_and_assets(pr
 
 
 def test_products_without_footprint_export_null_geometries(products):
-    import dataclasses
-
-    bare = dataclasses.replace(products[0], footprint=None)  # derived: the recordings all have footprints
+    
+    bare = products[0].replaced(footprint=None)  # derived: the recordings all have footprints
     assert to_geojson([bare])["features"][0]["geometry"] is None
     item = to_stac_item_collection([bare])["features"][0]
     assert item["geometry"] is None and "bbox" not in item
@@ -146,3 +145,36 @@ def test_saved_search_for_the_last_days_ends_when_it_is_run():
 def test_files_that_are_not_saved_searches_are_refused_with_a_reason(text, words):
     with pytest.raises(QueryError, match=words):
         SavedSearch.from_json(text)
+
+
+def test_exports_carry_every_version_and_the_shown_one_flat():
+    """CDSE's real record (baseline 05.00) and a real Planetary Computer item renamed to the same acquisition under
+    baseline 02.09 (derived: PC holds the original processing): every export lists both versions, and its flat
+    fields, links and checksums are those of the version the row shows."""
+    catalog = load_catalog(env={})
+    query = SearchQuery.create(AOI, "2019-01-01", "2023-12-31", "S2_MSI_L1C")
+    cdse = odata.parse(catalog.portal("cdse"), query, fixture_bytes("cdse_odata/search_s2_l1c_expand.json"),
+                       odata.build_request(catalog.portal("cdse"), query)).products[0]
+    old_name = "S2A_MSIL1C_20200808T010311_N0209_R045_T54PXA_20200808T031405"
+    item = json.loads(cassette("planetary_computer/cassette_s2_l2a_datetime.yaml")[0]["body"])["features"][0]
+    item["properties"]["s2:product_uri"] = old_name + ".SAFE"
+    pc = stac.product_from_item(catalog.portal("planetary_computer"), query, item)
+    product, = merge_products([pc, cdse])
+    assert product.title == cdse.title and len(product.versions) == 2
+    for chosen, record in ((None, cdse), (old_name, pc)):
+        product.choose(chosen)
+        feature = to_geojson([product])["features"][0]
+        props = feature["properties"]
+        assert props["title"] == record.title and props["portals"] == record.portals[0]
+        assert props["cloud_cover"] == record.cloud_cover and props["size_bytes"] == record.size
+        assert list(props["sources"]) == record.portals
+        assert [v["name"] for v in props["versions"]] == [old_name, cdse.title]
+        assert shape(feature["geometry"]).equals(record.footprint)
+        row = next(csv.DictReader(io.StringIO(to_csv([product]))))
+        assert row["title"] == record.title and len(json.loads(row["versions"])) == 2
+        assert shapely_wkt.loads(row["footprint_wkt"]).equals(record.footprint)
+        stac_item = to_stac_item_collection([product])["features"][0]
+        assert stac_item["id"] == record.title
+        assert [v["name"] for v in stac_item["properties"]["eoportals:versions"]] == [old_name, cdse.title]
+        data_assets = [a["href"] for key, a in stac_item["assets"].items() if key.endswith(":product")]
+        assert data_assets == [s.download_url for s in record.sources if s.download_url]

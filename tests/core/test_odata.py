@@ -336,10 +336,18 @@ def test_cdse_and_stac_portals_naming_the_same_acquisition_get_one_identity():
     merged = merge_products([cdse_product] + others)
     assert len(merged) == 2
     product = next(p for p in merged if p.identity == cdse_product.identity)
-    assert product.portals == ["cdse", "planetary_computer", "earth_search"]
-    # the newest processing (CDSE's baseline 05.00) names the merged product
+    assert product.all_portals == ["cdse", "planetary_computer", "earth_search"]
+    # two products of one acquisition: CDSE's reprocessing (baseline 05.00) and the original one both STAC
+    # portals hold; the row shows the newest, with CDSE's values only
+    assert [v.name for v in product.versions] == ["S2A_MSIL1C_20200808T010311_N0500_R045_T54PXA_20230413T212505",
+                                                  "S2A_MSIL1C_20200808T010311_N0209_R045_T54PXA_20200808T031405"]
     assert product.title == "S2A_MSIL1C_20200808T010311_N0500_R045_T54PXA_20230413T212505"
     assert parse_name(product.title).version == ("0500", "20230413T212505")
+    assert product.portals == ["cdse"]
+    assert product.footprint is cdse_product.footprint and product.quicklook == cdse_product.quicklook
+    older = product.versions[1]
+    assert older.portals == ["planetary_computer", "earth_search"]
+    assert older.footprint is others[0].footprint and older.quicklook == others[0].quicklook
 
 
 def test_a_portal_that_ignored_the_cloud_filter_does_not_show_cloudy_products():

@@ -19,9 +19,9 @@ from plugin.core.credentials import Credentials
 from plugin.core.download.downloader import Downloader
 from plugin.core.download.job import Job, Note, State
 from plugin.core.download.manager import DownloadManager
-from plugin.core.download.queue import JobQueue, product_from_dict, product_to_dict, strip_signature
+from plugin.core.download.queue import JobQueue, strip_signature
 from plugin.core.errors import ErrorKind, Failure
-from plugin.core.product import Asset, make_product, merge_products
+from plugin.core.product import Asset, Product, make_product, merge_products
 from tests.support.download_servers import (
     DownloadServer, FileContent, OidcProvider, PatternContent, SasIssuer, basic_check,
 )
@@ -53,8 +53,8 @@ def test_products_survive_the_round_trip_through_plain_json():
                       assets={"B04": Asset("B04", blob, media_type="image/tiff", roles=("data",), size=10,
                                            checksum=("MD5", "ab"))})
     product, = merge_products([cdse, pc])
-    data = json.loads(json.dumps(product_to_dict(product)))  # what the database holds: plain JSON
-    back = product_from_dict(data)
+    data = json.loads(json.dumps(product.to_dict(href=strip_signature)))  # what the database holds: plain JSON
+    back = Product.from_dict(data)
     assert (back.identity, back.title, back.collection, back.start, back.tile) == \
         (product.identity, product.title, product.collection, product.start, product.tile)
     assert back.footprint.equals(product.footprint)

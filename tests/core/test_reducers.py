@@ -5,7 +5,6 @@ from real products: a copy with another date and cloud cover (said where it is d
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 from typing import List
@@ -38,8 +37,7 @@ def pc() -> List[Product]:
 def variant(product: Product, days: int, cloud) -> Product:
     """A derived acquisition of the same tile: `days` later, with another cloud cover (not in the recordings)."""
     start = product.start + timedelta(days=days)
-    return dataclasses.replace(product, identity=f"{product.identity}+{days}", start=start, end=start,
-                               cloud_cover=cloud, sources=list(product.sources))
+    return product.replaced(identity=f"{product.identity}+{days}", start=start, end=start, cloud_cover=cloud)
 
 
 def test_recorded_page_has_one_product_per_tile_so_nothing_is_dropped(pc):
@@ -83,15 +81,15 @@ def test_products_without_a_tile_are_all_kept_and_collections_stay_apart(pc):
     earth_search = parsed("earth_search", "earth_search/cassette_multiple_collections.yaml")
     landsat = [p for p in earth_search if p.tile is None]
     assert landsat, "the recorded Earth Search page holds a Landsat item, which has no MGRS tile"
-    twice = landsat + [dataclasses.replace(landsat[0], identity=landsat[0].identity + "+copy")]
+    twice = landsat + [landsat[0].replaced(identity=landsat[0].identity + "+copy")]
     assert least_cloudy_per_tile(twice) == twice
-    other_collection = dataclasses.replace(pc[0], identity=pc[0].identity + "+l1c", collection="S2_MSI_L1C",
-                                           cloud_cover=0.0)  # derived: the same tile in another collection
+    other_collection = pc[0].replaced(identity=pc[0].identity + "+l1c", collection="S2_MSI_L1C",
+                                      cloud_cover=0.0)  # derived: the same tile in another collection
     assert least_cloudy_per_tile([pc[0], other_collection]) == [pc[0], other_collection]
 
 
 def test_inputs_are_not_modified(pc):
-    before = json.dumps([dataclasses.asdict(p) for p in pc], default=str)
+    before = json.dumps([p.to_dict() for p in pc], default=str)
     least_cloudy_per_tile(pc + [variant(pc[0], 1, 0.0)])
     newest_per_tile(pc)
-    assert json.dumps([dataclasses.asdict(p) for p in pc], default=str) == before
+    assert json.dumps([p.to_dict() for p in pc], default=str) == before

@@ -21,6 +21,7 @@ import threading
 import time
 import tracemalloc
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -189,7 +190,7 @@ def check_source(source: Source) -> None:
     assert isinstance(source.checksums, dict)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in source.checksums.items())
     assert source.online is None or isinstance(source.online, bool)
-    assert isinstance(source.assets, dict)
+    assert isinstance(source.assets, Mapping)  # a STAC item's assets are read on first use (LazyAssets)
     for key, asset in source.assets.items():
         assert _text(key) and isinstance(asset, Asset) and isinstance(asset.href, str) and _link(asset.href)
         assert _optional(asset.size, int) and all(isinstance(role, str) for role in asset.roles)

@@ -63,13 +63,13 @@ def same_shape(a: QgsGeometry, b: QgsGeometry, tolerance: float = 1e-6) -> bool:
 def test_rectangle_drawn_with_the_mouse_is_the_aoi_in_lon_lat(make_dock, canvas):
     dock = make_dock()
     viewport = canvas.viewport()
-    dock.rectangle_button.click()
-    assert canvas.mapTool() is dock.aoi.rectangle_tool and dock.rectangle_button.isChecked()
+    dock.form.rectangle_button.click()
+    assert canvas.mapTool() is dock.form.aoi.rectangle_tool and dock.form.rectangle_button.isChecked()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 150))
     QTest.mouseMove(viewport, QPoint(250, 260))
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(400, 350))
     drawn = QgsGeometry.fromRect(QgsRectangle(to_map(canvas, 100, 150), to_map(canvas, 400, 350)))
-    aoi = dock.aoi.geometry()
+    aoi = dock.form.aoi.geometry()
     assert aoi is not None
     # lon/lat bounds are the drawn corners transformed on their own
     corners = QgsCoordinateTransform(MERCATOR, WGS84, QgsProject.instance()).transformBoundingBox(drawn.boundingBox())
@@ -78,11 +78,11 @@ def test_rectangle_drawn_with_the_mouse_is_the_aoi_in_lon_lat(make_dock, canvas)
         (corners.xMinimum(), corners.yMinimum(), corners.xMaximum(), corners.yMaximum()), abs=1e-9)
     assert same_shape(back_to_canvas(aoi), drawn)
     # the previous tool is back, the button released, the area shown on the map and described in the panel
-    assert canvas.mapTool() is canvas.pan_tool and not dock.rectangle_button.isChecked()
-    assert same_shape(dock.aoi.shown_geometry(), drawn, 1e-4)
-    assert "km²" in dock.aoi_label.text()
+    assert canvas.mapTool() is canvas.pan_tool and not dock.form.rectangle_button.isChecked()
+    assert same_shape(dock.form.aoi.shown_geometry(), drawn, 1e-4)
+    assert "km²" in dock.form.aoi_label.text()
     # the query the panel builds uses that area
-    query = dock.build_query()
+    query = dock.form.build_query(dock.preferences.limit)
     assert query.bbox == pytest.approx((corners.xMinimum(), corners.yMinimum(), corners.xMaximum(),
                                         corners.yMaximum()), abs=1e-6)
 
@@ -90,16 +90,16 @@ def test_rectangle_drawn_with_the_mouse_is_the_aoi_in_lon_lat(make_dock, canvas)
 def test_polygon_clicks_and_right_click_finish(make_dock, canvas):
     dock = make_dock()
     viewport = canvas.viewport()
-    dock.polygon_button.click()
+    dock.form.polygon_button.click()
     pixels = [(120, 100), (450, 180), (380, 480), (90, 400)]
     for x, y in pixels:
         QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
     QTest.mouseMove(viewport, QPoint(200, 300))
-    assert dock.aoi.polygon_tool.vertex_count == 4 and not dock.aoi.is_set()
+    assert dock.form.aoi.polygon_tool.vertex_count == 4 and not dock.form.aoi.is_set()
     QTest.mouseClick(viewport, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 300))
     points = [to_map(canvas, x, y) for x, y in pixels]
     drawn = QgsGeometry.fromPolygonXY([points + [points[0]]])
-    aoi = dock.aoi.geometry()
+    aoi = dock.form.aoi.geometry()
     assert aoi is not None and aoi.isGeosValid()
     assert same_shape(back_to_canvas(aoi), drawn)
     # slanted edges were densified before the transform: they follow the Mercator shape in lon/lat
@@ -110,48 +110,48 @@ def test_polygon_clicks_and_right_click_finish(make_dock, canvas):
 def test_backspace_removes_the_last_vertex(make_dock, canvas):
     dock = make_dock()
     viewport = canvas.viewport()
-    dock.polygon_button.click()
+    dock.form.polygon_button.click()
     for x, y in [(100, 100), (300, 100), (500, 500), (100, 300)]:
         QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
     QTest.keyClick(canvas, Qt.Key.Key_Backspace)
-    assert dock.aoi.polygon_tool.vertex_count == 3
+    assert dock.form.aoi.polygon_tool.vertex_count == 3
     QTest.mouseClick(viewport, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(1, 1))
     points = [to_map(canvas, x, y) for x, y in [(100, 100), (300, 100), (500, 500)]]
-    assert same_shape(back_to_canvas(dock.aoi.geometry()), QgsGeometry.fromPolygonXY([points + [points[0]]]))
+    assert same_shape(back_to_canvas(dock.form.aoi.geometry()), QgsGeometry.fromPolygonXY([points + [points[0]]]))
 
 
 def test_escape_cancels_a_rectangle_being_dragged(make_dock, canvas):
     dock = make_dock()
     viewport = canvas.viewport()
-    dock.rectangle_button.click()
+    dock.form.rectangle_button.click()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 100))
     QTest.mouseMove(viewport, QPoint(300, 300))
     QTest.keyClick(canvas, Qt.Key.Key_Escape)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 300))
-    assert not dock.aoi.is_set()
-    assert canvas.mapTool() is canvas.pan_tool and not dock.rectangle_button.isChecked()
-    assert dock.aoi.shown_geometry().isEmpty()
+    assert not dock.form.aoi.is_set()
+    assert canvas.mapTool() is canvas.pan_tool and not dock.form.rectangle_button.isChecked()
+    assert dock.form.aoi.shown_geometry().isEmpty()
 
 
 def test_escape_cancels_a_polygon_and_keeps_the_previous_area(make_dock, canvas):
     dock = make_dock()
     viewport = canvas.viewport()
-    dock.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
-    before = dock.aoi.geometry()
-    dock.polygon_button.click()
+    dock.form.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
+    before = dock.form.aoi.geometry()
+    dock.form.polygon_button.click()
     for x, y in [(100, 100), (300, 100)]:
         QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
     QTest.keyClick(canvas, Qt.Key.Key_Escape)
-    assert dock.aoi.geometry().equals(before)
+    assert dock.form.aoi.geometry().equals(before)
     assert canvas.mapTool() is canvas.pan_tool
-    assert dock.aoi.polygon_tool.vertex_count == 0
+    assert dock.form.aoi.polygon_tool.vertex_count == 0
 
 
 def test_map_extent_as_the_area(make_dock, canvas):
     dock = make_dock()
-    dock.extent_button.click()
+    dock.form.extent_button.click()
     expected = QgsCoordinateTransform(MERCATOR, WGS84, QgsProject.instance()).transformBoundingBox(canvas.extent())
-    box = dock.aoi.geometry().boundingBox()
+    box = dock.form.aoi.geometry().boundingBox()
     assert (box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()) == pytest.approx(
         (expected.xMinimum(), expected.yMinimum(), expected.xMaximum(), expected.yMaximum()), abs=1e-9)
 
@@ -172,10 +172,10 @@ def test_selected_features_of_a_layer_in_another_crs(make_dock, canvas, qgis_ifa
     ids = [f.id() for f in layer.getFeatures()]
     layer.selectByIds(ids[:2])
     qgis_iface.setActiveLayer(layer)
-    dock.selection_button.click()
+    dock.form.selection_button.click()
     # back in the layer's CRS, the area is the union of the two selected parcels
     selected = QgsGeometry.unaryUnion([QgsGeometry.fromWkt(wkt) for wkt in shapes[:2]])
-    aoi = dock.aoi.geometry()
+    aoi = dock.form.aoi.geometry()
     aoi.transform(QgsCoordinateTransform(WGS84, LAMBERT93, QgsProject.instance()))
     assert same_shape(aoi, selected)
     QgsProject.instance().removeMapLayer(layer.id())
@@ -184,22 +184,22 @@ def test_selected_features_of_a_layer_in_another_crs(make_dock, canvas, qgis_ifa
 def test_no_selection_says_so(make_dock, canvas, qgis_iface):
     dock = make_dock()
     qgis_iface.messageBar().clear_messages()
-    dock.selection_button.click()
-    assert not dock.aoi.is_set()
+    dock.form.selection_button.click()
+    assert not dock.form.aoi.is_set()
     assert "select" in qgis_iface.messageBar().get_messages(1)[-1].lower()
 
 
 def test_the_area_stays_drawn_follows_the_canvas_crs_and_clears(make_dock, canvas):
     dock = make_dock()
-    dock.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
-    shown = dock.aoi.shown_geometry().boundingBox()
+    dock.form.aoi.set_wkt("POLYGON((2 46,3 46,3 47,2 47,2 46))")
+    shown = dock.form.aoi.shown_geometry().boundingBox()
     assert shown.xMinimum() == pytest.approx(222638.98, abs=1)  # 2°E in Web Mercator
     canvas.setDestinationCrs(LAMBERT93)
-    shown = dock.aoi.shown_geometry().boundingBox()
+    shown = dock.form.aoi.shown_geometry().boundingBox()
     assert 500000 < shown.xMinimum() < 700000 and 6500000 < shown.yMinimum() < 6700000
     # a new area replaces the old one
-    dock.aoi.set_wkt("POLYGON((5 45,6 45,6 46,5 46,5 45))")
-    assert dock.aoi.geometry().boundingBox().xMinimum() == pytest.approx(5)
-    dock.clear_aoi_button.click()
-    assert not dock.aoi.is_set() and dock.aoi.shown_geometry().isEmpty()
-    assert not dock.clear_aoi_button.isEnabled()
+    dock.form.aoi.set_wkt("POLYGON((5 45,6 45,6 46,5 46,5 45))")
+    assert dock.form.aoi.geometry().boundingBox().xMinimum() == pytest.approx(5)
+    dock.form.clear_aoi_button.click()
+    assert not dock.form.aoi.is_set() and dock.form.aoi.shown_geometry().isEmpty()
+    assert not dock.form.clear_aoi_button.isEnabled()

@@ -157,6 +157,45 @@ def test_cancel_from_the_feedback_stops_and_cleans_up(eoportals_provider, plugin
     assert "Cancelling the downloads (partial files are deleted)." in feedback.infos
 
 
+def test_the_shown_version_is_downloaded_unless_versions_names_another(eoportals_provider, plugin_env, tmp_path):
+    """One acquisition under two baselines on two portals (made-up archives, as above), each serving bytes that
+    carry its product's name: without VERSIONS the newest is fetched from its own portal; VERSIONS names the
+    older one, fetched from the portal holding it and saved under its name."""
+    import processing
+
+    from plugin.core.product import make_product, merge_products
+
+    newer = S2.replace("N0206", "N0500").replace("20180101T124911", "20230601T101010")
+    with DownloadServer() as server:
+        server.add_file("/old.zip", BytesContent(S2.encode() * 100))
+        server.add_file("/new.zip", BytesContent(newer.encode() * 100))
+        plugin_env.catalog({"earth_search": {}, "planetary_computer": {}})
+        product, = merge_products([
+            make_product(portal="earth_search", product_id="old", name=S2, collection="S2_MSI_L1C",
+                         download_url=server.url + "/old.zip"),
+            make_product(portal="planetary_computer", product_id="new", name=newer, collection="S2_MSI_L1C",
+                         download_url=server.url + "/new.zip")])
+        layer = footprints_layer("footprints")
+        layer.dataProvider().addFeatures(products_to_features([product], layer.fields()))
+        feature = next(layer.getFeatures())
+        assert feature["title"] == newer and [v["name"] for v in json.loads(feature["versions"])] == [S2, newer]
+        read = product_from_feature(feature)
+        assert [v.name for v in read.versions] == [S2, newer] and read.title == newer
+        results = {}
+        for name, parameters in (("shown", {}), ("named", {"VERSIONS": S2})):
+            folder = tmp_path / name
+            folder.mkdir()
+            results[name] = processing.run("eoportals:download", {"INPUT": layer, "FOLDER": str(folder),
+                                                                  **parameters})
+        with pytest.raises(QgsProcessingException, match="No product of the layer has a version named"):
+            processing.run("eoportals:download", {"INPUT": layer, "FOLDER": str(tmp_path), "VERSIONS": "S2B_nothing"})
+        assert [hit.path for hit in server.hits()] == ["/new.zip", "/old.zip"]
+    for name, expected in (("shown", newer), ("named", S2)):
+        written = tmp_path / name / f"{expected}.zip"
+        assert results[name]["OUTPUT"] == str(written)
+        assert written.read_bytes()[:len(expected)] == expected.encode()
+
+
 def test_a_layer_without_sources_is_refused_with_a_reason(eoportals_provider, plugin_env, tmp_path):
     import processing
 

@@ -16,7 +16,7 @@ from typing import Callable, Dict, List
 
 import pytest
 from osgeo import gdal
-from qgis.core import QgsApplication, QgsMultiBandColorRenderer, QgsProject, QgsTask
+from qgis.core import QgsApplication, QgsProject, QgsTask
 
 from plugin import settings
 from plugin.core.download.job import State
@@ -28,6 +28,7 @@ from plugin.layers import GROUP_NAME
 from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture)
 from tests.support.download_servers import DownloadServer, FileContent, OidcProvider, PatternContent, basic_check
 from tests.support.fixtures import fixture_path
+from tests.support.rendering import rendered, shows_data
 from tests.support.qt_wait import spin, wait_until as _wait_until
 
 S2 = "S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911"
@@ -198,24 +199,26 @@ def test_real_sentinel2_product_from_the_dock_is_downloaded_verified_and_opened_
     assert idp.logins == 1 and idp.refused == 0
     stored, = JobQueue(plugin_env.queue_file).load()
     assert (stored.id, stored.state, stored.files) == (job.id, State.DONE, job.files)
-    # in the map: valid, in the project, in the downloads group, true colour from the 10 m bands B4, B3, B2
+    # in the map: valid, in the project, in the downloads group. The product is partial (it holds only band B01,
+    # 60 m): its 10 m true colour would be all black, so B01 is shown, in grey, and the missing bands are named in
+    # the row and the message bar (a full product opens in true colour: tests/qgis/test_layers.py).
     job_id, (layer_id,) = added[0]
     assert job_id == job.id
     layer = QgsProject.instance().mapLayer(layer_id)
     assert layer is not None and layer.isValid()
-    assert layer.source() == f"SENTINEL2_L1C:/vsizip/{archive}/MTD_MSIL1C.xml:10m:EPSG_32631"
+    assert layer.source() == (f"/vsizip/{archive}/GRANULE/L1C_T31TDH_A013204_20180101T105435/IMG_DATA/"
+                              "T31TDH_20180101T105441_B01.jp2")
     group = QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME)
     assert group is not None and group.findLayer(layer_id) is not None
-    renderer = layer.renderer()
-    assert isinstance(renderer, QgsMultiBandColorRenderer)
-    bands = [renderer.redBand(), renderer.greenBand(), renderer.blueBand()]
-    assert len(set(bands)) == 3 and sorted(renderer.usesBands()) == sorted(bands)
-    dataset = gdal.Open(layer.source())
-    assert [dataset.GetRasterBand(b).GetMetadataItem("BANDNAME") for b in bands] == ["B4", "B3", "B2"]
-    for enhancement in (renderer.redContrastEnhancement(), renderer.greenContrastEnhancement(),
-                        renderer.blueContrastEnhancement()):
-        # reflectance 0 to 0.3 (baseline 02.06: no offset, quantification 10000)
-        assert (enhancement.minimumValue(), enhancement.maximumValue()) == (0.0, 3000.0)
+    assert shows_data(rendered(layer))
+    # reflectance 0 to 0.3 (baseline 02.06: no offset, quantification 10000)
+    enhancement = layer.renderer().contrastEnhancement()
+    assert (enhancement.minimumValue(), enhancement.maximumValue()) == (0.0, 3000.0)
+    missing = ("bands missing from the product: B02, B03, B04, B05, B06, B07, B08, B8A, B09, B10, B11, B12; "
+               "the map shows band B01 (60 m)")
+    assert wait_until(lambda: row.map_note_label.text() == "B" + missing[1:], 5), row.map_note_label.text()
+    assert row.map_note_label.isVisibleTo(row) and row.state_label.text().startswith("Done")
+    assert f"{S2}: {missing}" in [item.text() for item in qgis_iface.messageBar().items()]
     assert layer.crs().authid() == "EPSG:32631"
     # the download showed in QGIS's task manager as one entry, gone once nothing is left to download
     assert seen_tasks.count(TASK_NAME) == 1

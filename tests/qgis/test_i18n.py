@@ -33,6 +33,9 @@ from tests.support.qt_wait import spin, wait_until as _wait_until
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "i18n" / "eo_portals_fr.ts"
 AOI = "POLYGON((3 47,4 47,4 48,3 48,3 47))"
+# The panel and its parts (each a class of its own, so a translation context of its own)
+DOCK_CONTEXTS = ("EOPortalsDock", "SearchForm", "PortalList", "SearchRun", "ResultsView", "SelectionSync",
+                 "QuicklookPanel")
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
@@ -159,57 +162,61 @@ def english_left(widget, translations: Dict[str, str]) -> List[str]:
 def test_the_panel_shows_in_french_when_qgis_is_in_french(french_dock):
     dock = french_dock
     assert dock.tabs.tabText(0) == "Rechercher"
-    assert dock.search_button.text() == "Rechercher"
-    assert [dock.aoi_box.title(), dock.filters_box.title(), dock.portals_box.title(), dock.advanced_box.title()] == \
+    assert dock.run.search_button.text() == "Rechercher"
+    form = dock.form
+    assert [form.aoi_box.title(), form.filters_box.title(), dock.portal_list.title(), form.advanced_box.title()] == \
         ["Zone d'intérêt", "Filtres", "Portails", "Filtres avancés"]
-    assert [dock.polygon_button.text(), dock.extent_button.text(), dock.selection_button.text(),
-            dock.clear_aoi_button.text()] == ["Polygone", "Emprise", "Entités sélectionnées", "Effacer"]
-    assert [dock.reduce_button.text(), dock.export_button.text(), dock.load_more_button.text(),
-            dock.download_button.text(), dock.show_on_map_button.text(), dock.portals_button.text()] == \
+    assert [dock.form.polygon_button.text(), dock.form.extent_button.text(), dock.form.selection_button.text(),
+            dock.form.clear_aoi_button.text()] == ["Polygone", "Emprise", "Entités sélectionnées", "Effacer"]
+    assert [dock.results.reduce_button.text(), dock.results.export_button.text(), dock.run.load_more_button.text(),
+            dock.results.download_button.text(), dock.quicklook.show_on_map_button.text(),
+            dock.portals_button.text()] == \
         ["Réduire", "Exporter", "Charger la suite", "Télécharger", "Afficher sur la carte", "Portails…"]
-    assert dock.preset_buttons[30].text() == "30 jours"
-    assert dock.cloud_label.text() == "Couverture nuageuse"
-    assert [dock.orbit_direction_label.text(), dock.relative_orbit_label.text(), dock.tile_label.text()] == \
+    assert dock.form.preset_buttons[30].text() == "30 jours"
+    assert dock.form.cloud_label.text() == "Couverture nuageuse"
+    assert [form.orbit_direction_label.text(), form.relative_orbit_label.text(), form.tile_label.text()] == \
         ["Sens de l'orbite", "Orbite relative", "Tuile MGRS"]
-    assert dock.filter_edit.placeholderText() == "Filtrer les résultats…"
-    assert dock.aoi_label.text().startswith("Pas encore de zone")
+    assert dock.results.filter_edit.placeholderText() == "Filtrer les résultats…"
+    assert dock.form.aoi_label.text().startswith("Pas encore de zone")
     # the collection titles come from the catalog (data) and are translated when shown
-    assert dock.set_collection("S2_MSI_L2A")
-    assert dock.collection_combo.currentText() == "Sentinel-2 L2A (réflectance de surface)"
+    assert dock.form.set_collection("S2_MSI_L2A")
+    assert dock.form.collection_combo.currentText() == "Sentinel-2 L2A (réflectance de surface)"
     columns = (Column.DATE, Column.CLOUD, Column.TILE, Column.SIZE, Column.PORTALS, Column.TITLE)
-    headers = [dock.table.model().headerData(c, Qt.Orientation.Horizontal) for c in columns]
+    headers = [dock.results.table.model().headerData(c, Qt.Orientation.Horizontal) for c in columns]
     assert headers == ["Date (UTC)", "Nuages", "Tuile", "Taille", "Portails", "Produit"]
     # no visible text left in English where a French one exists
-    translations = {m.source: m.translation for m in read_ts(TS_FILE) if m.context == "EOPortalsDock"}
+    translations = {m.source: m.translation for m in read_ts(TS_FILE) if m.context in DOCK_CONTEXTS}
     assert english_left(dock, translations) == []
 
 
 def test_a_search_reports_in_french(french_dock, tmp_path, monkeypatch):
     dock = french_dock
-    portals = ["earth_search", "cdse", "planetary_computer"]
-    with recorded_portals(tmp_path, portals, fail={"planetary_computer": 401}) as rp:
+    portals = ["earth_search", "cdse", "geodes"]
+    with recorded_portals(tmp_path, portals, fail={"geodes": 401}) as rp:
         monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
         dock.reload_portals()
-        assert dock.aoi.set_wkt(AOI)
-        assert dock.set_collection("S2_MSI_L2A")
-        dock.set_checked_portals(portals)
-        dock.cloud_slider.setValue(100)
+        assert dock.form.aoi.set_wkt(AOI)
+        assert dock.form.set_collection("S2_MSI_L1C")
+        dock.portal_list.set_checked_portals(portals)
+        dock.form.cloud_slider.setValue(100)
         assert dock.start_search()
-        assert dock.search_button.text() == "Annuler"
-        assert wait_until(lambda: not dock.is_searching() and dock.pending_footprints() == 0, 30)
-    count = dock.model.rowCount()
+        assert dock.run.search_button.text() == "Annuler"
+        assert wait_until(lambda: not dock.run.is_searching() and dock.results.pending_footprints() == 0, 30)
+    count = dock.results.model.rowCount()
     assert count > 1
-    lines = dock.status_lines()
-    assert any(re.fullmatch(r"Earth Search\u00a0: \d+ produits( sur \d+)?", line) for line in lines), lines
-    assert "Planetary Computer\u00a0: HTTP 401, vérifiez votre compte" in lines
-    assert dock.count_label.text() == f"{count} produits"
-    assert dock.search_button.text() == "Rechercher"
+    lines = dock.run.status_lines()
+    assert any(re.fullmatch(r"CDSE\u00a0: \d+ produits", line) for line in lines), lines
+    # Earth Search's recording holds L2A and Landsat products: left out of this L1C search, and said so
+    assert "Earth Search\u00a0: 0 produits, 2 produits d’autres collections écartés" in lines, lines
+    assert "GEODES\u00a0: HTTP 401, vérifiez votre compte" in lines
+    assert dock.results.count_label.text() == f"{count} produits"
+    assert dock.run.search_button.text() == "Rechercher"
     # sizes (CDSE gives them) in French units, with QGIS's (here French) decimal comma
-    sizes = [dock.proxy.index(row, Column.SIZE).data() for row in range(dock.proxy.rowCount())]
+    sizes = [dock.results.proxy.index(row, Column.SIZE).data() for row in range(dock.results.proxy.rowCount())]
     sized = [size for size in sizes if size]
     assert sized and all(re.fullmatch(r"\d+(,\d)? (o|ko|Mo|Go|To)", size) for size in sized), sized
-    dock.filter_edit.setText("no-such-product")
-    assert dock.count_label.text() == f"Produits affichés\u00a0: 0 sur {count}"
+    dock.results.filter_edit.setText("no-such-product")
+    assert dock.results.count_label.text() == f"Produits affichés\u00a0: 0 sur {count}"
 
 
 def test_human_sizes_follow_the_language_and_qgis_number_locale(french):
@@ -329,8 +336,8 @@ def test_placeholder_check_sees_a_lost_or_renamed_field():
 
 
 def test_texts_the_panel_translates_as_data_are_the_cores_own():
-    """The dock lists core texts (collection titles, notes, QueryError messages) for pylupdate: they must match."""
-    tree = ast.parse((ROOT / "plugin" / "ui" / "dock.py").read_text(encoding="utf-8"))
+    """The panel lists core texts (collection titles, notes, QueryError messages) for pylupdate: they must match."""
+    tree = ast.parse((ROOT / "plugin" / "ui" / "common.py").read_text(encoding="utf-8"))
     listed = [node.args[1].value for node in ast.walk(tree)
               if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "QT_TRANSLATE_NOOP"]
     assert len(listed) >= 7
@@ -343,5 +350,5 @@ def test_the_ts_file_is_french():
     root = ET.parse(TS_FILE).getroot()
     assert root.get("language") == "fr_FR"
     by_source: Dict[Tuple[str, str], str] = {(m.context, m.source): m.translation for m in read_ts(TS_FILE)}
-    assert by_source[("EOPortalsDock", "Area of interest")] == "Zone d'intérêt"
-    assert by_source[("EOPortalsDock", "Show on map")] == "Afficher sur la carte"
+    assert by_source[("SearchForm", "Area of interest")] == "Zone d'intérêt"
+    assert by_source[("QuicklookPanel", "Show on map")] == "Afficher sur la carte"

@@ -3,6 +3,8 @@ through /vsicurl/ from loopback portals (Range honoured), signed with a SAS toke
 """
 from __future__ import annotations
 
+import gc
+import hashlib
 import re
 import shutil
 import zipfile
@@ -16,6 +18,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from plugin.core.paths import extract_zip
 from plugin.core.product import Asset, make_product
+from plugin import settings
 from plugin.downloads import DownloadsController
 from plugin.layers import (
     GROUP_NAME,
@@ -23,29 +26,118 @@ from plugin.layers import (
     STYLE_DEFAULT,
     STYLE_S1,
     STYLE_S2_TRUE_COLOUR,
+    NothingToShow,
     create_layer,
     layer_specs,
     specs_for_files,
 )
-from tests.qgis.test_downloads import S2, S2_ZIP, no_gdal_proxy, plugin_env, wait_until  # noqa: F401 (fixtures)
-from tests.support.download_servers import BytesContent, DownloadServer, SasIssuer, header_check
+from plugin.ui.downloads_panel import DownloadsPanel
+from tests.qgis.test_downloads import (  # noqa: F401 (fixtures)
+    DHUS_PASSWORD, S2, S2_ZIP, dhus_product, no_gdal_proxy, plugin_env, wait_until)
+from tests.qgis.test_i18n import french, private_settings  # noqa: F401 (fixtures)
+from tests.support.download_servers import (BytesContent, DownloadServer, FileContent, SasIssuer, basic_check,
+                                            header_check)
 from tests.support.fixtures import fixture_path
+from tests.support.rendering import rendered, shows_data
 
 GDAL_TIFF = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
 # ---- downloaded products -----------------------------------------------------------------------------
-def test_the_sentinel2_zip_with_files_at_its_root_opens_its_10m_subdataset():
-    zip_path = fixture_path(S2_ZIP)
+EVERY_S2_BAND = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
+
+
+def s2_variant(tmp_path: Path, name: str = S2, bands=EVERY_S2_BAND, baseline: str = "") -> Path:
+    """A product built from the real one (which holds only B01): its metadata and tile metadata as they are, and
+    the given band files, each a copy of the real B01 image (60 m, 1830 x 1830 pixels: in a 10 m band's place GDAL
+    reads it into the top-left sixth of the tile). Optionally another processing baseline in its metadata."""
+    source = zipfile.ZipFile(fixture_path(S2_ZIP))
+    b01 = next(n for n in source.namelist() if n.endswith("_B01.jp2"))
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    variant = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(variant, "w") as out:
+        for member in source.namelist():
+            data = source.read(member)
+            if member.endswith("_B01.jp2"):
+                continue
+            if member == "MTD_MSIL1C.xml" and baseline:
+                assert b"<PROCESSING_BASELINE>02.06</PROCESSING_BASELINE>" in data
+                data = data.replace(b"<PROCESSING_BASELINE>02.06</PROCESSING_BASELINE>",
+                                    f"<PROCESSING_BASELINE>{baseline}</PROCESSING_BASELINE>".encode())
+            out.writestr(member, data)
+        for band in bands:
+            out.writestr(b01.replace("_B01.jp2", f"_{band}.jp2"), source.read(b01))
+    return variant
+
+
+def top_left_sixth(layer) -> QgsRectangle:
+    extent = layer.extent()
+    return QgsRectangle(extent.xMinimum(), extent.yMaximum() - extent.height() / 6,
+                        extent.xMinimum() + extent.width() / 6, extent.yMaximum())
+
+
+def test_the_real_partial_sentinel2_zip_shows_its_only_band_and_names_the_missing_ones(tmp_path):
+    # The real product holds only B01 (60 m). Its 10 m subdataset opens in GDAL but every tile is skipped: an
+    # all-black layer. What is shown is B01 itself, in grey, and the missing bands are named.
+    zip_path = tmp_path / f"{S2}.zip"
+    shutil.copy(fixture_path(S2_ZIP), zip_path)  # a copy: the fixture stays as it is whatever happens here
+    md5 = hashlib.md5(zip_path.read_bytes()).hexdigest()
+    spec, = layer_specs(str(zip_path))
+    b01 = "GRANULE/L1C_T31TDH_A013204_20180101T105435/IMG_DATA/T31TDH_20180101T105441_B01.jp2"
+    assert spec.source == f"/vsizip/{zip_path}/{b01}"
+    assert spec.name == f"{S2} B01"
+    assert spec.note == ("bands missing from the product: B02, B03, B04, B05, B06, B07, B08, B8A, B09, B10, B11, B12; "
+                         "the map shows band B01 (60 m)")
+    layer = create_layer(spec)
+    assert layer.isValid() and layer.crs().authid() == "EPSG:32631"
+    assert shows_data(rendered(layer))
+    enhancement = layer.renderer().contrastEnhancement()
+    assert (enhancement.minimumValue(), enhancement.maximumValue()) == (0.0, 3000.0)  # reflectance 0 to 0.3
+    # Opening and drawing it leave the downloaded product as it was: GDAL appends no .aux.xml of statistics to
+    # the zip when the layer goes (its MD5 was verified).
+    del layer
+    gc.collect()
+    assert hashlib.md5(zip_path.read_bytes()).hexdigest() == md5
+    assert zipfile.ZipFile(zip_path).namelist() == zipfile.ZipFile(fixture_path(S2_ZIP)).namelist()
+
+
+def test_the_missing_bands_are_said_in_french_when_qgis_is_in_french(french, tmp_path):
+    spec, = layer_specs(str(fixture_path(S2_ZIP)))
+    assert spec.note == ("bandes absentes du produit\u00a0: B02, B03, B04, B05, B06, B07, B08, B8A, B09, B10, B11, B12"
+                         "\u00a0; la carte montre la bande B01 (60 m)")
+    with pytest.raises(NothingToShow, match="aucune des bandes d'image du produit n'y est"):
+        layer_specs(str(s2_variant(tmp_path, bands=())))
+
+
+def test_a_full_sentinel2_zip_with_files_at_its_root_opens_its_10m_subdataset_in_true_colour(tmp_path):
+    zip_path = s2_variant(tmp_path)
     spec, = layer_specs(str(zip_path))
     # GDAL 3.6 finds the product through its metadata file, which this zip holds at its root (no <name>.SAFE/)
     assert spec.source == f"SENTINEL2_L1C:/vsizip/{zip_path}/MTD_MSIL1C.xml:10m:EPSG_32631"
-    assert (spec.name, spec.style, spec.shift) == (S2, STYLE_S2_TRUE_COLOUR, 0.0)
+    assert (spec.name, spec.style, spec.shift, spec.note) == (S2, STYLE_S2_TRUE_COLOUR, 0.0, "")
+    layer = create_layer(spec)
+    assert isinstance(layer.renderer(), QgsMultiBandColorRenderer)
+    assert shows_data(rendered(layer, top_left_sixth(layer)))  # where the copied image lies
+
+
+def test_without_its_red_band_a_product_shows_its_finest_band_and_says_so(tmp_path):
+    bands = [band for band in EVERY_S2_BAND if band != "B04"]
+    folder = tmp_path / "out"
+    safe, = extract_zip(s2_variant(tmp_path, bands=bands), folder, wrap=f"{S2}.SAFE")
+    spec, = layer_specs(str(safe))
+    assert spec.source.endswith("_B03.jp2")  # 10 m; the first 10 m band GDAL lists after B4
+    assert spec.note == "bands missing from the product: B04; the map shows band B03 (10 m)"
+    layer = create_layer(spec)
+    assert shows_data(rendered(layer, top_left_sixth(layer)))
+
+
+def test_a_product_without_any_band_file_says_so_and_opens_nothing(tmp_path):
+    with pytest.raises(NothingToShow, match="none of the product's image bands is in it .*: missing B01, B02, .*B12"):
+        layer_specs(str(s2_variant(tmp_path, bands=())))
 
 
 def test_an_extracted_safe_folder_is_preferred_to_its_zip(tmp_path):
-    zip_path = tmp_path / f"{S2}.zip"
-    shutil.copy(fixture_path(S2_ZIP), zip_path)
+    zip_path = s2_variant(tmp_path)
     safe, = extract_zip(zip_path, tmp_path, wrap=f"{S2}.SAFE")
     spec, = specs_for_files([str(zip_path), str(safe)])
     assert spec.source == f"SENTINEL2_L1C:{safe}/MTD_MSIL1C.xml:10m:EPSG_32631"
@@ -54,24 +146,20 @@ def test_an_extracted_safe_folder_is_preferred_to_its_zip(tmp_path):
 
 
 def test_baseline_04_products_are_stretched_past_their_offset(tmp_path):
-    # A variant of the real product: its metadata says processing baseline 04.00 (digital numbers + 1000), the
-    # only change; GDAL reads it like the original.
-    source = zipfile.ZipFile(fixture_path(S2_ZIP))
-    variant = tmp_path / (S2.replace("N0206", "N0400") + ".zip")
-    with zipfile.ZipFile(variant, "w") as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "MTD_MSIL1C.xml":
-                assert b"<PROCESSING_BASELINE>02.06</PROCESSING_BASELINE>" in data
-                data = data.replace(b"<PROCESSING_BASELINE>02.06</PROCESSING_BASELINE>",
-                                    b"<PROCESSING_BASELINE>04.00</PROCESSING_BASELINE>")
-            out.writestr(info, data)
+    # A variant of the real product: its metadata says processing baseline 04.00 (digital numbers + 1000); GDAL
+    # reads it like the original.
+    variant = s2_variant(tmp_path, name=S2.replace("N0206", "N0400"), baseline="04.00")
     spec, = layer_specs(str(variant))
     assert spec.shift == 1000.0
     layer = create_layer(spec)
     renderer = layer.renderer()
     assert (renderer.redContrastEnhancement().minimumValue(), renderer.redContrastEnhancement().maximumValue()) == \
            (1000.0, 4000.0)
+    partial, = layer_specs(str(s2_variant(tmp_path / "b01", name=S2.replace("N0206", "N0400"), bands=("B01",),
+                                          baseline="04.00")))
+    grey = create_layer(partial)
+    enhancement = grey.renderer().contrastEnhancement()
+    assert (enhancement.minimumValue(), enhancement.maximumValue()) == (1000.0, 4000.0)
 
 
 def test_sentinel1_safe_opens_its_manifest(tmp_path):
@@ -277,3 +365,38 @@ def test_header_files_follow_a_refreshed_token_and_go_away_on_clear():
     assert text() == "Authorization: Bearer token-2\r\n"
     files.clear()
     assert gdal.VSIStatL(path) is None and files.paths() == []
+
+
+def test_a_downloaded_product_without_any_band_says_why_in_its_row_and_the_message_bar(tmp_path, plugin_env,
+                                                                                       qgis_iface):
+    archive = s2_variant(tmp_path / "made", bands=())  # metadata only: a download cut short by the portal
+    content = FileContent(archive)
+    with DownloadServer() as server:
+        plugin_env.catalog({"dhus": {"url": server.url + "/dhus", "enabled": True}})
+        plugin_env.account("dhus", "bob", DHUS_PASSWORD)
+        settings.set_value("downloads/add_to_map", True)
+        path = "/dhus/odata/v1/Products('T31TDH')/$value"
+        server.add_file(path, content, require=basic_check("bob", DHUS_PASSWORD))
+        controller = DownloadsController(qgis_iface, queue_file=plugin_env.queue_file)
+        panel = DownloadsPanel(controller)
+        controller.start()
+        try:
+            failed = []
+            controller.layers_failed.connect(lambda job_id, message: failed.append(message))
+            qgis_iface.messageBar().clearWidgets()
+            controller.add([dhus_product(server.url + path, S2, content)])
+            assert wait_until(lambda: failed, 30), [(j.state, j.error_text) for j in controller.jobs()]
+            job, = controller.jobs()
+            row = panel.row(job.id)
+            assert row.state_label.text().startswith("Done")  # the download itself is complete
+            expected = ("none of the product's image bands is in it (a partial download?): missing B01, B02, B03, "
+                        "B04, B05, B06, B07, B08, B8A, B09, B10, B11, B12")
+            assert row.map_note_label.text() == f"Could not add to the map: {expected}"
+            assert row.map_note_label.isVisibleTo(row)
+            assert [item.text() for item in qgis_iface.messageBar().items()] == [
+                f"Could not add to the map: {S2}: {expected}"]
+            assert QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME) is None or not \
+                QgsProject.instance().layerTreeRoot().findGroup(GROUP_NAME).findLayers()
+        finally:
+            controller.stop()
+            panel.deleteLater()

@@ -10,8 +10,10 @@ import time
 from typing import Dict, Iterable, List, Optional
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer, QgsWkbTypes
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY,
+                       QgsProcessingException, QgsProcessingFeedback, QgsProject, QgsVectorLayer, QgsWkbTypes)
 from qgis.PyQt.QtCore import QDateTime, Qt, QVariant
+from shapely.geometry import shape
 
 from plugin.core.catalog import load_catalog
 from plugin.footprints import FIELD_NAMES, feature_sources
@@ -115,7 +117,9 @@ def test_search_four_portals_writes_one_footprint_per_merged_product(eoportals_p
     assert fields.field("start").typeName().lower().startswith("datetime")
     assert fields.field("size_bytes").type() == QVariant.LongLong
 
-    expected = recorded_identities(FOUR)
+    # the replay serves each portal's recording whatever is asked: CDSE's and GEODES's are L1C products, left out
+    # of this L2A search and counted in their lines
+    expected = recorded_identities(FOUR, collection="S2_MSI_L2A")
     features = list(layer.getFeatures())
     assert len(features) == len(expected) == results["COUNT"]
     assert results["FAILED"] == 0
@@ -132,20 +136,36 @@ def test_search_four_portals_writes_one_footprint_per_merged_product(eoportals_p
         assert isinstance(start, QDateTime) and start.isValid() and start.timeSpec() == Qt.TimeSpec.UTC
         assert feature["collection"] in catalog.collections
 
-    all_records = [r for p in FOUR for r in recorded_products(p)]
+    all_records = [r for p in FOUR for r in recorded_products(p, "S2_MSI_L2A")]
     with_footprint = {r.identity for r in all_records if r.has_geometry}
     assert {f["identity"] for f in features if f.hasGeometry()} == with_footprint
-    for record in recorded_products("cdse"):  # what CDSE says about size and checksum reaches the layer
-        feature = by_identity[record.identity]
-        assert feature["size_bytes"] == record.size
-        assert json.loads(feature["sources"])["cdse"]["checksum"]["MD5"] == record.md5
 
-    for portal in FOUR:  # one line per portal, with its own count, in the algorithm's log
-        count = len(recorded_products(portal))
+    for portal in FOUR:  # one line per portal, with its own count and what it left out, in the algorithm's log
+        count = len(recorded_products(portal, "S2_MSI_L2A"))
+        others = len(recorded_products(portal)) - count
         line = f"{catalog.portal(portal).title}: {count} product(s)"
-        assert any(info.startswith(line) for info in feedback.infos), (line, feedback.infos)
+        found = [info for info in feedback.infos if info.startswith(line)]
+        assert found, (line, feedback.infos)
+        assert found[0].endswith(f"; {others} product(s) of other collections left out") == bool(others), found
     assert not feedback.errors
     assert feedback.progress_values and max(feedback.progress_values) == 100
+
+
+def test_what_cdse_says_about_size_checksum_and_versions_reaches_the_layer(eoportals_provider, catalog_env, tmp_path):
+    with recorded_portals(tmp_path, ["cdse"], extra_catalog=only_these_portals(["cdse"])) as portals:
+        catalog_env(portals.catalog_path)
+        results = run_search({"AOI": AOI, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L1C",
+                              "PORTALS": "cdse", "OUTPUT": "TEMPORARY_OUTPUT"}, RecordingFeedback())
+    by_identity = {f["identity"]: f for f in results["OUTPUT"].getFeatures()}
+    assert set(by_identity) == set(recorded_identities(["cdse"], collection="S2_MSI_L1C"))
+    for record in recorded_products("cdse"):
+        feature = by_identity[record.identity]
+        name = record.name[:-len(".SAFE")]
+        assert feature["size_bytes"] == record.size and feature["title"] == name
+        assert json.loads(feature["sources"])["cdse"]["checksum"]["MD5"] == record.md5
+        versions = json.loads(feature["versions"])  # every version listed, the shown one flat
+        assert [v["name"] for v in versions] == [name]
+        assert versions[0]["sources"][0]["checksums"]["MD5"] == record.md5
 
 
 def test_explicit_portals_cloud_limit_and_an_area_in_another_crs(eoportals_provider, catalog_env, tmp_path):
@@ -163,11 +183,34 @@ def test_explicit_portals_cloud_limit_and_an_area_in_another_crs(eoportals_provi
     lons, lats = [p[0] for p in ring], [p[1] for p in ring]
     assert 2.99 < min(lons) < max(lons) < 3.11 and 47.3 < min(lats) < max(lats) < 47.6
     assert "eo:cloud_cover" in json.dumps(body)
-    expected = recorded_identities(["earth_search", "geodes"], max_cloud=50)
+    expected = recorded_identities(["earth_search", "geodes"], max_cloud=50, collection="S2_MSI_L2A")
     assert set(expected) != set(recorded_identities(["earth_search", "geodes"])), "the recordings hold cloudier ones"
     layer = results["OUTPUT"]
     assert {f["identity"] for f in layer.getFeatures()} == set(expected)
     assert all(f["cloud_cover"] is None or f["cloud_cover"] <= 50 for f in layer.getFeatures())
+
+
+def test_an_area_drawn_across_the_antimeridian_in_web_mercator_is_split_not_turned_into_340_degrees(
+        eoportals_provider, catalog_env, tmp_path):
+    """As in the panel: from 170°E to 190°E (x past the Web Mercator world's edge) between 10°N and 20°N is two
+    pieces, one each side of 180°, not the 340° between 170°W and 170°E."""
+    to_mercator = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                         QgsCoordinateReferenceSystem("EPSG:3857"), QgsProject.instance())
+    x170, y10 = (lambda p: (p.x(), p.y()))(to_mercator.transform(QgsPointXY(170, 10)))
+    y20 = to_mercator.transform(QgsPointXY(170, 20)).y()
+    x190 = x170 + 2 * (20037508.342789244 - x170)  # 10° past the edge at 180°
+    aoi = f"CRS=EPSG:3857;POLYGON(({x170} {y10},{x190} {y10},{x190} {y20},{x170} {y20},{x170} {y10}))"
+    with recorded_portals(tmp_path, ["earth_search"], extra_catalog=only_these_portals(["earth_search"])) as portals:
+        catalog_env(portals.catalog_path)
+        run_search({"AOI": aoi, "START": "2023-01-01", "END": "2023-02-14", "COLLECTION": "S2_MSI_L2A",
+                    "PORTALS": "earth_search", "OUTPUT": "TEMPORARY_OUTPUT"}, RecordingFeedback())
+        body = portals.searches("earth_search")[0].json()
+    area = shape(body["intersects"])
+    assert area.geom_type == "MultiPolygon"
+    west, east = sorted(area.geoms, key=lambda part: part.bounds[0])
+    # the adapter sends a covering outline with few vertices, a little larger than the area
+    assert west.bounds == pytest.approx((-180, 10, -170, 20), abs=0.5)
+    assert east.bounds == pytest.approx((170, 10, 180, 20), abs=0.5)
 
 
 def test_failing_portals_are_reported_and_the_others_still_arrive(eoportals_provider, catalog_env, tmp_path):
@@ -184,7 +227,8 @@ def test_failing_portals_are_reported_and_the_others_still_arrive(eoportals_prov
 
     assert elapsed < timeout + 4, f"the hanging portal held the algorithm {elapsed:.1f} s (TIMEOUT {timeout} s)"
     layer = results["OUTPUT"]
-    assert {f["identity"] for f in layer.getFeatures()} == set(recorded_identities(["earth_search"]))
+    assert {f["identity"] for f in layer.getFeatures()} == set(
+        recorded_identities(["earth_search"], collection="S2_MSI_L2A"))
     assert results["FAILED"] == 3
 
     def error_for(portal: str) -> str:
@@ -267,5 +311,6 @@ def test_cancel_stops_waiting_for_a_hanging_portal_and_keeps_what_arrived(eoport
             timer.cancel()
         elapsed = time.monotonic() - started
     assert elapsed < 6, f"cancelling took {elapsed:.1f} s"
-    assert {f["identity"] for f in results["OUTPUT"].getFeatures()} == set(recorded_identities(["earth_search"]))
+    assert {f["identity"] for f in results["OUTPUT"].getFeatures()} == set(
+        recorded_identities(["earth_search"], collection="S2_MSI_L2A"))
     assert any("cancelled" in info.lower() for info in feedback.infos), feedback.infos

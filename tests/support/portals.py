@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional
 
 from plugin.core.naming import parse_name
-from plugin.core.product import Product, Source
+from plugin.core.product import Product
 
 from .fixtures import cassette, fixture_bytes, fixture_json
 from .replay import Recorded, ReplayServer
@@ -165,6 +165,7 @@ class Record:
     cloud: Optional[float] = None
     size: Optional[int] = None
     md5: Optional[str] = None
+    collection: str = ""  # what the product is (its name's mission and level, else its STAC collection)
 
     @property
     def identity(self) -> str:
@@ -172,13 +173,35 @@ class Record:
         return parsed.identity if parsed else f"{self.portal}:{self.name}"
 
 
+_STAC_COLLECTIONS = {"sentinel-2-l2a": "S2_MSI_L2A", "landsat-c2-l2": "LANDSAT_C2_L2", "sentinel-2-l1c": "S2_MSI_L1C"}
+
+
+def _collection(name: str, remote: Optional[str] = None) -> str:
+    parsed = parse_name(name)
+    if parsed is not None:
+        return {("S2", "L1C"): "S2_MSI_L1C", ("S2", "L2A"): "S2_MSI_L2A", ("LANDSAT", "L2SP"): "LANDSAT_C2_L2",
+                ("S1", "GRD"): "S1_SAR_GRD"}.get((parsed.family, parsed.level), f"{parsed.family} {parsed.level}")
+    return _STAC_COLLECTIONS.get(remote or "", remote or "")
+
+
 def _stac_records(portal: str, features: Iterable[dict]) -> List[Record]:
-    return [Record(portal, f["properties"].get("s2:product_uri") or f["properties"].get("identifier") or f["id"],
-                   f.get("geometry") is not None, f["properties"].get("eo:cloud_cover")) for f in features]
+    records = []
+    for f in features:
+        name = f["properties"].get("s2:product_uri") or f["properties"].get("identifier") or f["id"]
+        records.append(Record(portal, name, f.get("geometry") is not None, f["properties"].get("eo:cloud_cover"),
+                              collection=_collection(name, f.get("collection"))))
+    return records
 
 
-def recorded_products(portal: str) -> List[Record]:
-    """The products the loopback `portal` serves, read from its recording as tests/support/portals.py replays it."""
+def recorded_products(portal: str, collection: Optional[str] = None) -> List[Record]:
+    """The products the loopback `portal` serves, read from its recording as tests/support/portals.py replays it;
+    with `collection`, only those of that collection (a search shows no other: the replay serves the same
+    recording whatever the query asks for, as a server ignoring the collection filter would)."""
+    records = _recorded_products(portal)
+    return records if collection is None else [r for r in records if r.collection == collection]
+
+
+def _recorded_products(portal: str) -> List[Record]:
     if portal == "earth_search":  # two recorded pages: the second answers the first one's next link
         pages = [json.loads(i["body"]) for i in cassette("earth_search/cassette_multiple_collections.yaml")]
         return [r for page in pages for r in _stac_records(portal, page["features"])]
@@ -192,16 +215,18 @@ def recorded_products(portal: str) -> List[Record]:
         for value in fixture_json("cdse_odata/search_s2_l1c_expand.json")["value"]:
             md5 = next((c["Value"] for c in value.get("Checksum", []) if c.get("Algorithm") == "MD5"), None)
             records.append(Record(portal, value["Name"], bool(value.get("GeoFootprint") or value.get("Footprint")),
-                                  size=value.get("ContentLength"), md5=md5))
+                                  size=value.get("ContentLength"), md5=md5, collection=_collection(value["Name"])))
         return records
     raise ValueError(portal)
 
 
-def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = None) -> Dict[str, List[str]]:
-    """{identity: portals holding it} over the recordings of `portals` (cloudier than `max_cloud` left out)."""
+def recorded_identities(portals: Iterable[str], max_cloud: Optional[float] = None,
+                        collection: Optional[str] = None) -> Dict[str, List[str]]:
+    """{identity: portals holding it} over the recordings of `portals` (cloudier than `max_cloud` left out; with
+    `collection`, only the products of that collection, as a search for it shows)."""
     holders: Dict[str, List[str]] = {}
     for portal in portals:
-        for record in recorded_products(portal):
+        for record in recorded_products(portal, collection):
             if max_cloud is not None and record.cloud is not None and record.cloud > max_cloud:
                 continue
             holders.setdefault(record.identity, [])
@@ -223,7 +248,6 @@ def many_products(products: List[Product], count: int) -> List[Product]:
                 break
             index += 1
             shifted = translate(product.footprint, xoff=(index % 100) * 0.01, yoff=(index // 100) * 0.01)
-            made.append(Product(**{**product.__dict__, "identity": f"{product.identity}#{index}",
-                                   "title": f"{product.title}#{index}", "footprint": shifted,
-                                   "sources": [Source(**source.__dict__) for source in product.sources]}))
+            made.append(product.replaced(identity=f"{product.identity}#{index}", title=f"{product.title}#{index}",
+                                         footprint=shifted))
     return made

@@ -12,7 +12,8 @@ Run it with QGIS's Python (the test venv), offscreen and with the recordings:
 
     QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES=../shared/fixtures .venv/bin/python tests/tools/screenshots.py
 
-Writes docs/panel-empty.png, docs/panel-results.png, the same two with a -fr suffix (QGIS in French, through
+Writes docs/panel-empty.png, docs/panel-results.png, docs/panel-wide-area.png (a rectangle 340° wide),
+docs/panel-filtered.png (the results filtered by a tile, at the default 350 px dock width), the same two with a -fr suffix (QGIS in French, through
 the plugin's own translator), docs/portals-dialog.png, and docs/qgis-window.png: QGIS itself under Xvfb with
 the plugin enabled in a throw-away profile (this file runs inside it through --code; --no-qgis skips it).
 Settings, profiles and caches live in a temporary folder: your QGIS profile is never read nor written, and a
@@ -62,8 +63,10 @@ AOI = "POLYGON((168.6 55.6,172.4 55.6,172.4 57.9,168.6 57.9,168.6 55.6))"  # Kam
 START, END = date(2018, 12, 20), date(2019, 1, 10)
 MAX_CLOUD = 60
 SELECTED_TILE = "59VND"
+FILTER_TEXT = "59VN"  # typed in the results filter: a few of the tiles, the selected one among them
 WINDOW = QSize(1440, 960)
 DOCK_WIDTH = 470
+DEFAULT_DOCK_WIDTH = 350  # what QGIS gives a new dock: the states a first-time user meets are shown at it
 
 
 def spin(ms: int) -> None:
@@ -181,15 +184,15 @@ class Scene:
                     {"color": "#f4f1ea", "outline_color": "#b9b4aa", "outline_width": "0.2"}))
                 self.project.addMapLayer(countries)
 
-    def open_dock(self):
-        """The panel, built and docked as the plugin does it (main.py)."""
+    def open_dock(self, width: int = DOCK_WIDTH):
+        """The panel, built and docked as the plugin does it (main.py), `width` px wide."""
         from plugin import settings as prefs
         from plugin.ui.dock import EOPortalsDock
 
         prefs.set_splitter_state("")  # each picture starts from the panel's own layout
         self.dock = EOPortalsDock(self.iface, parent=self.window)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
         self.window.show()
         spin(50)
         reveal_filters(self.dock)
@@ -230,37 +233,37 @@ class Scene:
 
 def set_up_query(dock) -> None:
     """The panel filled in as a user would: area, collection, dates, cloud cover, portals."""
-    assert dock.aoi.set_wkt(AOI)
-    assert dock.set_collection("S2_MSI_L2A")
-    dock.set_dates(START, END)
-    dock.cloud_slider.setValue(MAX_CLOUD)
-    dock.set_checked_portals(PORTALS)
+    assert dock.form.aoi.set_wkt(AOI)
+    assert dock.form.set_collection("S2_MSI_L2A")
+    dock.form.set_dates(START, END)
+    dock.form.cloud_slider.setValue(MAX_CLOUD)
+    dock.portal_list.set_checked_portals(PORTALS)
 
 
 def run_search(scene: Scene, quicklook_url: str) -> None:
     """Search, select one product, wait for its quicklook and show the results on the map."""
     select_after_search(scene.dock, quicklook_url)
-    scene.zoom_to_wgs84(scene.dock.footprints.layer.extent())
+    scene.zoom_to_wgs84(scene.dock.results.footprints.layer.extent())
 
 
 def select_after_search(dock, quicklook_url: str) -> None:
     """Search, then select one product and wait for its quicklook."""
     if not dock.start_search():
         raise SystemExit("screenshots: the search did not start")
-    wait_until(lambda: not dock.is_searching() and dock.pending_footprints() == 0, 60, "the search")
+    wait_until(lambda: not dock.run.is_searching() and dock.results.pending_footprints() == 0, 60, "the search")
     from plugin.ui.results_model import PRODUCT_ROLE
 
-    row = next((r for r in range(dock.proxy.rowCount())
-                if (dock.proxy.index(r, 0).data(PRODUCT_ROLE).tile or "") == SELECTED_TILE), 0)
-    product = dock.proxy.index(row, 0).data(PRODUCT_ROLE)
+    row = next((r for r in range(dock.results.proxy.rowCount())
+                if (dock.results.proxy.index(r, 0).data(PRODUCT_ROLE).tile or "") == SELECTED_TILE), 0)
+    product = dock.results.proxy.index(row, 0).data(PRODUCT_ROLE)
     # The recordings' preview links point at the real portal: this product's is served on loopback instead.
     product.quicklook = quicklook_url
     for source in product.sources:
         source.quicklook = quicklook_url
     shown: List[str] = []
-    dock.quicklook_shown.connect(shown.append)
-    dock.table.selectRow(row)
-    dock.table.scrollTo(dock.proxy.index(row, 0))
+    dock.quicklook.shown.connect(shown.append)
+    dock.results.table.selectRow(row)
+    dock.results.table.scrollTo(dock.results.proxy.index(row, 0))
     wait_until(lambda: quicklook_url in shown, 20, "the quicklook")
     # As a user looking at previews would: give the quicklook more room (the panel remembers it).
     sizes = dock.splitter.sizes()
@@ -281,6 +284,55 @@ def shoot_panel(scene: Scene, out: Path, suffix: str, quicklook_url: str) -> Non
     run_search(scene, quicklook_url)
     scene.render()
     scene.save(out / f"panel-results{suffix}.png")
+    scene.close_dock()
+
+
+def shoot_filtered(scene: Scene, out: Path, quicklook_url: str) -> None:
+    """At the default dock width, after a search: the text filter narrows the table and the map to the tiles
+    typed, and the count says how many of the products found are shown."""
+    scene.reset_project()
+    dock = scene.open_dock(DEFAULT_DOCK_WIDTH)
+    set_up_query(dock)
+    run_search(scene, quicklook_url)
+    dock.results.filter_edit.setText(FILTER_TEXT)
+    wait_until(lambda: dock.results.footprints.layer.featureCount() == dock.results.proxy.rowCount(), 10,
+               "the map to follow the filter")
+    if not 0 < dock.results.proxy.rowCount() < dock.results.model.rowCount():
+        raise SystemExit(f"screenshots: the filter {FILTER_TEXT!r} shows {dock.results.proxy.rowCount()} rows")
+    scene.render()
+    scene.save(out / "panel-filtered.png")
+    scene.close_dock()
+
+
+def shoot_wide_area(scene: Scene, out: Path) -> None:
+    """A lon/lat map of the world and a rectangle dragged with the panel's Rectangle tool from 170°W to 170°E
+    (80°S to 80°N): the panel describes the 340° wide area, never a strip at the antimeridian."""
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtCore import QPoint
+    from qgis.PyQt.QtTest import QTest
+
+    scene.reset_project()
+    crs = QgsCoordinateReferenceSystem("EPSG:4326")
+    scene.project.setCrs(crs)
+    scene.canvas.setDestinationCrs(crs)
+    dock = scene.open_dock()
+    scene.canvas.setExtent(QgsRectangle(-180, -90, 180, 90))
+    scene.render()
+
+    def pixel(lon: float, lat: float) -> QPoint:
+        point = scene.canvas.getCoordinateTransform().transform(QgsPointXY(lon, lat))
+        return QPoint(round(point.x()), round(point.y()))
+
+    viewport = scene.canvas.viewport()
+    dock.form.rectangle_button.click()
+    start, end = pixel(-170, 80), pixel(170, -80)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, end)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    if dock.form.aoi.geometry().boundingBox().width() < 330 or "nan" in dock.form.aoi_label.text():
+        raise SystemExit(f"screenshots: the wide area reads {dock.form.aoi_label.text()!r}")
+    scene.render()
+    scene.save(out / "panel-wide-area.png")
     scene.close_dock()
 
 
@@ -318,7 +370,7 @@ def reveal_filters(dock) -> None:
     the panel gives the filters the scroll area's capped size hint, which cuts the portal list."""
     splitter = dock.splitter
     sizes = splitter.sizes()
-    wanted = dock.query_scroll.widget().sizeHint().height() + dock.search_button.sizeHint().height() + 16
+    wanted = dock.query_scroll.widget().sizeHint().height() + dock.run.search_button.sizeHint().height() + 16
     if wanted > sizes[0]:
         splitter.setSizes([wanted, max(60, sum(sizes) - wanted - sizes[2]), sizes[2]])
 
@@ -416,9 +468,9 @@ def in_qgis(target: Path) -> None:
             group = project.layerTreeRoot().findGroup("EO Portals")
             if group is not None:
                 group.setExpanded(True)
-            iface.setActiveLayer(dock.footprints.layer)
+            iface.setActiveLayer(dock.results.footprints.layer)
             canvas = iface.mapCanvas()
-            box = dock.footprints.layer.extent()
+            box = dock.results.footprints.layer.extent()
             transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
                                                canvas.mapSettings().destinationCrs(), project.transformContext())
             extent = transform.transformBoundingBox(box)
@@ -487,6 +539,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             quicklook_url = rp.server.url + "/previews/T31TDH_B01.jpg"
             os.environ["EO_PORTALS_CATALOG"] = str(rp.catalog_path)
             shoot_panel(scene, args.out, "", quicklook_url)
+            shoot_wide_area(scene, args.out)
+            shoot_filtered(scene, args.out, quicklook_url)
             shoot_portals_dialog(scene, args.out)
             if not args.no_qgis:
                 shoot_qgis_window(args.out, folder, quicklook_url)

@@ -24,7 +24,7 @@ from ..catalog import Catalog, Portal
 from ..errors import ErrorKind, Failure, PortalError
 from ..http import HttpSettings, make_session
 from ..naming import parse_name
-from ..paths import extract_zip, safe_join, safe_name
+from ..paths import UnsafePathError, extract_zip, safe_join, safe_name
 from .fetch import PART_SUFFIX, FetchContext, FileResult, RetryPolicy, fetch_file
 from .job import Control, Job, Note, State
 from .plan import SourcePlan, plan_source
@@ -231,7 +231,7 @@ class Downloader:
             for target in plan.files:
                 try:
                     dest = safe_join(job.folder, target.relative)
-                except Exception:  # noqa: BLE001
+                except UnsafePathError:  # never written, so no .part to delete
                     continue
                 paths.append(dest.with_name(dest.name + PART_SUFFIX))
         return paths

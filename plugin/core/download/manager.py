@@ -85,9 +85,12 @@ class DownloadManager:
             self._writer.join(max(0.0, deadline - time.monotonic()))
 
     # -- requests from the user --------------------------------------------------------------------------------
-    def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False) -> Job:
-        """Queue a product; returns a copy of its job."""
-        job = Job(product=product, folder=str(folder), assets=tuple(assets), extract=extract)
+    def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False,
+            version: Optional[str] = None) -> Job:
+        """Queue one version of a product (`version`, a product name; else the one its row shows); returns a copy
+        of its job. The job holds that version only: it is fetched from that version's sources and saved under
+        that version's name, and a failing portal falls back to another source of the same version only."""
+        job = Job(product=product.only(version), folder=str(folder), assets=tuple(assets), extract=extract)
         with self._cond:
             if self._paused:
                 job.state = State.PAUSED

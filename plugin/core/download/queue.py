@@ -4,9 +4,10 @@
     manager = DownloadManager(downloader, store=queue)   # the manager saves every change through it
     manager.start()                                      # recover() + load(): interrupted jobs are queued again
 
-Each job is a row: the product as plain JSON (identity, title, collection, dates, footprint as WKT, and per
-source its ids, links, sizes, checksums and assets), the chosen assets, the folder, the state, bytes done,
-its errors as data (kind, code, details: JSON), the files produced. A job that was DOWNLOADING or VERIFYING when the process died goes
+Each job is a row: the product as plain JSON (`Product.to_dict`: its identity and the version to download, with
+its values, footprint as WKT, and per source its ids, links, sizes, checksums and assets), the chosen assets, the
+folder, the state, bytes done, its errors as data (kind, code, details: JSON), its notes (as data), the files
+produced. A job that was DOWNLOADING or VERIFYING when the process died goes
 back to QUEUED at start-up and resumes from its ``.part`` file.
 
 No secret is ever written: credentials and tokens are not part of a job, hrefs are stored without their
@@ -20,13 +21,12 @@ import logging
 import sqlite3
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import List, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ErrorKind, Failure
-from ..product import Asset, Product, Source
+from ..product import Product
 from .job import Job, Note, State
 
 LOG = logging.getLogger("eo_portals.queue")
@@ -51,103 +51,6 @@ def strip_signature(url: Optional[str]) -> Optional[str]:
             and not (signed_sas and k.lower() in _SAS_PARTS)
             and not (signed_s3 and k.lower().startswith("x-amz-"))]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
-
-
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    return value.isoformat() if value is not None else None
-
-
-def _from_iso(value: Optional[str]) -> Optional[datetime]:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _wkt(geometry: Any) -> Optional[str]:
-    try:
-        return geometry.wkt if geometry is not None else None
-    except Exception:  # noqa: BLE001 - a footprint that cannot be written is simply not kept
-        return None
-
-
-def _from_wkt(text: Optional[str]) -> Any:
-    if not text:
-        return None
-    try:
-        from shapely import wkt  # shapely is a runtime dependency; imported late to keep this module light
-
-        return wkt.loads(text)
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def product_to_dict(product: Product) -> Dict[str, Any]:
-    """What the queue keeps of a product: enough to download it again and to show it."""
-    return {
-        "identity": product.identity,
-        "title": product.title,
-        "collection": product.collection,
-        "footprint": _wkt(product.footprint),
-        "start": _iso(product.start),
-        "end": _iso(product.end),
-        "platform": product.platform,
-        "cloud_cover": product.cloud_cover,
-        "tile": product.tile,
-        "orbit_direction": product.orbit_direction,
-        "relative_orbit": product.relative_orbit,
-        "size": product.size,
-        "quicklook": strip_signature(product.quicklook),
-        "sources": [
-            {
-                "portal": s.portal,
-                "product_id": s.product_id,
-                "name": s.name,
-                "download_url": strip_signature(s.download_url),
-                "size": s.size,
-                "checksums": dict(s.checksums),
-                "quicklook": strip_signature(s.quicklook),
-                "online": s.online,
-                "version": list(s.version),
-                "assets": {
-                    key: {
-                        "href": strip_signature(a.href),
-                        "title": a.title,
-                        "media_type": a.media_type,
-                        "roles": list(a.roles),
-                        "size": a.size,
-                        "checksum": list(a.checksum) if a.checksum else None,
-                    }
-                    for key, a in s.assets.items()
-                },
-            }
-            for s in product.sources
-        ],
-    }
-
-
-def product_from_dict(data: Dict[str, Any]) -> Product:
-    """The Product back from `product_to_dict`."""
-    sources = []
-    for s in data.get("sources", []):
-        assets = {
-            key: Asset(key=key, href=a["href"], title=a.get("title", ""), media_type=a.get("media_type", ""),
-                       roles=tuple(a.get("roles") or ()), size=a.get("size"),
-                       checksum=tuple(a["checksum"]) if a.get("checksum") else None)  # type: ignore[arg-type]
-            for key, a in (s.get("assets") or {}).items()
-        }
-        sources.append(Source(portal=s["portal"], product_id=s["product_id"], name=s.get("name", ""),
-                              download_url=s.get("download_url"), size=s.get("size"),
-                              checksums=dict(s.get("checksums") or {}), quicklook=s.get("quicklook"),
-                              assets=assets, online=s.get("online"), version=tuple(s.get("version") or ())))
-    return Product(
-        identity=data["identity"], title=data["title"], collection=data.get("collection", ""),
-        footprint=_from_wkt(data.get("footprint")), start=_from_iso(data.get("start")),
-        end=_from_iso(data.get("end")), platform=data.get("platform"), cloud_cover=data.get("cloud_cover"),
-        tile=data.get("tile"), orbit_direction=data.get("orbit_direction"),
-        relative_orbit=data.get("relative_orbit"), size=data.get("size"), quicklook=data.get("quicklook"),
-        sources=sources,
-    )
 
 
 def _failures(text: str) -> List[Failure]:
@@ -199,7 +102,7 @@ class JobQueue:
     def save(self, job: Job) -> None:
         """Insert or update a job (everything but its speed)."""
         row = (job.state.value, job.folder, json.dumps(list(job.assets)), int(job.extract),
-               json.dumps(product_to_dict(job.product)), job.portal, int(job.bytes_done), job.bytes_total,
+               json.dumps(job.product.to_dict(href=strip_signature)), job.portal, int(job.bytes_done), job.bytes_total,
                json.dumps([error.to_dict() for error in job.errors]), json.dumps(job.files),
                json.dumps([note.to_dict() for note in job.notes]), time.time())
         with self._lock:
@@ -242,7 +145,7 @@ class JobQueue:
             try:
                 jobs.append(Job(
                     id=row[0], state=State(row[1]), folder=row[2], assets=tuple(json.loads(row[3])),
-                    extract=bool(row[4]), product=product_from_dict(json.loads(row[5])), portal=row[6],
+                    extract=bool(row[4]), product=Product.from_dict(json.loads(row[5])), portal=row[6],
                     bytes_done=row[7], bytes_total=row[8], errors=_failures(row[9]), files=list(json.loads(row[10])),
                     notes=[Note.from_dict(note) for note in json.loads(row[11])], created=row[12]))
             except (ValueError, KeyError, TypeError) as exc:

@@ -16,8 +16,8 @@ from ..product import Product, make_product
 from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json, request_params
 from .fields import (
-    clean_text, collection_for_type, geometry_from_wkt, is_optical, parse_time, platform_label, to_float,
-    to_int, url_text, wkt_polygons,
+    availability, clean_text, geometry_from_wkt, http_url, is_optical, parse_time, platform_label, record_collection,
+    to_float, to_int, wkt_polygons,
 )
 
 MAX_ROWS = 100  # DHuS refuses more rows per page
@@ -125,11 +125,24 @@ def approximate_size(text: Any) -> Optional[int]:
 def _links(entry: Dict[str, Any]) -> Dict[str, str]:
     links: Dict[str, str] = {}
     for link in _as_list(entry.get("link")):
-        href = url_text(link.get("href")) if isinstance(link, dict) else None
+        href = http_url(link.get("href")) if isinstance(link, dict) else None
         if href:
             rel = link.get("rel")
             links.setdefault(rel if isinstance(rel, str) and rel else "enclosure", href)
     return links
+
+
+# Where DHuS versions state availability: ONLINE, or ARCHIVED (in the long-term archive: to be ordered first).
+_STATUS_KEYS = ("status", "productstatus", "product_status", "availability", "online")
+
+
+def _online(entry: Dict[str, Any], fields: Dict[str, Any]) -> Optional[bool]:
+    for key in _STATUS_KEYS:
+        for value in (fields.get(key), entry.get(key)):
+            state = availability(value)
+            if state is not None:
+                return state
+    return None
 
 
 def _product(portal: Portal, query: SearchQuery, entry: Any) -> Product:
@@ -151,7 +164,8 @@ def _product(portal: Portal, query: SearchQuery, entry: Any) -> Product:
         portal=portal.id,
         product_id=uuid,
         name=name,
-        collection=collection_for_type(portal, query, "producttype", fields.get("producttype")),
+        collection=record_collection(portal, query, name=name, type_key="producttype",
+                                     product_type=fields.get("producttype")),
         footprint=geometry_from_wkt(fields.get("footprint")),
         start=parse_time(fields.get("beginposition")),
         end=parse_time(fields.get("endposition")),
@@ -162,7 +176,8 @@ def _product(portal: Portal, query: SearchQuery, entry: Any) -> Product:
         relative_orbit=to_int(fields.get("relativeorbitnumber")),
         size=approximate_size(fields.get("size")),
         quicklook=links.get("icon"),
-        download_url=download,
+        download_url=http_url(download),
+        online=_online(entry, fields),
         properties=properties,
     )
     # "110.44 MB" is rounded: good for showing, wrong for verifying a download, which must compare exact

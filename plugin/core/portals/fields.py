@@ -7,15 +7,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Dict, List, Optional
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from shapely import wkt as shapely_wkt
-from shapely.geometry import shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from ..catalog import Portal, builtin_collections
 from ..errors import ErrorKind, PortalError
+from ..naming import parse_name
 from ..query import SearchQuery, covering_simplification
 
 
@@ -36,6 +38,65 @@ def url_text(value: Any) -> Optional[str]:
     except (UnicodeError, ValueError):
         return None
     return text
+
+
+def http_url(value: Any, base: Optional[str] = None) -> Optional[str]:
+    """A link a client can fetch: an absolute http(s) URL with a host, or None. Every link read from an answer
+    (download, quicklook, asset, DHuS ``link``) goes through here, so that text such as ``<REMOVED>`` or ``N/A``
+    never becomes a link. A relative reference is resolved against `base` (the document it was read from) when
+    one is given."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    head = text[:8].lower()
+    if head.startswith("https://"):
+        rest = text[8:]
+    elif head.startswith("http://"):
+        rest = text[7:]
+    else:
+        if not text or base is None or ":" in text.split("/", 1)[0] or text.startswith("//"):
+            return None  # not a link, no base to resolve it against, another scheme (s3:, data:), or host-relative
+        try:
+            return http_url(urljoin(base, text))
+        except ValueError:
+            return None
+    # the host: before the path, query or fragment, after any user info, without the port
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):  # an IPv6 literal
+        if "]" not in host:
+            return None
+    else:
+        host = host.split(":", 1)[0]
+    if not host or any(character in text for character in _NOT_IN_URLS):
+        return None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # a lone surrogate cannot be sent
+        except UnicodeError:
+            return None
+    return text
+
+
+# characters a URL never holds unescaped (RFC 3986): their presence says the text is something else
+_NOT_IN_URLS = (" ", "<", ">", '"', "{", "}", "|", "\\", "^", "`", "\n", "\r", "\t")
+
+
+# Availability as portals state it: DHuS ``status`` (ONLINE / ARCHIVED), OpenSearch/resto ``status`` (CDSE:
+# ONLINE / OFFLINE), PEPS ``storage.mode`` (disk, tier2 / tape, tier3, staging), GEODES and OData booleans.
+_AVAILABILITY = {
+    "online": True, "available": True, "disk": True, "tier2": True, "true": True,
+    "offline": False, "archived": False, "lta": False, "nearline": False, "tape": False, "tier3": False,
+    "staging": False, "restoring": False, "ordered": False, "false": False,
+}
+
+
+def availability(value: Any) -> Optional[bool]:
+    """True (downloadable now), False (offline: in a long-term archive, to be ordered or being restored), or
+    None when `value` says neither (absent, "unknown", "ALL")."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value)
+    return _AVAILABILITY.get(text.lower()) if text else None
 
 
 def collection_entry(portal: Portal, query: SearchQuery) -> Dict[str, Any]:
@@ -97,10 +158,21 @@ _GEOJSON_TYPES = ("point", "multipoint", "linestring", "multilinestring", "polyg
 
 def geometry_from_geojson(value: Any) -> Optional[BaseGeometry]:
     """A shapely geometry from a GeoJSON mapping, or None when there is none or it cannot be read."""
-    if not isinstance(value, dict) or str(value.get("type")).lower() not in _GEOJSON_TYPES:
+    if not isinstance(value, dict):
         return None
+    kind = value.get("type")
     try:
-        geometry = shape(value)
+        # footprints are polygons: built directly, without shape()'s generic checks (the same geometry)
+        if kind == "Polygon" and isinstance(value.get("coordinates"), list) and value["coordinates"]:
+            rings = value["coordinates"]
+            geometry = Polygon(rings[0], rings[1:])
+        elif kind == "MultiPolygon" and isinstance(value.get("coordinates"), list) and value["coordinates"] \
+                and all(isinstance(part, list) and part for part in value["coordinates"]):
+            geometry = MultiPolygon([(part[0], part[1:]) for part in value["coordinates"]])
+        elif str(kind).lower() in _GEOJSON_TYPES:
+            geometry = shape(value)
+        else:
+            return None
     except Exception:  # malformed coordinates: the product stays, without a footprint
         return None
     return None if geometry.is_empty else geometry
@@ -178,4 +250,61 @@ def collection_for_type(portal: Portal, query: SearchQuery, key: str, product_ty
         for unified, entry in portal.collections.items():
             if isinstance(entry, dict) and entry.get(key) == product_type:
                 return unified
+    return query.collection
+
+
+# ---- what a record is: its unified collection, read from the record itself ----------------------------------
+def _names_of(entry: Any) -> List[str]:
+    """The portal's collection names in a catalog entry (a name, a list of names, or a dict with 'collection')."""
+    if isinstance(entry, dict):
+        entry = entry.get("collection", entry.get("collections"))
+    if isinstance(entry, str):
+        return [entry] if entry else []
+    if isinstance(entry, list):
+        return [name for name in entry if isinstance(name, str) and name]
+    return []
+
+
+@lru_cache(maxsize=512)
+def _name_collection(family: str, level: str, product_type: str) -> Optional[str]:
+    """The unified collection a parsed product name belongs to (mission and product type), if the catalog has it."""
+    wanted = {level, product_type} - {""}
+    for unified, info in builtin_collections().items():  # the collections' traits, plugin/core/catalog.json
+        if info.mission == family and info.product_type in wanted:
+            return unified
+    return None
+
+
+def name_collection(name: Any) -> Optional[str]:
+    """The unified collection a product's name says it belongs to ('S2A_MSIL2A_...' -> 'S2_MSI_L2A'), or None
+    for a name that is no mission product name or whose product type the catalog does not list (then a label
+    made of the name's mission and level, e.g. 'S2 L1B', so that it still contradicts a query for another)."""
+    parsed = parse_name(name) if isinstance(name, str) else None
+    if parsed is None:
+        return None
+    level = parsed.level
+    return _name_collection(parsed.family, level, parsed.product_type or "") or f"{parsed.family} {level}"
+
+
+def record_collection(portal: Portal, query: SearchQuery, *, name: Any = None, remote: Any = None,
+                      type_key: str = "", product_type: Any = None) -> str:
+    """The unified collection of one record, from what the record says it is.
+
+    In order: the product's name (a mission product name says its mission and level), the record's own
+    collection (a STAC item's ``collection``) mapped back through the portal's catalog entries, its product type
+    mapped the same way (``type_key`` is the entry key holding it: ``productType``, ``producttype``), and only
+    when the record says nothing, the query's collection. A record labelled otherwise than the query was not
+    asked for: search.py leaves it out and counts it.
+    """
+    from_name = name_collection(name)
+    if from_name is not None:
+        return from_name
+    if isinstance(remote, str) and remote:
+        owners = [unified for unified, entry in portal.collections.items() if remote in _names_of(entry)]
+        if owners:  # when several unified collections share it, the query's if it is one, else another's
+            return query.collection if query.collection in owners else owners[0]
+        # a collection the catalog does not map for this portal (an older name, a user's own): unknown, so it
+        # cannot contradict the query; its product type or the query's collection labels it
+    if type_key and isinstance(product_type, str) and product_type:
+        return collection_for_type(portal, query, type_key, product_type)
     return query.collection

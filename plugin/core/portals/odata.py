@@ -20,8 +20,8 @@ from ..product import Product, make_product
 from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json, request_params
 from .fields import (
-    collection_entry, collection_for_type, geometry_from_geojson, geometry_from_wkt, is_optical, parse_time,
-    platform_label, clean_text, to_float, to_int, url_text, wkt_polygons,
+    availability, clean_text, collection_entry, geometry_from_geojson, geometry_from_wkt, http_url, is_optical,
+    parse_time, platform_label, record_collection, to_float, to_int, url_text, wkt_polygons,
 )
 
 MAX_SKIP = 10000  # CDSE refuses $skip beyond this; a portal option "max_skip" overrides it (tests lower it)
@@ -220,8 +220,8 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
         if isinstance(item, dict) and item.get("Algorithm") and item.get("Value")
     }
     quicklook = next(
-        (url_text(asset.get("DownloadLink")) for asset in _list(record.get("Assets"))
-         if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and url_text(asset.get("DownloadLink"))),
+        (http_url(asset.get("DownloadLink")) for asset in _list(record.get("Assets"))
+         if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and http_url(asset.get("DownloadLink"))),
         None,
     )
     download_root = str(portal.get("download_url") or portal.url).rstrip("/")
@@ -234,7 +234,8 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
         portal=portal.id,
         product_id=product_id,
         name=name,
-        collection=_collection_of(portal, query, attributes.get("productType")),
+        collection=record_collection(portal, query, name=name, type_key="productType",
+                                     product_type=attributes.get("productType")),
         footprint=_footprint(record),
         start=parse_time(dates.get("Start")),
         end=parse_time(dates.get("End")),
@@ -245,15 +246,12 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
         relative_orbit=to_int(attributes.get("relativeOrbitNumber")),
         size=size if _count(size) else None,
         quicklook=quicklook,
-        download_url=f"{download_root}/Products({quote(product_id, safe='-._~')})/$value" if record.get("Id") else None,
+        download_url=http_url(f"{download_root}/Products({quote(product_id, safe='-._~')})/$value")
+        if record.get("Id") else None,
         checksums=checksums,
-        online=online if isinstance(online, bool) else None,
+        online=availability(online) if isinstance(online, bool) else None,
         properties=properties,
     )
-
-
-def _collection_of(portal: Portal, query: SearchQuery, product_type: Any) -> str:
-    return collection_for_type(portal, query, "productType", product_type)
 
 
 def _scalar(value: Any) -> bool:

@@ -17,16 +17,16 @@ from ..product import Product, make_product
 from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json
 from .fields import (
-    collection_entry,    collection_for_type, geometry_from_geojson, is_optical, parse_time, platform_label, to_float, to_int,
-    url_text,
+    availability, collection_entry, geometry_from_geojson, http_url, is_optical, parse_time, platform_label,
+    record_collection, to_float, to_int, url_text,
 )
 
 MAX_RECORDS = 500  # resto servers (PEPS, SARA) cap maxRecords at 500
 MAX_VERTICES = 80  # the AOI goes into the URL (portal option "max_vertices")
 
-# storage.mode (PEPS): disk and tier2 can be downloaded now; tape and tier3 must be restored first, staging is
-# being restored. "unknown" says nothing, so it stays None.
-_ONLINE = {"disk": True, "tier2": True, "staging": False, "tape": False, "tier3": False}
+# Availability: PEPS's storage.mode (disk and tier2 can be downloaded now; tape and tier3 must be restored first,
+# staging is being restored; "unknown" says nothing) or a `status` property (CDSE's OpenSearch: ONLINE / OFFLINE),
+# both read by fields.availability.
 
 
 # ---- request ---------------------------------------------------------------------------------------------
@@ -125,7 +125,9 @@ def _product(portal: Portal, query: SearchQuery, feature: Any) -> Product:
         size = _size(props.get("resourceSize"))
     checksums = _checksums(download.get("checksum")) or _checksums(props.get("resourceChecksum"))
     storage = props.get("storage") if isinstance(props.get("storage"), dict) else {}
-    mode = str(storage.get("mode") or "").lower()
+    online = availability(storage.get("mode"))
+    if online is None:
+        online = availability(props.get("status"))
     relative_key = portal.options.get("relative_orbit_param", "relativeOrbitNumber")
     properties = {key: value for key, value in props.items()
                   if value is None or isinstance(value, (str, int, float, bool))}
@@ -133,7 +135,8 @@ def _product(portal: Portal, query: SearchQuery, feature: Any) -> Product:
         portal=portal.id,
         product_id=str(product_id),
         name=name,
-        collection=collection_for_type(portal, query, "productType", props.get("productType")),
+        collection=record_collection(portal, query, name=name, remote=props.get("collection"), type_key="productType",
+                                     product_type=props.get("productType")),
         footprint=geometry_from_geojson(feature.get("geometry")),
         start=parse_time(props.get("startDate")),
         end=parse_time(props.get("completionDate")),
@@ -143,10 +146,10 @@ def _product(portal: Portal, query: SearchQuery, feature: Any) -> Product:
         orbit_direction=props.get("orbitDirection") if isinstance(props.get("orbitDirection"), str) else None,
         relative_orbit=_relative_orbit(props.get(relative_key)),
         size=size,
-        quicklook=url_text(props.get("quicklook")) or url_text(props.get("thumbnail")),
-        download_url=url_text(download.get("url")),
+        quicklook=http_url(props.get("quicklook")) or http_url(props.get("thumbnail")),
+        download_url=http_url(download.get("url")),
         checksums=checksums,
-        online=_ONLINE.get(mode),
+        online=online,
         properties=properties,
     )
 

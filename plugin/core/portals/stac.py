@@ -31,11 +31,11 @@ filters they do not know.
 """
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import urljoin
 
 from shapely.geometry import mapping
@@ -46,7 +46,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
-from .fields import clean_text, geometry_from_geojson, parse_time, url_text
+from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection, url_text
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -285,8 +285,8 @@ def _next_request(portal: Portal, data: Any, request: Request, returned: int,
     if href is None:
         return None
     if method == "POST":
-        link_body = copy.deepcopy(link.get("body")) if isinstance(link.get("body"), dict) else {}
-        body = {**copy.deepcopy(request.json_body or {}), **link_body} if merge else link_body
+        link_body = dict(link["body"]) if isinstance(link.get("body"), dict) else {}
+        body = {**(request.json_body or {}), **link_body} if merge else link_body  # shallow, as above
         following = Request("POST", href, json_body=body, headers=headers(link_headers))
     else:
         following = Request("GET", href, headers=headers(link_headers))
@@ -314,7 +314,7 @@ def _next_page(request: Request, returned: int, total: Optional[int]) -> Optiona
         more = limit is not None and returned >= limit
     if not more:
         return None
-    following = copy.deepcopy(body)
+    following = dict(body)  # shallow: a Request's body is never changed in place, so its parts can be shared
     following["page"] = page + 1
     return Request(request.method, request.url, params=request.params, json_body=following, headers=request.headers)
 
@@ -330,18 +330,29 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
     props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
     item_id = clean_text(feature.get("id"))
     # Earth Search and Planetary Computer ids are not product names (PORTALS.md sections 4, 5, 9)
-    name = next((clean_text(props.get(key)) for key in _NAME_KEYS if clean_text(props.get(key))), None) or item_id
+    name = None
+    for key in _NAME_KEYS:
+        name = clean_text(props.get(key))
+        if name:
+            break
+    name = name or item_id
     if not name:
         return None
     flavour = (portal.options or {}).get("flavour", "stac")
-    assets, online_by_key = _assets(feature.get("assets"))
-    archive = _archive(assets)
+    raw_assets = feature.get("assets") if isinstance(feature.get("assets"), dict) else {}
+    base = _SelfLink(feature)
+    # Only the assets that may be the archive or the quicklook are read now; the others (a CDSE item has dozens)
+    # when a download or a layer asks for them.
+    candidates, online_by_key = _assets({key: raw for key, raw in raw_assets.items() if _may_be_needed(key, raw)},
+                                        base)
+    archive = _archive(candidates)
+    assets = LazyAssets(raw_assets, base) if len(candidates) < len(raw_assets) else candidates
     start = parse_time(props.get("start_datetime")) or parse_time(props.get("datetime"))
     return make_product(
         portal=portal.id,
         product_id=item_id or name,
         name=name,
-        collection=query.collection,
+        collection=record_collection(portal, query, name=name, remote=feature.get("collection")),
         footprint=geometry_from_geojson(feature.get("geometry")),
         start=start,
         end=parse_time(props.get("end_datetime")),
@@ -351,7 +362,7 @@ def product_from_item(portal: Portal, query: SearchQuery, feature: Any) -> Optio
         orbit_direction=_orbit_state(props.get("sat:orbit_state")),
         relative_orbit=_whole(props.get("sat:relative_orbit")),
         size=archive.size if archive else None,
-        quicklook=_quicklook(assets, flavour),
+        quicklook=_quicklook(candidates, flavour),
         download_url=archive.href if archive else None,
         checksums=dict([archive.checksum]) if archive and archive.checksum else None,
         assets=assets,
@@ -411,8 +422,83 @@ def _orbit_state(value: Any) -> Optional[str]:
 
 
 # ---- assets ----------------------------------------------------------------------------------------------
-def _assets(raw_assets: Any) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
-    """The item's assets (https preferred over s3://), and the online flag GEODES states per asset."""
+_NEEDED_KEYS = frozenset(("thumbnail", "rendered_preview", "Product", "preview", "visual", "browse"))
+_NEEDED_ROLES = frozenset(("archive", "overview", "thumbnail", "visual", "preview"))
+
+
+def _may_be_needed(key: Any, raw: Any) -> bool:
+    """Whether an asset may be the product archive or the quicklook (_archive, _quicklook): a superset of both,
+    decided on the raw values without building the asset."""
+    if not isinstance(raw, dict):
+        return False
+    if key in _NEEDED_KEYS:
+        return True
+    roles = raw.get("roles")
+    if not isinstance(roles, list):
+        return False
+    if not _NEEDED_ROLES.isdisjoint(role for role in roles if isinstance(role, str)):
+        return True
+    if "data" not in roles:
+        return False
+    # a data asset is the archive when its type or title says zip, or a link's path ends so (Asset.is_archive)
+    if any(isinstance(text, str) and "zip" in text.lower() for text in (raw.get("type"), raw.get("title"))):
+        return True
+    hrefs = [raw.get("href")]
+    alternates = raw.get("alternate")
+    if isinstance(alternates, dict):
+        hrefs += [a.get("href") for a in alternates.values() if isinstance(a, dict)]
+    return any(isinstance(href, str) and href.split("?", 1)[0].lower().endswith((".zip", ".tar", ".tar.gz"))
+               for href in hrefs)
+
+
+class LazyAssets(Mapping):
+    """A STAC item's assets, read from its raw JSON on first use (the mapping `_assets` would return)."""
+
+    __slots__ = ("_raw", "_base", "_built")
+
+    def __init__(self, raw: Dict[str, Any], base: Optional[str]):
+        self._raw, self._base = raw, base
+        self._built: Optional[Dict[str, Asset]] = None
+
+    def _assets(self) -> Dict[str, Asset]:
+        built = self._built
+        if built is None:  # two threads may both build it: the same result, the last one kept
+            built = self._built = _assets(self._raw, self._base)[0]
+            self._raw, self._base = {}, None
+        return built
+
+    def __getitem__(self, key: str) -> Asset:
+        return self._assets()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._assets())
+
+    def __len__(self) -> int:
+        return len(self._assets())
+
+    def __repr__(self) -> str:
+        return repr(self._assets())
+
+
+class _SelfLink:
+    """The item's own address (relative asset hrefs are relative to it), looked for only when an href is relative."""
+
+    __slots__ = ("_feature",)
+
+    def __init__(self, feature: Dict[str, Any]):
+        self._feature = feature
+
+    def __call__(self) -> Optional[str]:
+        links = self._feature.get("links")
+        for link in links if isinstance(links, list) else ():
+            if isinstance(link, dict) and link.get("rel") == "self":
+                return http_url(link.get("href"))
+        return None
+
+
+def _assets(raw_assets: Any, base: Optional["_SelfLink"] = None) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
+    """The item's assets reachable over http(s) (https preferred over s3:// alternates; relative hrefs resolved
+    against the item's own link, `base`), and the online flag GEODES states per asset."""
     assets: Dict[str, Asset] = {}
     online: Dict[str, bool] = {}
     if not isinstance(raw_assets, dict):
@@ -420,7 +506,7 @@ def _assets(raw_assets: Any) -> Tuple[Dict[str, Asset], Dict[str, bool]]:
     for key, raw in raw_assets.items():
         if not isinstance(raw, dict):
             continue
-        href = _best_href(raw)
+        href = _best_href(raw, base)
         if not href:
             continue
         size = _size(raw.get("file:size"))
@@ -449,16 +535,26 @@ def _is_http(href: Optional[str]) -> bool:
     return isinstance(href, str) and href.lower().startswith(("https://", "http://"))
 
 
-def _best_href(raw: Dict[str, Any]) -> Optional[str]:
-    href = url_text(raw.get("href"))
-    if _is_http(href):
-        return href
+def _best_href(raw: Dict[str, Any], base: Optional["_SelfLink"] = None) -> Optional[str]:
+    """The asset's http(s) link: its href, else an http(s) alternate; a relative one resolved against the item's
+    own link."""
+    candidates = [raw.get("href")]
     alternates = raw.get("alternate") if isinstance(raw.get("alternate"), dict) else {}
-    preferred = [alternates.get("https")] + [value for key, value in alternates.items() if key != "https"]
-    for alternate in preferred:
-        if isinstance(alternate, dict) and _is_http(url_text(alternate.get("href"))):
-            return url_text(alternate.get("href"))
-    return href
+    candidates += [alternates.get("https")] + [value for key, value in alternates.items() if key != "https"]
+    relative = []
+    for candidate in candidates:
+        href = candidate.get("href") if isinstance(candidate, dict) else candidate
+        url = http_url(href)
+        if url:
+            return url
+        if isinstance(href, str) and href.strip() and ":" not in href.split("/", 1)[0]:
+            relative.append(href)
+    address = base() if relative and base is not None else None
+    for href in relative if address else ():
+        url = http_url(href, address)
+        if url:
+            return url
+    return None
 
 
 def _size(value: Any) -> Optional[int]:
@@ -474,7 +570,7 @@ _DESCRIBED_MD5 = re.compile(r"Checksum MD5:\s*([0-9a-fA-F]{32})\b")
 def _described(description: Any) -> Dict[str, Any]:
     """What GEODES writes in an asset's description: size, online flag, MD5."""
     found: Dict[str, Any] = {}
-    if not isinstance(description, str):
+    if not isinstance(description, str) or ":" not in description:
         return found
     match = _DESCRIBED_SIZE.search(description)
     if match:
@@ -496,9 +592,12 @@ _MULTIHASH = {0xD5: ("MD5", 16), 0x1E: ("BLAKE3", 32), 0x12: ("SHA256", 32), 0x1
 def parse_multihash(value: Any) -> Optional[Tuple[str, str]]:
     """A ``file:checksum`` multihash as (algorithm, hex digest): 'd50110' + 32 hex = MD5, '1e20' + 64 = BLAKE3."""
     text = clean_text(value)
-    if text is None or len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]+", text):
+    if text is None or len(text) % 2 or " " in text:
         return None
-    data = bytes.fromhex(text)
+    try:
+        data = bytes.fromhex(text)
+    except ValueError:  # not hexadecimal
+        return None
     code, position = _varint(data, 0)
     length, position = _varint(data, position) if code is not None else (None, position)
     if code not in _MULTIHASH or length is None:

@@ -421,7 +421,7 @@ def test_a_version_is_fetched_from_its_own_sources_and_saved_under_its_own_name(
     finally:
         manager.stop()
     for job, name, portal in zip(done, (new_name, S2), ("cdse", "dhus")):
-        assert job.state is State.DONE, job.error
+        assert job.state is State.DONE, job.error_text
         assert job.portal == portal and job.files == [str(env.folder / f"{name}.zip")]
         assert Path(job.files[0]).read_bytes()[:len(name)] == name.encode()
     # the newest version's only portal fails: the older version's portal is not a fallback for it
@@ -429,7 +429,7 @@ def test_a_version_is_fetched_from_its_own_sources_and_saved_under_its_own_name(
     before = len(b.hits(DHUS_PATH))
     env.folder = tmp_path / "second"
     job = env.run(product.only())
-    assert job.state is State.FAILED and "CDSE" in job.error
+    assert job.state is State.FAILED and "CDSE" in job.error_text
     assert len(b.hits(DHUS_PATH)) == before and not (env.folder / f"{new_name}.zip.part").exists()
 
 

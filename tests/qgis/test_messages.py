@@ -21,7 +21,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QTranslator, Qt
 from plugin.core.errors import ErrorKind, Failure
 from plugin.core.http import error_for_exception, error_for_status, timed_out
 from plugin.ui import messages
-from tests.qgis.test_dock import AOI, make_dock, offline, wait_for_search  # noqa: F401 (fixtures)
+from tests.qgis.test_dock import make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
 from tests.support.portals import recorded_portals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,18 +122,17 @@ def test_a_refused_connection_is_said_once_in_every_place_the_panel_says_it(make
     with recorded_portals(tmp_path, ["cdse"], extra_catalog={"earth_search": {"url": refused, "enabled": True}}) as rp:
         monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
         dock = make_dock()
-        assert dock.aoi.set_wkt(AOI)
-        assert dock.set_collection("S2_MSI_L2A")
-        dock.set_checked_portals(["earth_search", "cdse"])
-        dock.cloud_slider.setValue(100)
+        prepare(dock, ["earth_search", "cdse"])
         assert dock.start_search()
         wait_for_search(dock)
     line = "Earth Search: cannot be reached (Connection refused)"
-    assert line in dock.status_lines()
-    item = next(dock.status_list.item(i) for i in range(dock.status_list.count())
-                if dock.status_list.item(i).data(Qt.ItemDataRole.UserRole) == "earth_search")
-    portal_item = next(dock.portal_list.item(i) for i in range(dock.portal_list.count())
-                       if dock.portal_list.item(i).data(Qt.ItemDataRole.UserRole) == "earth_search")
+    assert line in dock.run.status_lines()
+    status = dock.run.status_list
+    item = next(status.item(i) for i in range(status.count())
+                if status.item(i).data(Qt.ItemDataRole.UserRole) == "earth_search")
+    portals = dock.portal_list.list
+    portal_item = next(portals.item(i) for i in range(portals.count())
+                       if portals.item(i).data(Qt.ItemDataRole.UserRole) == "earth_search")
     bar = qgis_iface.messageBar().get_messages(1)
     places = {"status line": item.text(), "its tooltip": item.toolTip(), "message bar": " ".join(bar),
               "the portal's tooltip": portal_item.toolTip()}

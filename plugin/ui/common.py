@@ -2,6 +2,7 @@
 data (translated when shown)."""
 from __future__ import annotations
 
+import re
 from typing import Set
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
@@ -12,6 +13,7 @@ from qgis.PyQt.QtWidgets import QMenu, QSizePolicy, QToolButton
 from ..core.search import Outcome
 
 LOG_TAG = "EO Portals"
+BAR_CHROME = 220  # px of QGIS's message bar that are not its text: icon, "Show more", close and menu buttons
 DATA_CONTEXT = "EOPortalsDock"
 
 # Texts that reach the panel as data (catalog collection titles, the core's notes on the area): listed here
@@ -49,6 +51,33 @@ def data_text(text: str) -> str:
     """A text that came as data (a collection title, a note or message of the core), in the user's language when
     it is one of those listed above, else as it came."""
     return QCoreApplication.translate(DATA_CONTEXT, text)
+
+
+def message_lead(bar, title: str, text: str) -> str:
+    """'' when "title: text" fits on the message bar's one line; else what does: the text up to its first colon
+    ("Some portals failed"), or its start."""
+    parent = bar.parentWidget()
+    if parent is None or parent.width() <= 0:
+        return ""  # not in a window: nothing to measure against
+    metrics = bar.fontMetrics()
+    room = parent.width() - BAR_CHROME
+    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
+        return ""
+    room -= metrics.horizontalAdvance(f"{title}: …")
+    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
+    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
+        return head + "…"
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
+
+
+def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration: int) -> None:
+    """A message in QGIS's message bar, which shows one line: a longer text shows its lead there, and the whole
+    of it behind the bar's "Show more"."""
+    lead = message_lead(bar, title, text)
+    if lead:
+        bar.pushMessage(title, lead, text, level, duration)
+    else:
+        bar.pushMessage(title, text, level=level, duration=duration)
 
 
 def icon(name: str) -> QIcon:

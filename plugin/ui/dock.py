@@ -15,7 +15,6 @@ Other parts of the plugin plug in through `add_tab(widget, title)` (the download
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -43,7 +42,7 @@ from ..core.errors import EOPortalsError
 from ..core.export import SavedSearch
 from ..core.search import SearchResult
 from ..tasks import WriteFileTask
-from .common import TaskKeeper, data_text, icon, log_warning
+from .common import TaskKeeper, data_text, icon, log_warning, push_message
 from .portal_list import PortalList, portal_shown
 from .quicklook import QuicklookPanel
 from .results_view import ResultsView
@@ -64,24 +63,6 @@ def short_names(catalog: Catalog) -> dict:
 
 QUICKLOOK_MIN = 210  # px the quicklook pane (image and title row) gets at least when the panel first shows
 RESULTS_MIN = 150  # px the results get at least then
-BAR_CHROME = 220  # px of the message bar that are not its text: icon, "Show more", close and menu buttons
-
-
-def _lead(bar, title: str, text: str) -> str:
-    """'' when "title: text" fits on the message bar's one line; else what does: the text up to its first colon
-    ("Some portals failed"), or its start."""
-    parent = bar.parentWidget()
-    if parent is None or parent.width() <= 0:
-        return ""  # not in a window: nothing to measure against
-    metrics = bar.fontMetrics()
-    room = parent.width() - BAR_CHROME
-    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
-        return ""
-    room -= metrics.horizontalAdvance(f"{title}: …")
-    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
-    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
-        return head + "…"
-    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
 
 
 class EOPortalsDock(QgsDockWidget):
@@ -389,17 +370,10 @@ class EOPortalsDock(QgsDockWidget):
 
     # ---- misc -------------------------------------------------------------------------------------
     def _message(self, text: str, level: Qgis.MessageLevel = Qgis.MessageLevel.Info, duration: int = 8) -> None:
-        """A message bar entry in plain words. QGIS's message bar shows one line: a text longer than the bar shows
-        its lead there, and the whole of it behind the bar's "Show more"."""
+        """A message bar entry in plain words (a long one with "Show more", see common.push_message)."""
         if level == Qgis.MessageLevel.Critical:
             duration = 0
-        bar = self.iface.messageBar()
-        title = self.tr("EO Portals")
-        lead = _lead(bar, title, text)
-        if lead:
-            bar.pushMessage(title, lead, text, level, duration)
-        else:
-            bar.pushMessage(title, text, level=level, duration=duration)
+        push_message(self.iface.messageBar(), self.tr("EO Portals"), text, level, duration)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """The first time the panel shows: the splitter as the user left it, else the filters in full."""

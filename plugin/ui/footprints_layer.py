@@ -7,9 +7,10 @@ step. Features are added in batches through the data provider (one call per batc
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from qgis.core import (
+    QgsFeature,
     QgsFillSymbol,
     QgsLayerTreeGroup,
     QgsMapLayer,
@@ -64,6 +65,9 @@ class FootprintsLayer(QObject):
         self.layer.setCustomProperty(SKIP_MEMORY_CHECK, 1)
         self._fids: Dict[str, int] = {}
         self._identities: Dict[int, str] = {}
+        # the feature last written for each product, and the product object it was made from: the text filter
+        # takes features off the map and puts them back, and building thousands of features again is slow
+        self._built: Dict[str, Tuple[Product, QgsFeature]] = {}
         self.layer.willBeDeleted.connect(self._on_deleted)
         add_to_group(self.project, self.layer)
 
@@ -71,6 +75,7 @@ class FootprintsLayer(QObject):
         self.layer = None
         self._fids.clear()
         self._identities.clear()
+        self._built.clear()
         self.removed.emit()
 
     @property
@@ -81,10 +86,18 @@ class FootprintsLayer(QObject):
     def __len__(self) -> int:
         return len(self._fids)
 
-    def add_or_update(self, products: Iterable[Product], repaint: bool = True) -> int:
+    def _feature(self, product: Product, reuse: bool) -> QgsFeature:
+        built = self._built.get(product.identity)
+        if not reuse or built is None or built[0] is not product:
+            built = (product, product_to_feature(product, self.fields))
+            self._built[product.identity] = built
+        return QgsFeature(built[1])
+
+    def add_or_update(self, products: Iterable[Product], repaint: bool = True, reuse: bool = False) -> int:
         """Add new products as features, update the attributes of those already there; returns how many were added.
 
-        With `repaint` False the caller redraws the layer itself (after several batches)."""
+        With `repaint` False the caller redraws the layer itself (after several batches); with `reuse`, a product
+        object already written once is added again from the feature made then."""
         if self.layer is None:
             return 0
         provider = self.layer.dataProvider()
@@ -96,7 +109,7 @@ class FootprintsLayer(QObject):
             if fid is None:
                 new.append(product)
                 continue
-            feature = product_to_feature(product, self.fields)
+            feature = self._feature(product, reuse=False)
             changes[fid] = {index: feature.attribute(index) for index in range(self.fields.count())}
             geometry = footprint_geometry(product.footprint)
             if geometry is not None:
@@ -106,7 +119,7 @@ class FootprintsLayer(QObject):
         if geometries:
             provider.changeGeometryValues(geometries)
         if new:
-            features = [product_to_feature(product, self.fields) for product in new]
+            features = [self._feature(product, reuse) for product in new]
             ok, added = provider.addFeatures(features)
             if ok:
                 for product, feature in zip(new, added):
@@ -118,7 +131,8 @@ class FootprintsLayer(QObject):
         return len(new)
 
     def replace(self, products: Iterable[Product]) -> None:
-        """Keep only `products` (after a reducer): delete the other features, add missing ones."""
+        """Keep only `products` (a reducer, the text filter): delete the other features, add the missing ones, and
+        write again those whose product changed (a merge made a new one) since."""
         if self.layer is None:
             return
         products = list(products)
@@ -136,7 +150,9 @@ class FootprintsLayer(QObject):
             self.layer.dataProvider().deleteFeatures(gone)
             for fid in gone:
                 self._fids.pop(self._identities.pop(fid, ""), None)
-        self.add_or_update(products)
+        changed = [p for p in products
+                   if p.identity not in self._fids or self._built.get(p.identity, (None,))[0] is not p]
+        self.add_or_update(changed, repaint=False, reuse=True)
         self.layer.updateExtents()
         self.layer.triggerRepaint()
 
@@ -172,6 +188,7 @@ class FootprintsLayer(QObject):
 
     def detach(self) -> None:
         """Stop following the layer (it stays in the project, it belongs to the user now)."""
+        self._built.clear()
         if self.layer is not None:
             try:
                 self.layer.willBeDeleted.disconnect(self._on_deleted)

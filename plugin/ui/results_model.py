@@ -252,6 +252,24 @@ class ResultsFilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
         self._words: List[str] = []
+        self._haystacks: Dict[int, str] = {}  # source row -> its cells' text, lower case (typing re-filters fast)
+
+    def setSourceModel(self, model) -> None:  # noqa: N802 (Qt override)
+        # connected before the proxy's own handlers, which filter the changed rows again: the texts are new by then
+        model.modelReset.connect(self._haystacks.clear)
+        model.rowsRemoved.connect(lambda *_args: self._haystacks.clear())
+        model.rowsMoved.connect(lambda *_args: self._haystacks.clear())
+        model.dataChanged.connect(self._forget_rows)
+        super().setSourceModel(model)
+
+    def forget_texts(self) -> None:
+        """The rows' texts changed without the model saying so (the portals' names): read them again."""
+        self._haystacks.clear()
+        self.invalidateFilter()
+
+    def _forget_rows(self, top_left: QModelIndex, bottom_right: QModelIndex, *_args) -> None:
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            self._haystacks.pop(row, None)
 
     def set_filter_text(self, text: str) -> None:
         """Show rows whose text holds every word of `text` (in any column)."""
@@ -265,11 +283,13 @@ class ResultsFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
         if not self._words:
             return True
-        model = self.sourceModel()
-        texts = []
-        for column in range(model.columnCount()):
-            value = model.data(model.index(source_row, column, source_parent), Qt.ItemDataRole.DisplayRole)
-            if value:
-                texts.append(str(value).lower())
-        haystack = " | ".join(texts)
+        haystack = self._haystacks.get(source_row)
+        if haystack is None:
+            model = self.sourceModel()
+            texts = []
+            for column in range(model.columnCount()):
+                value = model.data(model.index(source_row, column, source_parent), Qt.ItemDataRole.DisplayRole)
+                if value:
+                    texts.append(str(value).lower())
+            haystack = self._haystacks[source_row] = " | ".join(texts)
         return all(word in haystack for word in self._words)

@@ -42,6 +42,7 @@ BATCH_SECONDS = 0.010  # main-thread time spent adding rows and footprints per e
 REPAINT_SECONDS = 0.3  # the footprints layer is redrawn at most this often while rows arrive
 BATCH_FIRST = 50  # products in the first batch; later batches are sized from the time the last one took
 BATCH_MAX = 2000
+MAP_DELAY_MS = 150  # the footprints follow the text filter this long after the last key
 DOWNLOAD_ICON = ":/images/themes/default/downloading_svg.svg"
 # Hidden until the user shows them (right click on the header): at the default dock width (350 px) the date,
 # cloud, tile and portals columns fit, and the product's name follows.
@@ -80,9 +81,9 @@ class ResultsView(QWidget):
         self.footprints: Optional[FootprintsLayer] = None
         self._kept = False  # the user keeps the footprints layer: the next search leaves it in the project
         self._searching = False
-        self._map_timer = QTimer(self)  # the map follows the rows shown, once per event-loop turn at most
+        self._map_timer = QTimer(self)  # the map follows the rows shown, once the user pauses typing
         self._map_timer.setSingleShot(True)
-        self._map_timer.setInterval(0)
+        self._map_timer.setInterval(MAP_DELAY_MS)
         self._map_timer.timeout.connect(self._show_rows_on_map)
         self._incoming: Deque[Product] = deque()
         self._batch = BATCH_FIRST
@@ -296,6 +297,7 @@ class ResultsView(QWidget):
     def set_names(self, names: Dict[str, str]) -> None:
         """The names portals go by in the Portals column."""
         self.model.portal_names = dict(names)
+        self.proxy.forget_texts()
 
     def set_searching(self, searching: bool) -> None:
         """A search runs (the count says so while no row is in)."""
@@ -440,7 +442,7 @@ class ResultsView(QWidget):
     def _on_filter_text(self, text: str) -> None:
         self.proxy.set_filter_text(text)
         self._update_count()
-        self._show_rows_on_map()
+        self._map_timer.start()
 
     def _on_selection(self, *_args) -> None:
         self.download_button.setEnabled(bool(self.table.selectionModel().selectedRows()))

@@ -2,23 +2,26 @@
 the default 350 px dock, against portals replaying their real recorded answers on loopback."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
+import pytest
 from qgis.core import Qgis, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject, QgsRectangle, QgsSettings
-from qgis.PyQt.QtCore import QSize
 from qgis.gui import QgsMessageBar
+from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
-from tests.support.qt_wait import spin, wait_until
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
+from tests.support.qt_wait import spin, wait_until
 
 BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
 
@@ -76,11 +79,18 @@ def test_load_more_lines_count_every_page_and_a_later_failure_keeps_the_earlier_
 
 
 # ---- 5. a broken catalog file ----------------------------------------------------------------------------
-def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(make_dock, tmp_path, monkeypatch,
-                                                                              qgis_iface):
-    broken = tmp_path / "my catalog.json"
+@pytest.mark.parametrize("where", ["EO_PORTALS_CATALOG", "profile"])
+def test_a_broken_catalog_file_is_said_when_the_panel_opens_and_before_a_search(where, make_dock, tmp_path,
+                                                                              monkeypatch, qgis_iface):
+    if where == "profile":  # the catalog.json of the QGIS profile, where the Portals dialog writes
+        monkeypatch.delenv("EO_PORTALS_CATALOG", raising=False)
+        monkeypatch.setattr(prefs, "profile_folder", lambda: tmp_path / "profile" / "eo_portals")
+        broken = prefs.profile_folder() / "catalog.json"
+        broken.parent.mkdir(parents=True)
+    else:
+        broken = tmp_path / "my catalog.json"
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     broken.write_text('{\n  "cdse": {"url": "https://example.invalid"},,\n}\n', encoding="utf-8")
-    monkeypatch.setenv("EO_PORTALS_CATALOG", str(broken))
     dock = make_dock()
     assert qgis_iface.messageBar().get_messages(1) == []
     dock.show()
@@ -185,6 +195,29 @@ def test_the_text_filter_and_reduce_apply_to_the_map_and_the_quicklook_pane(make
     results.all_results_action.trigger()
     assert layer.featureCount() == total and not results.reduce_button.isChecked()
     assert results.count_label.text() == f"{total} products"
+
+
+def test_the_text_filter_finds_what_a_later_answer_adds_to_a_row(make_dock, tmp_path, monkeypatch):
+    """The filter keeps each row's text to re-filter fast as the user types: a row merged with another portal's
+    answer is read again."""
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+    results = dock.results
+    results.filter_edit.setText("earth search")
+    assert results.proxy.rowCount() == 0
+    # Earth Search answers with one of the products (its own record of it): the row now lists both portals
+    twin = results.products()[0].copy()
+    for version in twin.versions:
+        version.sources = [dataclasses.replace(source, portal="earth_search") for source in version.sources]
+    dock.run._on_outcome(Outcome("earth_search", "Earth Search", count=1), [twin])
+    wait_for_search(dock)
+    assert results.proxy.rowCount() == 1
+    assert results.proxy.index(0, 0).data(PRODUCT_ROLE).identity == twin.identity
+    assert wait_until(lambda: results.footprints.layer.featureCount() == 1, 5)
 
 
 # ---- 10. one results layer per panel ---------------------------------------------------------------------

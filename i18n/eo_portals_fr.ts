@@ -2,6 +2,223 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
+    <name>EOPortalsMask</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cirrus</source>
+        <translation>Cirrus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud</source>
+        <translation>Nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud shadow</source>
+        <translation>Ombre de nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cloud shadows</source>
+        <translation>Ombres de nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Clouds, high probability</source>
+        <translation>Nuages, probabilité forte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Clouds, medium probability</source>
+        <translation>Nuages, probabilité moyenne</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Dark area pixels</source>
+        <translation>Pixels de zones sombres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Dilated cloud</source>
+        <translation>Nuage dilaté</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No data</source>
+        <translation>Pas de données</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No data (fill)</source>
+        <translation>Pas de données (remplissage)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Not vegetated</source>
+        <translation>Sans végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Saturated or defective</source>
+        <translation>Saturé ou défectueux</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Snow</source>
+        <translation>Neige</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Snow or ice</source>
+        <translation>Neige ou glace</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Thin cirrus</source>
+        <translation>Cirrus fins</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Unclassified</source>
+        <translation>Non classé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Vegetation</source>
+        <translation>Végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Water</source>
+        <translation>Eau</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesPanel</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Area of interest</source>
+        <translation>Zone d&apos;intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Cancelled after {n} point(s).</source>
+        <translation>Annulé après {n} point(s).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Choose parcels: draw an area of interest, or select polygons in the active layer.</source>
+        <translation>Choisissez les parcelles : dessinez une zone d&apos;intérêt, ou sélectionnez des polygones dans la couche active.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export PNG…</source>
+        <translation>Exporter en PNG…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export the chart</source>
+        <translation>Exporter le graphique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Export the series</source>
+        <translation>Exporter la série</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Index</source>
+        <translation>Indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>No mask band in this collection</source>
+        <translation>Pas de bande de masque dans cette collection</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>PNG image (*.png)</source>
+        <translation>Image PNG (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Pixels left out</source>
+        <translation>Pixels écartés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Reading {n} product(s) for {p} parcel(s)…</source>
+        <translation>Lecture de {n} produit(s) pour {p} parcelle(s)…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Run</source>
+        <translation>Lancer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Search first: the series is read from the results (Sentinel-2 L2A, Landsat C2 L2).</source>
+        <translation>Lancez d&apos;abord une recherche : la série est lue dans les résultats (Sentinel-2 L2A, Landsat C2 L2).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Selected features of the active layer</source>
+        <translation>Entités sélectionnées de la couche active</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>The series stopped: {message}</source>
+        <translation>La série s&apos;est arrêtée : {message}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>{n} point(s), {size} read.</source>
+        <translation>{n} point(s), {size} lus.</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsSeries</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>EO Portals time series</source>
+        <translation>Série temporelle EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="1"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsChart</name>
+    <message>
+        <location filename="../plugin/ui/chart.py" line="1"/>
+        <source>No statistics yet</source>
+        <translation>Pas encore de statistiques</translation>
+    </message>
+</context>
+<context>
     <name>AreaOfInterest</name>
     <message>
         <location filename="../plugin/ui/aoi_tools.py" line="259"/>
@@ -314,6 +531,46 @@
         <location filename="../plugin/ui/downloads_panel.py" line="1"/>
         <source>Restart in the new folder</source>
         <translation>Recommencer dans le nouveau dossier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Area of interest only</source>
+        <translation>Zone d&apos;intérêt seulement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Bands of NDVI</source>
+        <translation>Bandes du NDVI</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Draw an area of interest first (Search tab).</source>
+        <translation>Dessinez d&apos;abord une zone d&apos;intérêt (onglet Recherche).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>False colour (near infrared)</source>
+        <translation>Fausses couleurs (proche infrarouge)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Only the chosen bands over the drawn area, read from the portal&apos;s cloud-optimised files (products without them are downloaded, then clipped)</source>
+        <translation>Seulement les bandes choisies sur la zone dessinée, lues dans les fichiers optimisés pour le cloud du portail (les produits qui n&apos;en ont pas sont téléchargés, puis découpés)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Scene classification</source>
+        <translation>Classification de scène</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>True colour</source>
+        <translation>Couleurs naturelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>{read} read instead of {full}</source>
+        <translation>{read} lus au lieu de {full}</translation>
     </message>
 </context>
 <context>
@@ -727,6 +984,200 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <location filename="../plugin/processing/download_algorithm.py" line="404"/>
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>An area is needed: a WKT polygon or a polygon layer.</source>
+        <translation>Une zone est nécessaire : un polygone WKT ou une couche de polygones.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>An output folder is needed.</source>
+        <translation>Un dossier de sortie est nécessaire.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Area (WKT in EPSG:4326 unless a CRS is given)</source>
+        <translation>Zone (WKT en EPSG:4326 sauf si un SCR est donné)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Area from a polygon layer (all its features)</source>
+        <translation>Zone d&apos;une couche de polygones (toutes ses entités)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Bands (a preset or names separated by commas)</source>
+        <translation>Bandes (un préréglage ou des noms séparés par des virgules)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>For each parcel and each product of a footprints layer written by &apos;Search EO portals&apos;, reads the parcel&apos;s window of the bands the index needs (and of the mask band) from the cloud-optimised GeoTIFFs, without downloading the products, and writes mean, median, standard deviation, the count of valid pixels and the valid fraction. Several products are read at once.
+
+Index: NDVI, NDWI, NDMI, EVI, or a band name (B04, SR_B5...).
+
+Mask: the classes to leave out, separated by commas; empty for the usual ones (Sentinel-2 scene classification: no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow; Landsat QA_PIXEL: fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), &apos;none&apos; for no mask.
+
+A date where every pixel is masked is kept, with 0 valid pixels.</source>
+        <translation>Pour chaque parcelle et chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit la fenêtre de la parcelle dans les bandes dont l&apos;indice a besoin (et dans la bande de masque), depuis les GeoTIFF optimisés pour le cloud, sans télécharger les produits, et écrit la moyenne, la médiane, l&apos;écart type, le nombre de pixels valides et la fraction valide. Plusieurs produits sont lus à la fois.
+
+Indice : NDVI, NDWI, NDMI, EVI, ou un nom de bande (B04, SR_B5...).
+
+Masque : les classes à écarter, séparées par des virgules ; vide pour les classes habituelles (classification de scène Sentinel-2 : no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow ; QA_PIXEL Landsat : fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), « none » pour aucun masque.
+
+Une date dont tous les pixels sont masqués est gardée, avec 0 pixel valide.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>For each product of a footprints layer written by &apos;Search EO portals&apos;, reads only the chosen bands over the area from the portal&apos;s cloud-optimised GeoTIFFs (Earth Search, Planetary Computer) and writes one cloud-optimised GeoTIFF per product, in the bands&apos; own grid and projection. Bands of a coarser resolution are resampled to the finest one (method below; class bands such as SCL always nearest).
+
+Bands: a preset (true_colour, false_colour, ndvi, scene_classification, pixel_quality) or band names separated by commas (B04,B08,SCL; red,nir; SR_B4,SR_B5,QA_PIXEL).
+
+Portals without cloud-optimised files (Copernicus Data Space, GEODES, DHuS mirrors): the product is downloaded, then clipped; the archive is kept unless unticked.
+
+TABLE has one row per product: the file written, the bytes read against the size of the whole files, or why it failed.</source>
+        <translation>Pour chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit seulement les bandes choisies sur la zone dans les GeoTIFF optimisés pour le cloud du portail (Earth Search, Planetary Computer) et écrit un GeoTIFF optimisé pour le cloud par produit, dans la grille et la projection propres des bandes. Les bandes de résolution plus grossière sont rééchantillonnées à la plus fine (méthode ci-dessous ; les bandes de classes comme SCL toujours au plus proche voisin).
+
+Bandes : un préréglage (true_colour, false_colour, ndvi, scene_classification, pixel_quality) ou des noms de bandes séparés par des virgules (B04,B08,SCL ; red,nir ; SR_B4,SR_B5,QA_PIXEL).
+
+Portails sans fichiers optimisés pour le cloud (Copernicus Data Space, GEODES, miroirs DHuS) : le produit est téléchargé, puis découpé ; l&apos;archive est gardée sauf si la case est décochée.
+
+TABLE a une ligne par produit : le fichier écrit, les octets lus face à la taille des fichiers entiers, ou la raison de l&apos;échec.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Index (NDVI, NDWI, NDMI, EVI or a band name)</source>
+        <translation>Indice (NDVI, NDWI, NDMI, EVI ou un nom de bande)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Keep downloaded archives (products without COGs)</source>
+        <translation>Garder les archives téléchargées (produits sans COG)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Mask classes (comma-separated; empty: the usual ones; none)</source>
+        <translation>Classes masquées (séparées par des virgules ; vide : les habituelles ; none)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Mean, median and spread of NDVI (or another index) per parcel and date, without downloading.</source>
+        <translation>Moyenne, médiane et dispersion du NDVI (ou d&apos;un autre indice) par parcelle et par date, sans téléchargement.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>No product could be subset; see the log.</source>
+        <translation>Aucun produit n&apos;a pu être découpé ; voir le journal.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Only the pixels you need: chosen bands over an area, one GeoTIFF per product.</source>
+        <translation>Seulement les pixels utiles : les bandes choisies sur une zone, un GeoTIFF par produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Output folder</source>
+        <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcel id field (empty: the feature id)</source>
+        <translation>Champ identifiant des parcelles (vide : l&apos;identifiant de l&apos;entité)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcel time series (index statistics)</source>
+        <translation>Série temporelle de parcelles (statistiques d&apos;indice)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Products not written</source>
+        <translation>Produits non écrits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Products written</source>
+        <translation>Produits écrits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Resampling of coarser bands</source>
+        <translation>Rééchantillonnage des bandes plus grossières</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Rows written</source>
+        <translation>Lignes écrites</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Subset EO products (area and bands)</source>
+        <translation>Découper des produits EO (zone et bandes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>The layer holds no product.</source>
+        <translation>La couche ne contient aucun produit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>The parcels layer holds no polygon.</source>
+        <translation>La couche de parcelles ne contient aucun polygone.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>What was read</source>
+        <translation>Ce qui a été lu</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>download failed</source>
+        <translation>échec du téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>sentinel,landsat,cog,subset,clip,bands,area,download</source>
+        <translation>sentinel,landsat,cog,sous-ensemble,découpe,bandes,zone,téléchargement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>sentinel,landsat,ndvi,ndwi,evi,time series,parcels,statistics,cog</source>
+        <translation>sentinel,landsat,ndvi,ndwi,evi,série temporelle,parcelles,statistiques,cog</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{index} over {parcels} parcel(s) in {products} product(s)</source>
+        <translation>{index} sur {parcels} parcelle(s) dans {products} produit(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{rows} row(s); {size} read in {requests} request(s)</source>
+        <translation>{rows} ligne(s) ; {size} lus en {requests} requête(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: no cloud-optimised files, downloading the product to clip it</source>
+        <translation>{title} : pas de fichiers optimisés pour le cloud, téléchargement du produit pour le découper</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: {file} ({message})</source>
+        <translation>{title} : {file} ({message})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <source>{title}: {message}</source>
+        <translation>{title} : {message}</translation>
     </message>
     <message>
         <source>, from {records} records</source>

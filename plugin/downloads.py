@@ -213,8 +213,9 @@ class DownloadsController(QObject):
 
     # ---- requests (main thread) -----------------------------------------------------------------------
     def add(self, products: Sequence[Product], assets: Sequence[str] = (), folder: Optional[str] = None,
-            extract: Optional[bool] = None) -> List[Job]:
-        """Queue products (with the chosen asset keys, if any); returns their jobs."""
+            extract: Optional[bool] = None, subset: Optional[dict] = None) -> List[Job]:
+        """Queue products (with the chosen asset keys, if any; `subset`: their area of interest only, see
+        core.download.job.Job.subset); returns their jobs."""
         if not self.running:
             return []
         self._refresh_catalog()
@@ -226,7 +227,8 @@ class DownloadsController(QObject):
         self.manager.max_downloads = settings.max_downloads()
         target = folder or settings.download_folder()
         extract = settings.extract_archives() if extract is None else extract
-        jobs = [self.manager.add(product, target, assets=tuple(assets), extract=extract) for product in products]
+        jobs = [self.manager.add(product, target, assets=tuple(assets), extract=extract, subset=subset)
+                for product in products]
         return jobs
 
     def cancel(self, job_id: str) -> None:

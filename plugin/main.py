@@ -198,6 +198,12 @@ class EOPortalsPlugin:
             return None
         dock.closed.connect(self._dock_closed)
         dock.opened.connect(self._dock_opened)
+        try:  # the Time series tab (plugin/ui/series_panel.py); a failure there leaves the rest usable
+            from .ui.series_panel import attach as attach_series
+
+            attach_series(dock, self.iface)
+        except Exception:
+            log_exception("The EO Portals Time series tab could not be added")
         # The Downloads tab and its queue (plugin/downloads.py); a failure there leaves the search usable.
         try:
             self.downloads = attach_downloads(dock)
@@ -231,6 +237,9 @@ def attach_downloads(dock, queue_file: Optional[Path] = None):
                                      project=getattr(dock, "project", None), parent=dock)
     panel = DownloadsPanel(controller)
     panel.setObjectName("eoPortalsDownloadsPanel")
+    form = getattr(dock, "form", None)
+    if form is not None:
+        panel.area = form.aoi.geometry  # "Area of interest only" takes the drawn area
     dock.add_tab(panel, QCoreApplication.translate("EOPortalsDownloads", "Downloads"))
     controller.panel = panel
 

@@ -273,7 +273,8 @@ COLLECTIONS: Dict[str, CollectionBands] = {
         tuple(Band(n, a, d, 30, LANDSAT_SCALE, LANDSAT_OFFSET) for n, a, d in _LANDSAT)
         + (Band("QA_PIXEL", ("qa_pixel",), "Pixel quality (bits)", 30, classes=True, nodata=1),),
         {"true_colour": ("SR_B4", "SR_B3", "SR_B2"), "false_colour": ("SR_B5", "SR_B4", "SR_B3"),
-         "ndvi": ("SR_B4", "SR_B5"), "pixel_quality": ("QA_PIXEL",)},
+         "ndvi": ("SR_B4", "SR_B5"), "pixel_quality": ("QA_PIXEL",),
+         "scene_classification": ("QA_PIXEL",)},  # the same choice as Sentinel-2's, for mixed results
         {"blue": "SR_B2", "green": "SR_B3", "red": "SR_B4", "nir": "SR_B5", "swir16": "SR_B6"},
         QA_PIXEL),
 }

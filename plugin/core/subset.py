@@ -42,7 +42,7 @@ import threading
 import time
 import uuid
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -950,8 +950,10 @@ class SeriesRun:
     def __init__(self, products: Sequence[Any], parcels: Sequence[Parcel], index: str = "NDVI",
                  mask: Optional[Iterable[str]] = None, *, access_for: Callable[[str], Access],
                  resampling: str = DEFAULT_RESAMPLING, cancel: Optional[threading.Event] = None,
-                 portal_title: Optional[Callable[[str], str]] = None):
+                 portal_title: Optional[Callable[[str], str]] = None,
+                 stop_when: Optional[Callable[[], bool]] = None):
         require_gdal()
+        self.stop_when = stop_when  # polled by the iterating thread (a Processing feedback's isCanceled)
         self.products = list(products)
         self.parcels = list(parcels)
         self.index = index
@@ -1029,7 +1031,12 @@ class SeriesRun:
         remaining = self._pending
         try:
             while remaining:
-                kind, item = self._queue.get()
+                if self.stop_when is not None and self.stop_when():
+                    self.cancelled.set()
+                try:
+                    kind, item = self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    continue
                 if kind == "done":
                     remaining -= 1
                 elif kind == "read":

@@ -9,11 +9,14 @@ from qgis.PyQt.QtGui import QIcon
 from .common import ICON_PATH, translate
 from .download_algorithm import DownloadAlgorithm
 from .search_algorithm import SearchAlgorithm
+from .subset_algorithms import SubsetAlgorithm, TimeSeriesAlgorithm
 
 # One line per algorithm: the provider builds a fresh instance of each when Processing asks.
 ALGORITHMS: List[Type[QgsProcessingAlgorithm]] = [
     SearchAlgorithm,
     DownloadAlgorithm,
+    SubsetAlgorithm,
+    TimeSeriesAlgorithm,
 ]
 
 

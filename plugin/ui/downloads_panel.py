@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from qgis.core import Qgis, QgsApplication
 from qgis.gui import QgsFileWidget
@@ -17,6 +17,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QUr
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -42,6 +43,14 @@ from ..core.product import Product
 from ..downloads import DownloadsController
 from .messages import check_text, failures_text, is_account_problem, note_text
 from .quicklook import ElidedLabel
+
+# Band presets of "Area of interest only" (core/bands.py keys; Landsat products take theirs by the same keys)
+SUBSET_PRESETS = (
+    ("true_colour", QT_TRANSLATE_NOOP("DownloadsPanel", "True colour")),
+    ("false_colour", QT_TRANSLATE_NOOP("DownloadsPanel", "False colour (near infrared)")),
+    ("ndvi", QT_TRANSLATE_NOOP("DownloadsPanel", "Bands of NDVI")),
+    ("scene_classification", QT_TRANSLATE_NOOP("DownloadsPanel", "Scene classification")),
+)
 
 
 # pylupdate5 and pylupdate6 read translate("Context", "text") calls
@@ -228,6 +237,10 @@ class JobRow(QFrame):
         if state is State.DONE:
             checks = [text for text in map(check_text, job.notes) if text]
             text = state_text(state)
+            saved = next((note.details for note in job.notes if note.code == "subset_saved"), None)
+            if job.subset and saved:  # "18.0 MB read instead of 812.0 MB"
+                return text + " · " + translate("DownloadsPanel", "{read} read instead of {full}").format(
+                    read=saved.get("read", ""), full=saved.get("full", ""))
             if job.files:
                 text += " · " + translate("DownloadsPanel", "{n} file(s), {size}").format(
                     n=len(job.files), size=human_bytes(job.bytes_done or total))
@@ -256,6 +269,7 @@ class DownloadsPanel(QWidget):
         self.rows: Dict[str, JobRow] = {}
         self.history: Dict[str, List[State]] = {}  # the states each row has shown, in order
         self.assets_dialog: Optional["AssetsDialog"] = None
+        self.area: Optional[Callable[[], object]] = None  # the drawn area of interest (EPSG:4326), set by attach
         self._build()
         controller.job_changed.connect(self._on_job)
         controller.job_progress.connect(self._on_progress)
@@ -295,6 +309,23 @@ class DownloadsPanel(QWidget):
         options.addWidget(self.add_to_map_check)
         options.addWidget(self.extract_check)
         layout.addLayout(options)
+
+        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset.py)
+        subset_row = QHBoxLayout()
+        self.area_only_check = QCheckBox(translate("DownloadsPanel", "Area of interest only"))
+        self.area_only_check.setObjectName("areaOnly")
+        self.area_only_check.setToolTip(translate(
+            "DownloadsPanel", "Only the chosen bands over the drawn area, read from the portal's cloud-optimised "
+                              "files (products without them are downloaded, then clipped)"))
+        self.bands_combo = QComboBox()
+        self.bands_combo.setObjectName("subsetBands")
+        for key, title in SUBSET_PRESETS:
+            self.bands_combo.addItem(translate("DownloadsPanel", title), key)
+        self.bands_combo.setEnabled(False)
+        self.area_only_check.toggled.connect(self.bands_combo.setEnabled)
+        subset_row.addWidget(self.area_only_check)
+        subset_row.addWidget(self.bands_combo, 1)
+        layout.addLayout(subset_row)
 
         buttons = QHBoxLayout()
         self.pause_button = QPushButton(_icon("/mActionPause.svg"), translate("DownloadsPanel", "Pause all"))
@@ -344,7 +375,11 @@ class DownloadsPanel(QWidget):
 
     # ---- requests ---------------------------------------------------------------------------------------
     def request(self, products: Sequence[Product]) -> None:
-        """Download products: those with a product archive at once, the others after choosing their files."""
+        """Download products: those with a product archive at once, the others after choosing their files;
+        with "Area of interest only", the chosen bands over the drawn area for every product."""
+        if self.area_only_check.isChecked():
+            self.request_subset(products)
+            return
         catalog = self.controller.catalog
         whole = [p for p in products if not needs_assets(p, catalog)]
         by_assets = [p for p in products if needs_assets(p, catalog)]
@@ -352,6 +387,17 @@ class DownloadsPanel(QWidget):
             self.controller.add(whole, folder=self.folder_widget.filePath() or None)
         if by_assets:
             self.choose_assets(by_assets)
+
+    def request_subset(self, products: Sequence[Product]) -> List[Job]:
+        """Queue the area of interest of `products` (bands of the preset chosen); [] without a drawn area."""
+        geometry = self.area() if self.area is not None else None
+        if geometry is None or geometry.isEmpty():
+            self.summary_label.setText(translate("DownloadsPanel", "Draw an area of interest first (Search tab)."))
+            return []
+        subset = {"bands": [self.bands_combo.currentData()], "area": geometry.asWkt(8), "resampling": "nearest",
+                  "keep_archive": True}
+        return self.controller.add(products, folder=self.folder_widget.filePath() or None, subset=subset,
+                                   extract=False)
 
     def choose_assets(self, products: Sequence[Product]) -> "AssetsDialog":
         """Open the file chooser for products without a product archive (window-modal, no local event loop)."""

@@ -468,3 +468,38 @@ def test_gdal_options_carry_the_proxy_ca_bundle_and_user_agent():
     assert options["GDAL_HTTP_TIMEOUT"] == "12"
     assert "GDAL_HTTP_PROXY" not in access.gdal_options("https://data.internal.example/B04.tif")
     assert Access(HttpSettings(verify=False)).gdal_options("https://x.example/a.tif")["GDAL_HTTP_UNSAFESSL"] == "YES"
+
+
+def test_cancel_during_a_subset_leaves_no_file(server, tmp_path):
+    from plugin.core.subset import Cancelled
+
+    product = served_product(server, S2_CLEAR, prefix=prefix())
+    area = to_lonlat(box(250040, 2750070, 253330, 2753020), 32629)
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        subset_product(product, ["B04", "B08", "SCL"], area, str(tmp_path), access_for=plain_access,
+                       progress=lambda read: cancel.set(), cancel=cancel)
+    assert list(tmp_path.iterdir()) == []
+    assert {r.path.rsplit("/", 1)[1] for r in server.requests()} == {"B04.tif"}  # stopped before the next band
+
+
+def test_reads_go_through_the_proxy_of_the_settings_and_excluded_hosts_go_direct(server, tmp_path):
+    from tests.support.proxy import TinyProxy
+
+    area = to_lonlat(box(250040, 2750070, 251330, 2751020), 32629)
+    with TinyProxy(tmp_path / "proxy", user="alice", password="Pr0xy-pass") as proxy:
+        settings = HttpSettings(proxies={"http": f"http://alice:Pr0xy-pass@{proxy.address}"}, timeout=10)
+        product = served_product(server, S2_CLEAR, prefix=prefix())
+        result = subset_product(product, ["B04"], area, str(tmp_path / "a"), access_for=lambda p: Access(settings))
+        assert result.ok, result.error
+        through = proxy.requests_to(server.url)
+        assert len(through) == len(server.requests()) > 0
+        assert all(proxy.via in r.headers.get("Via", "") for r in server.requests())
+        check_subset_is_exact(result.path, 1, scene_file(S2_CLEAR, "red"), to_utm(area, 32629))
+        # the same server excluded from the proxy (QGIS's "no proxy" list): direct
+        excluded = HttpSettings(proxies=settings.proxies, no_proxy=(server.url,), timeout=10)
+        proxy.mark()
+        server.clear()
+        product = served_product(server, S2_CLEAR, prefix=prefix())
+        direct = subset_product(product, ["B04"], area, str(tmp_path / "b"), access_for=lambda p: Access(excluded))
+        assert direct.ok and proxy.requests_to(server.url) == [] and server.requests()

@@ -82,6 +82,10 @@ class Downloader:
         """Download `job` now, in this thread; the job ends DONE, FAILED or OFFLINE (Stopped propagates)."""
         control = control or Control()
         notify = on_state or (lambda _job: None)
+        if job.subset:
+            from .subset_job import run_subset  # area of interest only: core/subset.py
+
+            return run_subset(self, job, control, on_progress, notify, switch_slot)
         plans, skipped = self.plans(job)
         errors: List[PortalError] = []
         job.notes = []

@@ -84,6 +84,11 @@ _NOTE_TEXTS = {
     "missing_asset": "{portal} has no asset {key}",
     "fell_back": "fell back to {portal} after: {reasons}",
     "extracted": "extracted: {files}",
+    "clipped_kept": "clipped from {file} (kept)",
+    "clipped_deleted": "clipped from {file} (deleted)",
+    "subset_saved": "{read} read instead of {full}",
+    "subset_read": "{read} read",
+    "partly_outside": "part of the area is outside the product",
     "text": "{text}",
 }
 
@@ -124,6 +129,9 @@ class Job:
     folder: str  # the download folder chosen by the user
     assets: Tuple[str, ...] = ()  # chosen asset keys; empty: the whole product archive
     extract: bool = False
+    # area of interest only (core/subset.py): {"bands": [...], "area": WKT in EPSG:4326, "resampling": "nearest",
+    # "keep_archive": True}; None: the files themselves
+    subset: Optional[Dict[str, Any]] = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: State = State.QUEUED
     bytes_done: int = 0
@@ -148,4 +156,4 @@ class Job:
     def snapshot(self) -> "Job":
         """A copy safe to hand to another thread."""
         return dataclasses.replace(self, assets=tuple(self.assets), files=list(self.files), notes=list(self.notes),
-                                   errors=list(self.errors))
+                                   errors=list(self.errors), subset=dict(self.subset) if self.subset else None)

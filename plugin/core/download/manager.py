@@ -16,7 +16,7 @@ import queue as stdlib_queue
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..errors import ErrorKind, Failure
 from ..product import Product
@@ -86,11 +86,13 @@ class DownloadManager:
 
     # -- requests from the user --------------------------------------------------------------------------------
     def add(self, product: Product, folder: str, assets: Iterable[str] = (), extract: bool = False,
-            version: Optional[str] = None) -> Job:
+            version: Optional[str] = None, subset: Optional[Dict[str, Any]] = None) -> Job:
         """Queue one version of a product (`version`, a product name; else the one its row shows); returns a copy
         of its job. The job holds that version only: it is fetched from that version's sources and saved under
-        that version's name, and a failing portal falls back to another source of the same version only."""
-        job = Job(product=product.only(version), folder=str(folder), assets=tuple(assets), extract=extract)
+        that version's name, and a failing portal falls back to another source of the same version only.
+        `subset`: its area of interest only (see Job.subset)."""
+        job = Job(product=product.only(version), folder=str(folder), assets=tuple(assets), extract=extract,
+                  subset=dict(subset) if subset else None)
         with self._cond:
             if self._paused:
                 job.state = State.PAUSED

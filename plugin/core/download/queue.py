@@ -92,6 +92,9 @@ class JobQueue:
                     notes TEXT NOT NULL DEFAULT '[]',
                     created REAL NOT NULL,
                     updated REAL NOT NULL)""")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "subset" not in columns:  # queues written before subsets existed
+                self._db.execute("ALTER TABLE jobs ADD COLUMN subset TEXT NOT NULL DEFAULT ''")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -104,16 +107,17 @@ class JobQueue:
         row = (job.state.value, job.folder, json.dumps(list(job.assets)), int(job.extract),
                json.dumps(job.product.to_dict(href=strip_signature)), job.portal, int(job.bytes_done), job.bytes_total,
                json.dumps([error.to_dict() for error in job.errors]), json.dumps(job.files),
-               json.dumps([note.to_dict() for note in job.notes]), time.time())
+               json.dumps([note.to_dict() for note in job.notes]), json.dumps(job.subset) if job.subset else "",
+               time.time())
         with self._lock:
             updated = self._db.execute(
                 "UPDATE jobs SET state=?, folder=?, assets=?, extract=?, product=?, portal=?, bytes_done=?, "
-                "bytes_total=?, error=?, files=?, notes=?, updated=? WHERE id=?", row + (job.id,)).rowcount
+                "bytes_total=?, error=?, files=?, notes=?, subset=?, updated=? WHERE id=?", row + (job.id,)).rowcount
             if not updated:
                 self._db.execute(
                     "INSERT INTO jobs (state, folder, assets, extract, product, portal, bytes_done, bytes_total, "
-                    "error, files, notes, updated, id, position, created) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT COALESCE(MAX(position), 0) + 1 FROM jobs), ?)",
+                    "error, files, notes, subset, updated, id, position, created) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT COALESCE(MAX(position), 0) + 1 FROM jobs), ?)",
                     row + (job.id, job.created))
 
     def save_progress(self, job: Job) -> None:
@@ -139,7 +143,7 @@ class JobQueue:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, state, folder, assets, extract, product, portal, bytes_done, bytes_total, error, files, "
-                "notes, created FROM jobs ORDER BY position").fetchall()
+                "notes, created, subset FROM jobs ORDER BY position").fetchall()
         jobs = []
         for row in rows:
             try:
@@ -147,7 +151,8 @@ class JobQueue:
                     id=row[0], state=State(row[1]), folder=row[2], assets=tuple(json.loads(row[3])),
                     extract=bool(row[4]), product=Product.from_dict(json.loads(row[5])), portal=row[6],
                     bytes_done=row[7], bytes_total=row[8], errors=_failures(row[9]), files=list(json.loads(row[10])),
-                    notes=[Note.from_dict(note) for note in json.loads(row[11])], created=row[12]))
+                    notes=[Note.from_dict(note) for note in json.loads(row[11])], created=row[12],
+                    subset=json.loads(row[13]) if row[13] else None))
             except (ValueError, KeyError, TypeError) as exc:
                 LOG.warning("download queue: job %s cannot be read (%s); skipped", row[0], exc)
         return jobs

@@ -319,6 +319,9 @@ class DownloadsPanel(QWidget):
                               "files (products without them are downloaded, then clipped)"))
         self.bands_combo = QComboBox()
         self.bands_combo.setObjectName("subsetBands")
+        # a long preset name must not widen the panel past a 350 px dock: the combo shrinks, its list does not
+        self.bands_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.bands_combo.setMinimumContentsLength(4)
         for key, title in SUBSET_PRESETS:
             self.bands_combo.addItem(translate("DownloadsPanel", title), key)
         self.bands_combo.setEnabled(False)

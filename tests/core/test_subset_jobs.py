@@ -102,8 +102,8 @@ def test_a_subset_that_cannot_be_made_fails_with_the_reason(tmp_path):
             tmp_path,
             ((product, str(tmp_path)), {"subset": {"bands": ["B04"], "area": box(30, 10, 30.1, 10.1).wkt}}),
             ((product, str(tmp_path)), {"subset": {"bands": ["B99"], "area": AREA.wkt}}))
-    assert outside.state is State.FAILED and outside.error.endswith("the area does not cover this product")
-    assert unknown.state is State.FAILED and "has no band B99" in unknown.error
+    assert outside.state is State.FAILED and outside.error_text.endswith("the area does not cover this product")
+    assert unknown.state is State.FAILED and "has no band B99" in unknown.error_text
 
 
 def test_cancelled_subset_leaves_no_file(tmp_path):

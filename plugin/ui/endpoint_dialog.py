@@ -14,7 +14,7 @@ from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayou
 from .. import accounts
 from ..core.catalog import PROTOCOLS, Catalog
 
-PROTOCOL_NAMES = {"stac": "STAC", "odata": "OData", "dhus": "DHuS", "resto": "resto"}
+PROTOCOL_NAMES = {"stac": "STAC", "odata": "OData", "dhus": "DHuS", "resto": "resto", "openeo": "openEO"}
 
 
 def url_problem(url: str) -> str:

@@ -15,9 +15,18 @@ from . import adapter_for
 from .base import Request
 
 
+def _prober(protocol: str):
+    """The module that shapes a protocol's probe: its search adapter, or the openEO client (no search adapter)."""
+    if protocol == "openeo":
+        from ..openeo import client
+
+        return client
+    return adapter_for(protocol)
+
+
 def probe_request(portal: Portal) -> Request:
     """The small request that tells whether a portal answers (landing page, service document, tiny search)."""
-    return adapter_for(portal.protocol).probe_request(portal)
+    return _prober(portal.protocol).probe_request(portal)
 
 
 def read_probe(portal: Portal, body: bytes) -> Tuple[bool, str, Any]:
@@ -28,5 +37,5 @@ def read_probe(portal: Portal, body: bytes) -> Tuple[bool, str, Any]:
         return False, portal_message(body, limit=80), None  # an HTML page: its words, without the tags
     if not isinstance(data, dict):
         return False, "", data
-    ok, what = adapter_for(portal.protocol).probe_answer(data)
+    ok, what = _prober(portal.protocol).probe_answer(data)
     return ok, what, data

@@ -216,10 +216,8 @@ class EOPortalsPlugin:
             self.downloads = attach_downloads(dock)
         except Exception:
             log_exception("The EO Portals Downloads tab could not be added")
-        # The openEO tab (plugin/openeo_jobs.py): jobs kept in the same SQLite file as the download queue.
+        # The openEO tab (ui/jobs_panel.py): jobs kept in the same SQLite file as the download queue.
         try:
-            from .openeo_jobs import attach as attach_openeo
-
             self.openeo = attach_openeo(dock)
         except Exception:
             log_exception("The EO Portals openEO tab could not be added")
@@ -266,3 +264,17 @@ def attach_downloads(dock, queue_file: Optional[Path] = None):
     dock.download_requested.connect(requested)
     controller.start()
     return controller
+
+
+def attach_openeo(dock, store_path: Optional[Path] = None):
+    """Add the openEO tab to the dock; returns the panel (call `shutdown()` on unload)."""
+    from . import network, settings
+    from .ui.jobs_panel import JobsPanel
+
+    panel = JobsPanel(catalog=lambda: dock.catalog, store_path=store_path or settings.queue_path(),
+                      query_source=lambda: dock.form.build_query(1), folder=settings.download_folder,
+                      settings=network.http_settings, parent=dock)
+    panel.setObjectName("eoPortalsOpenEOPanel")
+    panel.message.connect(lambda text: dock._message(text, Qgis.MessageLevel.Warning))
+    dock.add_tab(panel, QCoreApplication.translate("EOPortals", "openEO"))
+    return panel

@@ -177,6 +177,23 @@ def set_last_aoi(wkt: str) -> None:
     set_value("search/aoi_wkt", wkt)
 
 
+# ---- openEO device sign-in (the refresh token itself is in QGIS's authentication database) -----------------
+_SIGN_IN_KEYS = ("authcfg", "provider", "token_url", "client_id")
+
+
+def openeo_sign_in(backend_id: str) -> dict:
+    """The non-secret part of a device sign-in kept for an openEO back-end ({} when there is none):
+    ``eo_portals/portals/<id>/openeo_authcfg``, ``_provider``, ``_token_url``, ``_client_id``."""
+    values = {key: get_value(f"portals/{backend_id}/openeo_{key}", "") for key in _SIGN_IN_KEYS}
+    return values if values["authcfg"] and values["token_url"] else {}
+
+
+def set_openeo_sign_in(backend_id: str, authcfg: str, provider: str, token_url: str, client_id: str) -> None:
+    """Keep the non-secret part of a device sign-in (the authcfg id holds the refresh token)."""
+    for key, value in zip(_SIGN_IN_KEYS, (authcfg, provider, token_url, client_id)):
+        set_value(f"portals/{backend_id}/openeo_{key}", value)
+
+
 # ---- downloads -------------------------------------------------------------------------------------------
 DEFAULT_MAX_DOWNLOADS = 4
 

@@ -368,7 +368,7 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
                                on_progress=lambda j: feedback.setProgress(
                                    90.0 + 10.0 * j.bytes_done / j.bytes_total) if j.bytes_total else None)
         if job.state is not State.DONE:
-            raise PortalError(backend.title, job.error or "the result files could not be downloaded")
+            raise PortalError(backend.title, job.error_text or "the result files could not be downloaded")
         feedback.setProgress(100)
         return job_id, list(job.files)
 

@@ -312,8 +312,8 @@ class JobsPanel(QWidget):
                 if job.files:
                     record.files = list(job.files)
                     record.folder = folder
-                if job.error:
-                    record.error = job.error
+                if job.errors:
+                    record.error = job.error_text
                 return record
 
             self._start(self.tr("openEO: results of {job}").format(job=record.job_id), work, self._results_in)

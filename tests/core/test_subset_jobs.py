@@ -133,7 +133,9 @@ def test_a_failed_subset_is_retried_once_the_files_are_back(tmp_path):
             job = manager.add(product, str(tmp_path / "EO"), subset={"bands": ["B04"], "area": AREA.wkt})
             assert wait_until(lambda: manager.job(job.id).state is State.FAILED, timeout=60)
             failed = manager.job(job.id)
-            assert failed.error.startswith(f"{product.title}: Earth Search: ") and "B04.tif" in failed.error
+            # the failure is data: the portal that could not be read, and why (the row names the product already)
+            assert [(e.portal, e.code) for e in failed.errors] == [("Earth Search", "subset_read")]
+            assert failed.error_text.startswith("Earth Search: ") and "B04.tif" in failed.error_text
             server.routes.update(routes)
             manager.retry(job.id)
             assert wait_until(lambda: manager.job(job.id).state is State.DONE, timeout=60)

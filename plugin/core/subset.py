@@ -765,7 +765,8 @@ def _fill(target_dataset, grid: Grid, files: List[BandFile], rasters: List[Raste
         if nodata is not None:
             target.SetNoDataValue(nodata)
         scale, offset = scale_offset(spec.collection, band, product.start,
-                                     baseline if baseline and baseline != "0000" else None)
+                                     baseline if baseline and baseline != "0000" else None,
+                                     getattr(product, "properties", None))
         if not band.classes:
             target.SetScale(scale)
             target.SetOffset(offset)
@@ -889,7 +890,8 @@ class _ProductSeries:
             finest = min(range(len(roles)), key=lambda i: infos[i][0])
             wkt = infos[finest][1]
             baseline = product.version[0] if product.version and product.version[0] != "0000" else None
-            scales = [scale_offset(spec.collection, f.band, product.start, baseline) for f in files]
+            scales = [scale_offset(spec.collection, f.band, product.start, baseline,
+                                   getattr(product, "properties", None)) for f in files]
             mask_classes = mask_spec.chosen(self.mask_keys) if mask_spec else ()
             masked: Dict[int, bool] = {}
             role_names = list(roles)

@@ -461,7 +461,11 @@ def _may_be_needed(key: Any, raw: Any) -> bool:
 
 
 def _archive_path(href: Any) -> bool:
-    return isinstance(href, str) and href.split("?", 1)[0].lower().endswith((".zip", ".tar", ".tar.gz"))
+    """Whether a link's path ends as an archive's (.zip, .tar, .tar.gz), in any case."""
+    if not isinstance(href, str):
+        return False
+    query = href.find("?")
+    return (href if query < 0 else href[:query])[-7:].lower().endswith((".zip", ".tar", ".tar.gz"))
 
 
 class LazyAssets(Mapping):

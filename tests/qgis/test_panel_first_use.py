@@ -374,3 +374,25 @@ def test_a_message_longer_than_the_bar_is_not_cut(make_dock, tmp_path, monkeypat
         iface.window.close()
         iface.window.deleteLater()
         spin(20)
+
+
+def test_on_a_768_px_laptop_screen_the_table_keeps_rows_in_sight_after_a_search(make_dock, tmp_path, monkeypatch):
+    """Real QGIS on a 1366x768 screen gives the dock about 640 px: after a search with three portals, their lines
+    took the results' room and the table showed one row of 35. The filters (which scroll) and then the quicklook
+    give up height so that several rows show; the Search button and the quicklook stay in sight."""
+    portals = ["planetary_computer", "earth_search", "cdse_stac"]
+    with recorded_portals(tmp_path, portals) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = narrow(make_dock(), 640)
+        prepare(dock, portals)
+        assert dock.start_search()
+        wait_for_search(dock)
+        spin(100)
+    table = dock.results.table
+    assert len(dock.run.status_lines()) == 3 and dock.results.proxy.rowCount() > 10
+    rows_in_sight = table.viewport().height() // table.verticalHeader().defaultSectionSize()
+    assert rows_in_sight >= 4, (rows_in_sight, dock.splitter.sizes())
+    assert dock.run.search_button.isVisible() and dock.run.search_button.visibleRegion().boundingRect().height() \
+        == dock.run.search_button.height()
+    assert dock.quicklook.view.height() >= 100, dock.quicklook.view.height()
+    dock.hide()

@@ -16,6 +16,7 @@ from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButt
 from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
+from plugin.ui import common
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
@@ -396,3 +397,31 @@ def test_on_a_768_px_laptop_screen_the_table_keeps_rows_in_sight_after_a_search(
         == dock.run.search_button.height()
     assert dock.quicklook.view.height() >= 100, dock.quicklook.view.height()
     dock.hide()
+
+
+def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
+    """Real QGIS at 1366x768 showed "Your portal catalog is not used, searches go to th…": the lead of a long
+    message ends on a whole word, at any width of the map's message bar."""
+    text = ("Your portal catalog is not used, searches go to the built-in portals: The portal catalog file "
+            "/home/user/catalog.json is not valid JSON (line 3: Expecting property name enclosed in double quotes).")
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    bar = QgsMessageBar()
+    layout.addWidget(bar)
+    bar.setFont(QFont("DejaVu Sans", 9))
+    try:
+        cut = 0
+        for width in range(420, 1000, 7):
+            window.resize(width, 100)
+            lead = common.message_lead(bar, "EO Portals", text)
+            if not lead:
+                continue
+            assert lead.endswith("…"), lead
+            words = lead[:-1]
+            assert text.startswith(words) and words.strip(), (width, lead)
+            assert text[len(words)] in " :,(", (width, lead)
+            assert words[-1] not in " ,:", (width, lead)
+            cut += 1
+        assert cut > 20
+    finally:
+        window.deleteLater()

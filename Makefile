@@ -32,14 +32,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test venv: Debian's Python with its QGIS, GDAL and shapely 1.8, plus the test tools from PyPI.
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
-TEST_TOOLS := pytest pytest-qgis==5.0.2 hypothesis pytest-timeout
+TEST_TOOLS := pytest pytest-qgis==5.0.2 hypothesis pytest-timeout jsonschema
 # Core venv: no system packages (so no QGIS, no Qt), shapely 2 from PyPI.
 PYTHON2 ?= $(shell p=$$(command -v python3 2>/dev/null || true); \
 	if [ -n "$$p" ] && [ "$$(readlink -f "$$p")" != "$$(readlink -f /usr/bin/python3)" ]; then echo "$$p"; \
 	else echo /usr/bin/python3; fi)
 VENV2 := $(ROOT)/.venv-shapely2
 PY2 := $(VENV2)/bin/python
-CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout
+CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout jsonschema
+# openEO back-end software the openEO tests start on loopback (never used by the plugin): openeo-driver's dummy
+# back-end, pinned with its whole dependency set in tests/requirements-openeo.txt.
+VENV_OPENEO := $(ROOT)/.venv-openeo
 # Gates venv: no system packages; PyQt6 (the Qt6 gate) and the scanners plugins.qgis.org runs on each upload.
 # The tests in tests/release run them through this Python (EO_PORTALS_CHECKS_PYTHON).
 VENV_CHECKS := $(ROOT)/.venv-checks
@@ -80,7 +83,7 @@ RUN_PROFILE := $(PLUGIN)
 RUN_PROFILE_DIR := $(RUN_PROFILES)/profiles/$(RUN_PROFILE)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: help deps venv venv2 venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
+.PHONY: help deps venv venv2 venv-openeo venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
 	translations compile-translations bench screenshots clean distclean
 
 help:
@@ -133,8 +136,15 @@ qgis-chroot: | deps
 qgis-chroot-remove:
 	$(SUDO) bash $(CHROOT_TOOL) remove $(QGIS_CHROOT)
 
+venv-openeo: $(VENV_OPENEO)/.eo_portals_ready
+$(VENV_OPENEO)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo.txt | deps
+	/usr/bin/python3 -m venv --clear $(VENV_OPENEO)
+	$(VENV_OPENEO)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-openeo.txt
+	$(VENV_OPENEO)/bin/python -c "import openeo_driver.dummy.local_app"
+	touch $@
+
 ## Tests: every run always happens; the target fails when any fails or collects nothing (pytest exit 5).
-test: venv venv2 venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroot)
+test: venv venv2 venv-openeo venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroot)
 	@cd $(ROOT); \
 	if [ -n "$(FIXTURES)" ] && [ -d "$(FIXTURES)" ]; then echo "Recorded portal answers: $(FIXTURES)"; \
 	else echo "Recorded portal answers not found (set EO_PORTALS_FIXTURES): the tests that replay them are skipped."; fi; \
@@ -238,5 +248,5 @@ clean:
 	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS)
+	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS) $(VENV_OPENEO)
 	@echo "The QGIS chroot in $(QGIS_CHROOT) is kept (shared by checkouts); 'make qgis-chroot-remove' deletes it."

@@ -552,6 +552,26 @@
         <source>{read} read instead of {full}</source>
         <translation>{read} lus au lieu de {full}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Resampling</source>
+        <translation>Rééchantillonnage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>How bands of a coarser resolution are brought to the finest chosen one (class bands such as SCL: always nearest)</source>
+        <translation>Comment les bandes de résolution plus grossière sont ramenées à la plus fine choisie (bandes de classes comme SCL : toujours au plus proche voisin)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Keep archives</source>
+        <translation>Garder les archives</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Products without cloud-optimised files are downloaded, then clipped: keep the archive too</source>
+        <translation>Les produits sans fichiers optimisés pour le cloud sont téléchargés, puis découpés : garder aussi l&apos;archive</translation>
+    </message>
 </context>
 <context>
     <name>EOPortals</name>
@@ -966,6 +986,166 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Run an openEO job</source>
+        <translation>Lancer un traitement openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Composite, index time series or band stack computed by an openEO back-end</source>
+        <translation>Composite, série temporelle d&apos;indice ou pile de bandes calculés par un serveur openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Builds an openEO process graph from a search (area, dates, collection, cloud limit, or the footprints of &apos;Search EO portals&apos; as INPUT): a cloud-free composite (median of the cloud-masked observations per month, season, year or the whole period) of chosen bands, an index time series averaged over parcels, or a stack of chosen bands for every date. The graph is written to the process graph file and checked against the back-end&apos;s processes and collection; with &apos;Only build and check&apos; nothing runs. Otherwise the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; Cancel cancels it there) and its result files are downloaded into the output folder.</source>
+        <translation>Construit un graphe de processus openEO à partir d&apos;une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d&apos;indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n&apos;est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu&apos;à sa fin ; Annuler l&apos;y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>openEO back-end (portal id)</source>
+        <translation>Serveur openEO (identifiant du portail)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Footprints of a search (instead of area, dates and collection)</source>
+        <translation>Emprises d&apos;une recherche (au lieu de la zone, des dates et de la collection)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Area of interest</source>
+        <translation>Zone d&apos;intérêt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Start date (YYYY-MM-DD)</source>
+        <translation>Date de début (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>End date (YYYY-MM-DD)</source>
+        <translation>Date de fin (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Kind of job</source>
+        <translation>Type de traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Bands (comma-separated, composite and stack)</source>
+        <translation>Bandes (séparées par des virgules, composite et pile)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Index (time series)</source>
+        <translation>Indice (série temporelle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Composite period</source>
+        <translation>Période du composite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Parcels (time series)</source>
+        <translation>Parcelles (série temporelle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result format</source>
+        <translation>Format du résultat</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Process graph (JSON)</source>
+        <translation>Graphe de processus (JSON)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Only build and check the graph (do not run it)</source>
+        <translation>Seulement construire et vérifier le graphe (sans le lancer)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Run synchronously (small requests)</source>
+        <translation>Lancer en synchrone (petites demandes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Seconds between status checks</source>
+        <translation>Secondes entre deux consultations de l&apos;état</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result folder</source>
+        <translation>Dossier des résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result files</source>
+        <translation>Fichiers de résultat</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>openEO job id</source>
+        <translation>Identifiant du traitement openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{portal} is not an openEO back-end (openEO back-ends: {backends}).</source>
+        <translation>{portal} n&apos;est pas un serveur openEO (serveurs openEO : {backends}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Process graph written to {path}</source>
+        <translation>Graphe de processus écrit dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Checking the graph on {backend}</source>
+        <translation>Vérification du graphe sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{backend} has every process, band and format the job needs.</source>
+        <translation>{backend} a tous les processus, bandes et formats dont le traitement a besoin.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Result: {path}</source>
+        <translation>Résultat : {path}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Give an area of interest, or the footprints of a search as input.</source>
+        <translation>Donnez une zone d&apos;intérêt, ou les emprises d&apos;une recherche en entrée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>{backend} has no collection for {collection}.</source>
+        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>The input layer has no footprints with dates: use the output of &apos;Search EO portals&apos;.</source>
+        <translation>La couche en entrée n&apos;a pas d&apos;emprises datées : utilisez la sortie de « Rechercher dans les portails EO ».</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Running the graph synchronously on {backend}</source>
+        <translation>Exécution synchrone du graphe sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Job {job} created on {backend}</source>
+        <translation>Traitement {job} créé sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <source>Job {job}: {state}</source>
+        <translation>Traitement {job} : {state}</translation>
+    </message>
+    <message>
         <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
         <source>An area is needed: a WKT polygon or a polygon layer.</source>
         <translation>Une zone est nécessaire : un polygone WKT ou une couche de polygones.</translation>
@@ -1190,6 +1370,11 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
     <message>
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/openeo_jobs.py" line="1"/>
+        <source>openEO</source>
+        <translation>openEO</translation>
     </message>
 </context>
 <context>
@@ -2667,6 +2852,282 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
     <message>
         <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
         <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
+    </message>
+</context>
+<context>
+    <name>JobsPanel</name>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Back-end</source>
+        <translation>Serveur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Bands</source>
+        <translation>Bandes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Cloud-free composite</source>
+        <translation>Composite sans nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Get results</source>
+        <translation>Récupérer les résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Index time series</source>
+        <translation>Série temporelle d&apos;indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Index</source>
+        <translation>Indice</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Job</source>
+        <translation>Traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Month</source>
+        <translation>Mois</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>No openEO back-end is available: add one in EO Portals settings.</source>
+        <translation>Aucun serveur openEO n&apos;est disponible : ajoutez-en un dans les paramètres d&apos;EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Period</source>
+        <translation>Période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Run job</source>
+        <translation>Lancer le traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Season</source>
+        <translation>Saison</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Show graph</source>
+        <translation>Afficher le graphe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Stack of bands</source>
+        <translation>Pile de bandes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>The process graph, to copy into openEO&apos;s editor or Python</source>
+        <translation>Le graphe de processus, à copier dans l&apos;éditeur d&apos;openEO ou en Python</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Whole period</source>
+        <translation>Toute la période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Year</source>
+        <translation>Année</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>created</source>
+        <translation>créé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>failed</source>
+        <translation>en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>finished</source>
+        <translation>terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO call failed unexpectedly: {error}</source>
+        <translation>L&apos;appel openEO a échoué de façon inattendue : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: cancelling {job}</source>
+        <translation>openEO : annulation de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: deleting {job}</source>
+        <translation>openEO : suppression de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: results of {job}</source>
+        <translation>openEO : résultats de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: starting a job on {backend}</source>
+        <translation>openEO : lancement d&apos;un traitement sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: status of {job}</source>
+        <translation>openEO : état de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>queued</source>
+        <translation>en attente</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>running</source>
+        <translation>en cours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{backend} has no collection for {collection}.</source>
+        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{credits:g} credits</source>
+        <translation>{credits:g} crédits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>{n} file(s)</source>
+        <translation>{n} fichier(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Sign in…</source>
+        <translation>Se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Sign in to this back-end in the browser (OpenID Connect device code)</source>
+        <translation>Se connecter à ce serveur dans le navigateur (code d&apos;appareil OpenID Connect)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>Signed in to {backend}.</source>
+        <translation>Connecté à {backend}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>openEO: opening the results</source>
+        <translation>openEO : ouverture des résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>The results could not be opened: {error}</source>
+        <translation>Les résultats n&apos;ont pas pu être ouverts : {error}</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceLoginDialog</name>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Sign in to {backend}</source>
+        <translation>Se connecter à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Asking {backend} how to sign in…</source>
+        <translation>Demande à {backend} comment se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Open the browser</source>
+        <translation>Ouvrir le navigateur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>openEO: sign-in to {backend}</source>
+        <translation>openEO : connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Code: {code}</source>
+        <translation>Code : {code}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>Open the link, sign in with your account and confirm the code; this window closes by itself.</source>
+        <translation>Ouvrez le lien, connectez-vous avec votre compte et confirmez le code ; cette fenêtre se ferme d&apos;elle-même.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>openEO: waiting for the sign-in to {backend}</source>
+        <translation>openEO : attente de la connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>{backend} gave no refresh token: the sign-in cannot be kept.</source>
+        <translation>{backend} n&apos;a pas donné de jeton de renouvellement : la connexion ne peut pas être conservée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>{backend} (openEO sign-in)</source>
+        <translation>{backend} (connexion openEO)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>The sign-in could not be kept in QGIS&apos;s authentication database.</source>
+        <translation>La connexion n&apos;a pas pu être conservée dans la base d&apos;authentification de QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="1"/>
+        <source>The sign-in failed unexpectedly: {error}</source>
+        <translation>La connexion a échoué de façon inattendue : {error}</translation>
     </message>
 </context>
 </TS>

@@ -40,6 +40,7 @@ class EOPortalsPlugin:
         self.dock = None  # EOPortalsDock, created the first time the user opens it
         self._resume_timer: Optional[QTimer] = None
         self.downloads = None  # DownloadsController (plugin/downloads.py), created with the dock
+        self.openeo = None  # JobsPanel (plugin/ui/jobs_panel.py), created with the dock
         self.provider = None  # EOPortalsProvider while registered
         self.translator: Optional[QTranslator] = None
         self.menu_name = ""
@@ -95,6 +96,12 @@ class EOPortalsPlugin:
                 downloads.stop()
             except Exception:
                 log_exception("The EO Portals downloads did not stop cleanly")
+        if self.openeo is not None:
+            openeo, self.openeo = self.openeo, None
+            try:
+                openeo.shutdown()
+            except Exception:
+                log_exception("The EO Portals openEO tab did not stop cleanly")
         if self.dock is not None:
             dock, self.dock = self.dock, None
             dock.closed.disconnect(self._dock_closed)
@@ -211,6 +218,13 @@ class EOPortalsPlugin:
             self.downloads = attach(dock)
         except Exception:
             log_exception("The EO Portals Downloads tab could not be added")
+        # The openEO tab (plugin/openeo_jobs.py): jobs kept in the same SQLite file as the download queue.
+        try:
+            from .openeo_jobs import attach as attach_openeo
+
+            self.openeo = attach_openeo(dock)
+        except Exception:
+            log_exception("The EO Portals openEO tab could not be added")
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 

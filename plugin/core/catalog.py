@@ -20,7 +20,8 @@ from .errors import CatalogError
 
 CATALOG_ENV = "EO_PORTALS_CATALOG"
 BUILTIN_PATH = Path(__file__).with_name("catalog.json")
-PROTOCOLS = ("stac", "odata", "dhus", "resto")
+PROTOCOLS = ("stac", "odata", "dhus", "resto", "openeo")
+SEARCH_PROTOCOLS = ("stac", "odata", "dhus", "resto")  # openEO back-ends run jobs; they are not searched
 AUTH_KINDS = ("none", "oidc", "apikey", "sas", "signing", "basic")
 
 
@@ -69,6 +70,11 @@ class Portal:
         return self.extra.get(key, default)
 
     @property
+    def searchable(self) -> bool:
+        """Whether the search fan-out queries this portal (openEO back-ends run jobs, they are not searched)."""
+        return self.protocol in SEARCH_PROTOCOLS
+
+    @property
     def usable(self) -> bool:
         """Enabled and complete (a template without a URL is not)."""
         return self.enabled and bool(self.url)
@@ -96,8 +102,12 @@ class Catalog:
         return [self.portal(pid) for pid in portal_ids]
 
     def for_collection(self, unified: str) -> List[Portal]:
-        """Usable portals that have this collection."""
-        return [p for p in self.portals.values() if p.usable and p.supports(unified)]
+        """Usable search portals that have this collection."""
+        return [p for p in self.portals.values() if p.usable and p.searchable and p.supports(unified)]
+
+    def openeo_backends(self) -> List[Portal]:
+        """The openEO back-ends (``protocol: openeo``), usable or not."""
+        return [p for p in self.portals.values() if p.protocol == "openeo"]
 
 
 _PORTAL_FIELDS = {

@@ -117,6 +117,9 @@ def search_portal(
         if not portal.url:
             raise PortalError(portal.title, "no URL is set for this portal (add it in EO Portals settings)",
                               ErrorKind.INVALID)
+        if not portal.searchable:
+            raise PortalError(portal.title, "is an openEO back-end: it runs jobs on data, it is not searched for "
+                                            "products", ErrorKind.INVALID)
         if not portal.supports(query.collection):
             raise PortalError(portal.title, f"does not offer the collection {query.collection}", ErrorKind.INVALID)
         adapter = adapter_for(portal.protocol)

@@ -8,6 +8,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from .common import ICON_PATH, translate
 from .download_algorithm import DownloadAlgorithm
+from .openeo_algorithm import OpenEOJobAlgorithm
 from .search_algorithm import SearchAlgorithm
 from .subset_algorithms import SubsetAlgorithm, TimeSeriesAlgorithm
 
@@ -17,6 +18,7 @@ ALGORITHMS: List[Type[QgsProcessingAlgorithm]] = [
     DownloadAlgorithm,
     SubsetAlgorithm,
     TimeSeriesAlgorithm,
+    OpenEOJobAlgorithm,
 ]
 
 

@@ -16,7 +16,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
-from qgis.PyQt.QtCore import QCoreApplication, QPointF, QRectF, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QPointF, QRectF, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
@@ -26,6 +26,7 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
            "#7f7f7f")
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 10, 10, 34
 RADIUS = 4.0
+REPAINT_MS = 200
 CSV_COLUMNS = ("parcel", "date", "product", "portal", "index", "mean", "median", "std", "valid", "total",
                "valid_fraction")
 
@@ -55,12 +56,20 @@ class SeriesChart(QWidget):
         self.setMouseTracking(False)
         self._points: List[Any] = []
         self._colors: Dict[str, QColor] = {}
+        self._range_cache: Optional[Tuple[int, Any]] = None
+        # points arriving one by one are drawn together at most every REPAINT_MS: a paint of hundreds of points
+        # per arriving point would hold the main thread
+        self._repaint = QTimer(self)
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(REPAINT_MS)
+        self._repaint.timeout.connect(self.update)
         self.index_name = ""
 
     # -- data --------------------------------------------------------------------------------------------------
     def clear(self) -> None:
         self._points = []
         self._colors = {}
+        self._range_cache = None
         self.update()
 
     def set_points(self, points) -> None:
@@ -70,9 +79,10 @@ class SeriesChart(QWidget):
         self.update()
 
     def add_point(self, point) -> None:
-        """One more point (main thread), drawn at the next paint."""
+        """One more point (main thread), drawn with the others that arrive within REPAINT_MS."""
         self._add(point)
-        self.update()
+        if not self._repaint.isActive():
+            self._repaint.start()
 
     def _add(self, point) -> None:
         if getattr(point, "error", ""):
@@ -90,6 +100,12 @@ class SeriesChart(QWidget):
 
     # -- geometry ----------------------------------------------------------------------------------------------
     def _ranges(self) -> Optional[Tuple[float, float, float, float]]:
+        """Time and value ranges of the points (cached until the points change: a paint asks for each point)."""
+        if self._range_cache is None or self._range_cache[0] != len(self._points):
+            self._range_cache = (len(self._points), self._compute_ranges())
+        return self._range_cache[1]
+
+    def _compute_ranges(self) -> Optional[Tuple[float, float, float, float]]:
         times = [_timestamp(p.date) for p in self._points if p.date is not None]
         values = [p.mean for p in self._points if p.mean is not None]
         if not times:
@@ -161,37 +177,47 @@ class SeriesChart(QWidget):
         by_parcel: Dict[str, List[Any]] = {}
         for point in self._points:
             by_parcel.setdefault(point.parcel, []).append(point)
+        width, height = rect.width(), rect.height()
+        left, bottom = rect.left(), rect.bottom()
+        base = self.palette().base()
         for parcel, points in by_parcel.items():
             color = self._colors[parcel]
             ordered = sorted((p for p in points if p.date is not None), key=lambda p: _timestamp(p.date))
+            placed = []  # (x, y or None, point), computed once per paint
+            for point in ordered:
+                x = left + (_timestamp(point.date) - t0) / (t1 - t0) * width
+                y = None if point.mean is None else bottom - (point.mean - v0) / (v1 - v0) * height
+                placed.append((x, y, point))
             path = QPainterPath()
             started = False
-            for point in ordered:
-                where = self.position_of(point)
-                if where is None:
+            for x, y, _point in placed:
+                if y is None:
                     continue
                 if started:
-                    path.lineTo(where)
+                    path.lineTo(x, y)
                 else:
-                    path.moveTo(where)
+                    path.moveTo(x, y)
                     started = True
             line = QColor(color)
             line.setAlpha(160)
             painter.setPen(QPen(line, 1.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(path)
-            for point in ordered:
-                where = self.position_of(point)
-                if where is None:  # no valid pixel that date: a cross on the x axis
-                    x = rect.left() + (_timestamp(point.date) - t0) / (t1 - t0) * rect.width()
+            fills: Dict[int, QColor] = {}
+            for x, y, point in placed:
+                if y is None:  # no valid pixel that date: a cross on the x axis
                     painter.setPen(QPen(color, 1))
-                    painter.drawLine(QPointF(x - 3, rect.bottom() - 3), QPointF(x + 3, rect.bottom() + 3))
-                    painter.drawLine(QPointF(x - 3, rect.bottom() + 3), QPointF(x + 3, rect.bottom() - 3))
+                    painter.drawLine(QPointF(x - 3, bottom - 3), QPointF(x + 3, bottom + 3))
+                    painter.drawLine(QPointF(x - 3, bottom + 3), QPointF(x + 3, bottom - 3))
                     continue
-                fill = QColor(color)
-                fill.setAlpha(point_alpha(point.valid_fraction))
+                alpha = point_alpha(point.valid_fraction)
+                fill = fills.get(alpha)
+                if fill is None:
+                    fill = fills[alpha] = QColor(color)
+                    fill.setAlpha(alpha)
+                where = QPointF(x, y)
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(self.palette().base())  # the line does not show through a faded point
+                painter.setBrush(base)  # the line does not show through a faded point
                 painter.drawEllipse(where, RADIUS, RADIUS)
                 painter.setBrush(fill)
                 painter.drawEllipse(where, RADIUS, RADIUS)

@@ -34,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings
+from ..core.bands import RESAMPLING
 from ..core.download.job import FINAL_STATES, Job, State
 from ..core.naming import parse_name
 from ..core.product import Product
@@ -315,10 +316,31 @@ class DownloadsPanel(QWidget):
         for key, title in SUBSET_PRESETS:
             self.bands_combo.addItem(translate("DownloadsPanel", title), key)
         self.bands_combo.setEnabled(False)
-        self.area_only_check.toggled.connect(self.bands_combo.setEnabled)
         subset_row.addWidget(self.area_only_check)
         subset_row.addWidget(self.bands_combo, 1)
         layout.addLayout(subset_row)
+        self.subset_options = QWidget()  # shown with "Area of interest only"
+        options_row = QHBoxLayout(self.subset_options)
+        options_row.setContentsMargins(0, 0, 0, 0)
+        options_row.addWidget(QLabel(translate("DownloadsPanel", "Resampling")))
+        self.resampling_combo = QComboBox()
+        self.resampling_combo.setObjectName("subsetResampling")
+        self.resampling_combo.setToolTip(translate(
+            "DownloadsPanel", "How bands of a coarser resolution are brought to the finest chosen one (class bands "
+                              "such as SCL: always nearest)"))
+        for method in RESAMPLING:
+            self.resampling_combo.addItem(method, method)
+        options_row.addWidget(self.resampling_combo, 1)
+        self.keep_archive_check = QCheckBox(translate("DownloadsPanel", "Keep archives"))
+        self.keep_archive_check.setToolTip(translate(
+            "DownloadsPanel", "Products without cloud-optimised files are downloaded, then clipped: keep the archive "
+                              "too"))
+        self.keep_archive_check.setChecked(True)
+        options_row.addWidget(self.keep_archive_check)
+        self.subset_options.setVisible(False)
+        layout.addWidget(self.subset_options)
+        self.area_only_check.toggled.connect(self.bands_combo.setEnabled)
+        self.area_only_check.toggled.connect(self.subset_options.setVisible)
 
         buttons = QHBoxLayout()
         self.pause_button = QPushButton(_icon("/mActionPause.svg"), translate("DownloadsPanel", "Pause all"))
@@ -383,8 +405,9 @@ class DownloadsPanel(QWidget):
         if geometry is None or geometry.isEmpty():
             self.summary_label.setText(translate("DownloadsPanel", "Draw an area of interest first (Search tab)."))
             return []
-        subset = {"bands": [self.bands_combo.currentData()], "area": geometry.asWkt(8), "resampling": "nearest",
-                  "keep_archive": True}
+        subset = {"bands": [self.bands_combo.currentData()], "area": geometry.asWkt(8),
+                  "resampling": self.resampling_combo.currentData(),
+                  "keep_archive": self.keep_archive_check.isChecked()}
         return self.controller.add(products, folder=self.folder_widget.filePath() or None, subset=subset,
                                    extract=False)
 

@@ -23,8 +23,9 @@ STATUS_COLORS = {
 
 
 def portal_shown(portal: Portal) -> bool:
-    """Whether the panel lists a portal (it has an address and the user has not switched it off)."""
-    return bool(portal.url) and prefs.portal_enabled(portal.id, portal.enabled)
+    """Whether the panel lists a portal for searching (it has an address, the user has not switched it off, and it
+    is searched: openEO back-ends run jobs instead)."""
+    return bool(portal.url) and portal.searchable and prefs.portal_enabled(portal.id, portal.enabled)
 
 
 class PortalList(QgsCollapsibleGroupBox):

@@ -50,7 +50,7 @@ from ..core.http import HttpSettings, fetch, make_session, portal_message
 from ..core.portals.base import Request
 from ..log import log_exception, log_info, log_request_failure
 
-PROTOCOL_NAMES = {"stac": "STAC", "odata": "OData", "dhus": "DHuS", "resto": "resto"}
+PROTOCOL_NAMES = {"stac": "STAC", "odata": "OData", "dhus": "DHuS", "resto": "resto", "openeo": "openEO"}
 STATUS_COLORS = {
     settings.STATUS_OK: "#2e9e44",
     settings.STATUS_AUTH: "#e08a00",
@@ -97,6 +97,8 @@ def read_probe(portal: Portal, body: bytes) -> Tuple[bool, str, Any]:
         return "value" in data or "@odata.context" in data or "d" in data, "", data
     if portal.protocol == "dhus":
         return "feed" in data, "", data
+    if portal.protocol == "openeo":  # capabilities document at the API root
+        return "api_version" in data and "endpoints" in data, str(data.get("title") or ""), data
     return "features" in data or data.get("type") == "FeatureCollection" or "collections" in data, "", data
 
 

@@ -489,7 +489,9 @@ def test_unloading_the_plugin_stops_the_queue_and_leaves_nothing_running(plugin_
     try:
         plugin.action.trigger()
         dock, controller = plugin.dock, plugin.downloads
-        assert controller is not None and dock.tabs.tabText(dock.tabs.count() - 1) == "Downloads"
+        titles = [dock.tabs.tabText(i) for i in range(dock.tabs.count())]
+        assert controller is not None and titles[0] == "Search" and "Downloads" in titles
+        assert titles[-1] == "openEO"  # the openEO tab comes last
         controller.add([product_a])
         # (the plugin's own State enum: the package eo_portals is a second copy of the modules)
         assert wait_until(lambda: controller.jobs() and controller.jobs()[0].state.value == "downloading")

@@ -28,13 +28,16 @@ def test_area_of_interest_only_from_the_downloads_tab(make_dock, tmp_path):
         assert "Draw an area of interest first" in panel.summary_label.text()
         assert dock.form.aoi.set_wkt(area.wkt)
         panel.bands_combo.setCurrentIndex(panel.bands_combo.findData("ndvi"))
+        assert panel.subset_options.isVisibleTo(panel)  # resampling and archive choices shown with the option
+        panel.resampling_combo.setCurrentIndex(panel.resampling_combo.findData("bilinear"))
         panel.request(products)  # what the Download button of the results calls
         assert wait_until(lambda: len(controller.jobs()) == 2 and all(
             j.state in (State.DONE, State.FAILED) for j in controller.jobs()), timeout=60)
     jobs = controller.jobs()
     assert all(j.state is State.DONE for j in jobs), [j.error for j in jobs]
     for job in jobs:
-        assert job.subset["bands"] == ["ndvi"]
+        assert job.subset["bands"] == ["ndvi"] and job.subset["resampling"] == "bilinear"
+        assert job.subset["keep_archive"] is True
         sent = wkt.loads(job.subset["area"])  # the area as the panel handed it over (EPSG:4326)
         assert sent.hausdorff_distance(area) < 1e-6  # degrees: a tenth of a metre
         check_subset_is_exact(job.files[0], 1, scene_file(S2_CLEAR, "red"), to_utm(sent, 32629))

@@ -1,0 +1,432 @@
+"""The openEO tab: a job from the current search (kind, bands or index, period, parcels), its graph to copy, and
+the Jobs list (status, progress, credits, logs on failure, refresh, results, cancel, delete), kept across QGIS
+restarts in the download queue's SQLite file.
+
+Every network call runs in a `JobCallTask` (a QgsTask) on plain data; the panel is only touched in `finished()`
+on the main thread. The account is read on the main thread when a call starts (`openeo_accounts.bearer_for`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsTask, QgsWkbTypes
+from qgis.gui import QgsMapLayerComboBox
+from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView, QApplication, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from ..core.catalog import Catalog, Portal
+from ..core.errors import EOPortalsError
+from ..core.http import HttpSettings
+from ..core.openeo.client import OpenEOClient
+from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process, job_title, parcels_geojson, \
+    spec_from_query, to_json
+from ..core.openeo.jobs import JobRecord, JobStore, refresh
+from ..core.openeo.results import download_results, result_product
+from ..core.query import SearchQuery
+
+COLUMN_TITLE, COLUMN_BACKEND, COLUMN_STATUS = range(3)
+
+
+def result_layer_specs(files: List[str]):
+    """Layers of result files (worker thread: reads the files): GeoTIFF as is, netCDF one layer per variable."""
+    from osgeo import gdal
+
+    from ..layers import LayerSpec, layer_specs
+
+    specs = []
+    for name in files:
+        path = Path(name)
+        if path.suffix.lower() == ".nc":
+            dataset = gdal.Open(str(path))
+            subdatasets = dataset.GetSubDatasets() if dataset is not None else []
+            dataset = None
+            if subdatasets:
+                specs.extend(LayerSpec(source, f"{path.stem} {source.rsplit(':', 1)[-1]}") for source, _ in subdatasets)
+                continue
+        specs.extend(layer_specs(str(path)))
+    return specs
+
+
+class JobCallTask(QgsTask):
+    """One openEO call off the main thread: `work()` in run(), `done(value, error)` on the main thread."""
+
+    def __init__(self, description: str, work: Callable[[], Any], done: Callable[[Any, Optional[Exception]], None]):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.work = work
+        self.done = done
+        self.value: Any = None
+        self.error: Optional[Exception] = None
+
+    def run(self) -> bool:  # noqa: D102
+        try:
+            self.value = self.work()
+        except Exception as exc:  # noqa: BLE001 - reported on the main thread, never raised in the task
+            self.error = exc
+        return True
+
+    def finished(self, result: bool) -> None:  # noqa: D102
+        self.done(self.value, self.error)
+
+
+class JobsPanel(QWidget):
+    """The openEO tab. `query_source()` gives the current search (SearchQuery) or raises with a message."""
+
+    message = pyqtSignal(str)  # a warning for the message bar
+    changed = pyqtSignal()  # the jobs list was redrawn (tests wait on it)
+    layers_added = pyqtSignal(list)  # ids of the result layers added to the project
+
+    def __init__(self, catalog: Callable[[], Catalog], store_path: Path, query_source: Callable[[], SearchQuery],
+                 folder: Callable[[], str], settings: Callable[[], HttpSettings] = HttpSettings,
+                 parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.store = JobStore(store_path)
+        self.query_source = query_source
+        self.folder = folder
+        self.settings = settings
+        self.tasks: List[JobCallTask] = []  # references to running tasks
+        self.layer_tasks: List[QgsTask] = []
+        self.records: List[JobRecord] = []
+        self._build()
+        self.reload()
+
+    # ---- widgets --------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.backend_combo = QComboBox(self)
+        self.sign_in_button = QPushButton(self.tr("Sign in…"), self)
+        self.sign_in_button.setToolTip(self.tr("Sign in to this back-end in the browser (OpenID Connect device code)"))
+        backend_row = QHBoxLayout()
+        backend_row.addWidget(self.backend_combo, 1)
+        backend_row.addWidget(self.sign_in_button)
+        form.addRow(self.tr("Back-end"), backend_row)
+        self.kind_combo = QComboBox(self)
+        for kind, title in (("composite", self.tr("Cloud-free composite")), ("timeseries", self.tr("Index time series")),
+                            ("stack", self.tr("Stack of bands"))):
+            self.kind_combo.addItem(title, kind)
+        form.addRow(self.tr("Kind"), self.kind_combo)
+        self.bands_edit = QLineEdit("B04,B03,B02", self)
+        form.addRow(self.tr("Bands"), self.bands_edit)
+        self.index_combo = QComboBox(self)
+        self.index_combo.addItems(list(INDICES))
+        form.addRow(self.tr("Index"), self.index_combo)
+        self.period_combo = QComboBox(self)
+        for period, title in (("month", self.tr("Month")), ("season", self.tr("Season")), ("year", self.tr("Year")),
+                              ("whole", self.tr("Whole period"))):
+            self.period_combo.addItem(title, period)
+        form.addRow(self.tr("Period"), self.period_combo)
+        self.parcels_combo = QgsMapLayerComboBox(self)
+        self.parcels_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
+        self.parcels_combo.setAllowEmptyLayer(True)
+        form.addRow(self.tr("Parcels"), self.parcels_combo)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.graph_button = QPushButton(self.tr("Show graph"), self)
+        self.submit_button = QPushButton(self.tr("Run job"), self)
+        buttons.addWidget(self.graph_button)
+        buttons.addWidget(self.submit_button)
+        layout.addLayout(buttons)
+        self.graph_text = QPlainTextEdit(self)
+        self.graph_text.setReadOnly(True)
+        self.graph_text.setPlaceholderText(self.tr("The process graph, to copy into openEO's editor or Python"))
+        self.graph_text.setMaximumHeight(120)
+        layout.addWidget(self.graph_text)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Job"), self.tr("Back-end"), self.tr("Status")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(COLUMN_TITLE, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        layout.addWidget(self.table)
+        actions = QHBoxLayout()
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.results_button = QPushButton(self.tr("Get results"), self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.delete_button = QPushButton(self.tr("Delete"), self)
+        for button in (self.refresh_button, self.results_button, self.cancel_button, self.delete_button):
+            actions.addWidget(button)
+        layout.addLayout(actions)
+        self.graph_button.clicked.connect(self.show_graph)
+        self.submit_button.clicked.connect(self.submit)
+        self.refresh_button.clicked.connect(self.refresh_all)
+        self.results_button.clicked.connect(self.get_results)
+        self.cancel_button.clicked.connect(lambda: self._on_selected("cancel"))
+        self.delete_button.clicked.connect(lambda: self._on_selected("delete"))
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.backend_combo.currentIndexChanged.connect(self._backend_changed)
+        self.fill_backends()
+        self._kind_changed()
+        self._backend_changed()
+
+    def fill_backends(self) -> None:
+        """The usable openEO back-ends of the catalog."""
+        current = self.backend_combo.currentData()
+        self.backend_combo.clear()
+        for portal in self.catalog().openeo_backends():
+            if portal.usable:
+                self.backend_combo.addItem(portal.title, portal.id)
+        index = self.backend_combo.findData(current)
+        if index >= 0:
+            self.backend_combo.setCurrentIndex(index)
+
+    def _backend_changed(self) -> None:
+        backend = self.backend()
+        self.sign_in_button.setEnabled(backend is not None and backend.auth == "oidc")
+
+    def sign_in(self) -> Optional[QWidget]:
+        """Open the device-code sign-in dialog for the chosen back-end (non-modal; it closes by itself)."""
+        from .device_login import DeviceLoginDialog
+
+        backend = self.backend()
+        if backend is None:
+            return None
+        dialog = DeviceLoginDialog(backend, self.settings(), self)
+        dialog.signed_in.connect(lambda _authcfg: self.message.emit(
+            self.tr("Signed in to {backend}.").format(backend=backend.title)))
+        dialog.show()
+        return dialog
+
+    def _kind_changed(self) -> None:
+        kind = self.kind_combo.currentData()
+        self.bands_edit.setEnabled(kind in ("composite", "stack"))
+        self.index_combo.setEnabled(kind == "timeseries")
+        self.parcels_combo.setEnabled(kind == "timeseries")
+        self.period_combo.setEnabled(kind == "composite")
+
+    # ---- building -------------------------------------------------------------------------------------
+    def backend(self) -> Optional[Portal]:
+        return self.catalog().portals.get(self.backend_combo.currentData() or "")
+
+    def spec(self) -> JobSpec:
+        """The job the form describes, over the current search; EOPortalsError/ValueError with a message."""
+        backend = self.backend()
+        if backend is None:
+            raise EOPortalsError(self.tr("No openEO back-end is available: add one in EO Portals settings."))
+        query = self.query_source()
+        collection = backend.collection_for(query.collection)
+        if not collection:
+            raise EOPortalsError(self.tr("{backend} has no collection for {collection}.").format(
+                backend=backend.title, collection=query.collection))
+        kind = self.kind_combo.currentData()
+        bands = tuple(b.strip() for b in self.bands_edit.text().split(",") if b.strip())
+        return spec_from_query(query, kind, str(collection), bands=bands, index=self.index_combo.currentText(),
+                               period=self.period_combo.currentData(),
+                               parcels=self._parcels() if kind == "timeseries" else None)
+
+    def _parcels(self) -> Optional[Dict[str, Any]]:
+        from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
+        from shapely import wkb
+
+        layer = self.parcels_combo.currentLayer()
+        if layer is None:
+            return None
+        transform = QgsCoordinateTransform(layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
+                                           QgsProject.instance())
+        features = []
+        for feature in layer.getFeatures():
+            geometry = feature.geometry()
+            if geometry.isEmpty() or geometry.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
+                continue
+            geometry.transform(transform)
+            features.append((wkb.loads(bytes(geometry.asWkb())), {"fid": feature.id()}))
+        return parcels_geojson(features)
+
+    def show_graph(self) -> Optional[Dict[str, Any]]:
+        """Build the graph and show it as JSON (selected, ready to copy); None with a message when it cannot."""
+        try:
+            process = build_process(self.spec())
+        except (EOPortalsError, ValueError) as exc:
+            self.message.emit(str(exc))
+            return None
+        self.graph_text.setPlainText(to_json(process))
+        self.graph_text.selectAll()
+        QApplication.clipboard().setText(to_json(process))
+        return process
+
+    # ---- network calls in tasks -----------------------------------------------------------------------
+    def _client(self, backend: Portal) -> OpenEOClient:
+        from ..openeo_accounts import bearer_for
+
+        settings = self.settings()
+        return OpenEOClient(backend.url, backend.title, bearer=bearer_for(self.catalog(), backend, settings),
+                            settings=settings)
+
+    def _start(self, description: str, work: Callable[[], Any], done: Callable[[Any, Optional[Exception]], None]):
+        task = JobCallTask(description, work, lambda value, error: self._finished(task, done, value, error))
+        self.tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def _finished(self, task: JobCallTask, done, value, error) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+        if error is not None:
+            self._warn(str(error) if isinstance(error, EOPortalsError) else
+                       self.tr("openEO call failed unexpectedly: {error}").format(error=error))
+        done(value, error)
+
+    def _warn(self, text: str) -> None:
+        self.message.emit(text)
+
+    def submit(self) -> None:
+        """Check the graph on the back-end, create and start the job, remember it."""
+        process = self.show_graph()
+        backend = self.backend()
+        if process is None or backend is None:
+            return
+        spec = self.spec()
+        client = self._client(backend)
+        title = job_title(spec)
+
+        def work() -> JobRecord:
+            problems = client.check(process)
+            if problems:
+                raise EOPortalsError("; ".join(problems))
+            job_id = client.create_job(process, title=title)
+            client.start_job(job_id)
+            return JobRecord(backend.id, job_id, title=title, kind=spec.kind, status="queued", process=process)
+
+        def done(record: Optional[JobRecord], error) -> None:
+            if record is not None:
+                self.store.save(record)
+                self.reload()
+
+        self._start(self.tr("openEO: starting a job on {backend}").format(backend=backend.title), work, done)
+
+    def refresh_all(self) -> None:
+        """Ask each back-end for the state of every unfinished job."""
+        for record in [r for r in self.records if not r.done or r.status == "finished" and not r.files]:
+            backend = self.catalog().portals.get(record.backend)
+            if backend is None:
+                continue
+            client = self._client(backend)
+            self._start(self.tr("openEO: status of {job}").format(job=record.job_id),
+                        lambda client=client, record=record: refresh(client, record), self._saved)
+
+    def _saved(self, record: Optional[JobRecord], error) -> None:
+        if record is not None:
+            self.store.save(record)
+        self.reload()
+
+    def get_results(self) -> None:
+        """Download the result files of the selected finished jobs into the download folder."""
+        for record in self.selected():
+            backend = self.catalog().portals.get(record.backend)
+            if backend is None or record.status != "finished":
+                continue
+            client = self._client(backend)
+            catalog = self.catalog()
+            folder = self.folder()
+            settings = self.settings()
+
+            def work(record=record, backend=backend, client=client) -> JobRecord:
+                product = result_product(backend, record.job_id, client.results(record.job_id),
+                                         title=f"openEO_{record.job_id}")
+                job = download_results(catalog, backend, client, product, folder, settings=settings)
+                if job.files:
+                    record.files = list(job.files)
+                    record.folder = folder
+                if job.error:
+                    record.error = job.error
+                return record
+
+            self._start(self.tr("openEO: results of {job}").format(job=record.job_id), work, self._results_in)
+
+    def _results_in(self, record: Optional[JobRecord], error) -> None:
+        self._saved(record, error)
+        if record is not None and record.files:
+            self.open_layers(record.files)
+
+    def open_layers(self, files: List[str]) -> None:
+        """Open the raster result files (GeoTIFF; netCDF: one layer per variable) as layers, off the main thread."""
+        from ..layers import LayerTask
+
+        task = LayerTask(self.tr("openEO: opening the results"), lambda: result_layer_specs(files))
+        task.layers_added.connect(self.layers_added)
+        task.layers_failed.connect(lambda text: self._warn(self.tr("The results could not be opened: {error}")
+                                                           .format(error=text)))
+        task.taskCompleted.connect(lambda: self._forget(task))
+        task.taskTerminated.connect(lambda: self._forget(task))
+        self.layer_tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+
+    def _forget(self, task) -> None:
+        if task in self.layer_tasks:
+            self.layer_tasks.remove(task)
+
+    def _on_selected(self, action: str) -> None:
+        for record in self.selected():
+            backend = self.catalog().portals.get(record.backend)
+            if backend is None:
+                self.store.remove(record.backend, record.job_id)
+                continue
+            client = self._client(backend)
+            if action == "cancel":
+                def work(record=record, client=client) -> JobRecord:
+                    client.cancel(record.job_id)
+                    return refresh(client, record)
+
+                self._start(self.tr("openEO: cancelling {job}").format(job=record.job_id), work, self._saved)
+            else:
+                def work(record=record, client=client) -> JobRecord:
+                    client.delete(record.job_id)
+                    return record
+
+                def gone(value, error, record=record) -> None:
+                    if error is None:
+                        self.store.remove(record.backend, record.job_id)
+                    self.reload()
+
+                self._start(self.tr("openEO: deleting {job}").format(job=record.job_id), work, gone)
+
+    # ---- list -----------------------------------------------------------------------------------------
+    def selected(self) -> List[JobRecord]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.records[row] for row in rows if row < len(self.records)]
+
+    def reload(self) -> None:
+        """Redraw the list from the store."""
+        self.records = self.store.load()
+        self.table.setRowCount(len(self.records))
+        titles = {p.id: p.title for p in self.catalog().portals.values()}
+        for row, record in enumerate(self.records):
+            title = QTableWidgetItem(record.title or record.job_id)
+            title.setToolTip(record.job_id)
+            self.table.setItem(row, COLUMN_TITLE, title)
+            self.table.setItem(row, COLUMN_BACKEND, QTableWidgetItem(titles.get(record.backend, record.backend)))
+            status = QTableWidgetItem(self._status_text(record))
+            if record.error:
+                status.setToolTip(record.error)
+            elif record.files:
+                status.setToolTip("\n".join(record.files))
+            self.table.setItem(row, COLUMN_STATUS, status)
+        self.changed.emit()
+
+    def _status_text(self, record: JobRecord) -> str:
+        names = {"created": self.tr("created"), "queued": self.tr("queued"), "running": self.tr("running"),
+                 "finished": self.tr("finished"), "error": self.tr("failed"), "canceled": self.tr("cancelled")}
+        parts = [names.get(record.status, record.status)]
+        if record.progress is not None and record.status in ("queued", "running"):
+            parts.append(f"{record.progress:.0f} %")
+        if record.costs is not None:
+            parts.append(self.tr("{credits:g} credits").format(credits=record.costs))
+        if record.files:
+            parts.append(self.tr("{n} file(s)").format(n=len(record.files)))
+        return ", ".join(parts)
+
+    def shutdown(self) -> None:
+        """Stop waiting for running calls (their results are dropped) and close the store."""
+        for task in list(self.tasks):
+            task.done = lambda value, error: None
+            task.cancel()
+        self.tasks.clear()
+        for task in list(self.layer_tasks):
+            task.cancel()
+        self.layer_tasks.clear()
+        self.store.close()

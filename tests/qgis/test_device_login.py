@@ -1,0 +1,61 @@
+"""The device-code sign-in dialog: link and code shown, the wait in a task, the refresh token kept in QGIS's
+authentication database (not in settings), then openEO requests signed with oidc/<provider>/<token>. The identity
+server is CDSE's recorded openid-configuration on loopback with RFC 8628 endpoints (see test_openeo_oidc.py)."""
+from __future__ import annotations
+
+import json
+
+from qgis.PyQt.QtWidgets import QDialog
+
+from plugin import settings
+from plugin.core.catalog import load_catalog
+from plugin.core.http import HttpSettings
+from plugin.core.openeo.client import OidcBearer, OpenEOClient
+from tests.core.test_openeo_client import API, RUNNING_ID
+from tests.core.test_openeo_oidc import CLIENT, REALM, DeviceIdp
+from tests.qgis.test_downloads import plugin_env  # noqa: F401 (fixture)
+from tests.support.fixtures import fixture_bytes
+from tests.support.qt_wait import wait_until
+from tests.support.replay import ReplayServer
+
+
+def test_device_sign_in_is_kept_and_signs_openeo_requests(qgis_app, plugin_env):
+    from plugin.openeo_accounts import bearer_for
+    from plugin.ui.device_login import DEVICE_USER, DeviceLoginDialog
+
+    with ReplayServer() as server:
+        idp = DeviceIdp(server, confirm_after=2, interval=0.05, slow_down=False)
+        server.add("GET", API + "/", fixture_bytes("openeo/cdse_recorded/openeofed_capabilities.json"))
+        # no recording of GET /credentials/oidc exists: its documented shape, naming this loopback issuer
+        server.add("GET", API + "/credentials/oidc", json.dumps({"providers": [{
+            "id": "CDSE", "issuer": server.url + REALM, "title": "Copernicus Data Space Ecosystem",
+            "scopes": ["openid"], "default_clients": [{"id": CLIENT, "grant_types": [
+                "urn:ietf:params:oauth:grant-type:device_code+pkce", "refresh_token"]}]}]}).encode())
+        seen = []
+        server.add("GET", f"{API}/jobs/{RUNNING_ID}", handler=lambda r: (
+            seen.append(r.headers.get("Authorization", "")) or
+            (200, {}, fixture_bytes("openeo/cdse_recorded/openeofed_job_running.json"))))
+        plugin_env.catalog({"cdse_openeo": {"url": server.url + API}})
+        catalog = load_catalog()
+        backend = catalog.portal("cdse_openeo")
+        dialog = DeviceLoginDialog(backend, HttpSettings())
+        assert wait_until(lambda: dialog.device is not None), dialog.status.text()
+        assert dialog.code.text() == "Code: ABCD-EFGH"
+        assert server.url + "/device?user_code=ABCD-EFGH" in dialog.link.text()
+        assert wait_until(lambda: dialog.result() == QDialog.DialogCode.Accepted), dialog.status.text()
+        authcfg = settings.get_value("portals/cdse_openeo/openeo_authcfg", "")
+        assert authcfg and settings.get_value("portals/cdse_openeo/openeo_client_id", "") == CLIENT
+        refresh = next(iter(idp.refresh_tokens))
+        stored = "\n".join(str(settings.get_value(f"portals/cdse_openeo/openeo_{key}", ""))
+                           for key in ("authcfg", "provider", "token_url", "client_id"))
+        assert refresh not in stored  # the token is only in the authentication database
+        from plugin import accounts
+        kept = accounts.credentials_for(backend, authcfg=authcfg)
+        assert (kept.username, kept.password) == (DEVICE_USER, refresh)
+        bearer = bearer_for(catalog, backend)  # as after a restart: from the kept refresh token
+        assert isinstance(bearer, OidcBearer)
+        client = OpenEOClient(backend.url, backend.title, bearer=bearer)
+        assert client.job(RUNNING_ID).status == "running"
+        assert seen[-1].startswith("Bearer oidc/CDSE/at-")
+        from qgis.core import QgsApplication
+        QgsApplication.authManager().removeAuthenticationConfig(authcfg)

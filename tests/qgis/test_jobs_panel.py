@@ -1,0 +1,113 @@
+"""The openEO tab: a job from the current search is shown as a graph, checked and started on the back-end
+(CDSE's recorded answers on loopback), followed in the Jobs list, its results downloaded, and the list is still
+there after a restart."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from qgis.PyQt.QtWidgets import QApplication
+from shapely.geometry import box
+
+from plugin.core.catalog import load_catalog
+from plugin.core.query import SearchQuery
+from tests.core.test_openeo_client import API, PASSWORD, RUNNING_ID, Backend, finished_status
+from tests.qgis.test_downloads import plugin_env  # noqa: F401 (fixture)
+from tests.support.download_servers import DownloadServer, FileContent
+from tests.support.fixtures import fixture_json, fixture_path
+from tests.support.qt_wait import wait_until
+from tests.support.replay import ReplayServer
+
+
+def query():
+    return SearchQuery.create(box(5.07, 51.21, 5.1, 51.23).wkt, "2024-08-01", "2024-08-31", "S2_MSI_L2A",
+                              max_cloud=50)
+
+
+@pytest.fixture
+def recorded(plugin_env, tmp_path):
+    document = fixture_json("openeo/cdse_recorded/job_results_stac.json")
+    data = fixture_path("openeo/cdse_recorded/job_results_assets/openEO_0.nc")
+    with ReplayServer() as server, DownloadServer() as files:
+        backend = Backend(server)
+        first = document["assets"]["openEO_0.nc"]
+        path = "/" + first["href"].split("/", 3)[3].split("?")[0]
+        files.add_file(path, FileContent(data))
+        document["assets"] = {"openEO_0.nc": {**first, "href": files.url + path}}
+        server.add("GET", f"{API}/jobs/{RUNNING_ID}/results", json.dumps(document).encode())
+        server.add("GET", f"{API}/file_formats", json.dumps({"input": {}, "output": {"GTiff": {}, "netCDF": {}}}).encode())
+        plugin_env.catalog({"local_openeo": {"protocol": "openeo", "url": server.url + API, "title": "Local openEO",
+                                             "auth": "basic", "collections": {"S2_MSI_L2A": "SENTINEL2_L2A"}}})
+        plugin_env.account("local_openeo", "alice", PASSWORD)
+        yield backend, data
+
+
+def make_panel(tmp_path, messages):
+    from plugin.ui.jobs_panel import JobsPanel
+
+    catalog = load_catalog()
+    panel = JobsPanel(catalog=lambda: catalog, store_path=tmp_path / "profile" / "downloads.sqlite",
+                      query_source=query, folder=lambda: str(tmp_path / "EO"))
+    panel.message.connect(messages.append)
+    return panel
+
+
+def status(panel, row=0):
+    return panel.table.item(row, 2).text()
+
+
+def test_a_job_from_the_search_runs_is_followed_and_its_results_downloaded(qgis_app, recorded, tmp_path):
+    backend, data = recorded
+    messages = []
+    panel = make_panel(tmp_path, messages)
+    assert panel.backend_combo.currentText() == "Local openEO"
+    assert not panel.sign_in_button.isEnabled()  # a back-end with HTTP Basic has no device sign-in
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("stack"))
+    panel.bands_edit.setText("B02,B03,B04")
+    process = panel.show_graph()
+    shown = json.loads(panel.graph_text.toPlainText())
+    assert shown == process and QApplication.clipboard().text() == panel.graph_text.toPlainText()
+    load = shown["process_graph"]["loadcollection1"]["arguments"]
+    assert load["id"] == "SENTINEL2_L2A" and load["temporal_extent"] == ["2024-08-01", "2024-09-01"]
+    panel.submit()
+    assert wait_until(lambda: panel.table.rowCount() == 1), messages
+    assert status(panel) == "queued"
+    backend.states.append(finished_status())
+    for expected in ("created", "running, 50 %", "finished"):
+        panel.refresh_all()
+        assert wait_until(lambda: status(panel) == expected and not panel.tasks), (status(panel), messages)
+    added = []
+    panel.layers_added.connect(added.append)
+    panel.table.selectRow(0)
+    panel.get_results()
+    assert wait_until(lambda: "1 file(s)" in status(panel) and not panel.tasks), (status(panel), messages)
+    saved = tmp_path / "EO" / f"openEO_{RUNNING_ID}" / "openEO_0.nc"
+    assert saved.read_bytes() == data.read_bytes()
+    from qgis.core import QgsProject
+    assert wait_until(lambda: added and not panel.layer_tasks), messages
+    layers = [QgsProject.instance().mapLayer(layer_id) for layer_id in added[0]]
+    assert sorted(layer.name() for layer in layers) == ["openEO_0 S2-L2A-B02", "openEO_0 S2-L2A-B03",
+                                                        "openEO_0 S2-L2A-B04"]
+    assert all(layer.isValid() and (layer.width(), layer.height()) == (30, 60) for layer in layers)
+    QgsProject.instance().removeMapLayers(added[0])
+    assert messages == []
+    panel.shutdown()
+    again = make_panel(tmp_path, messages)  # QGIS restarted: the job is still listed, with its files
+    assert again.table.rowCount() == 1 and status(again) == "finished, 1 file(s)"
+    assert again.records[0].files == [str(saved)]
+    again.shutdown()
+
+
+def test_what_is_missing_is_said(qgis_app, recorded, tmp_path):
+    messages = []
+    panel = make_panel(tmp_path, messages)
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("timeseries"))
+    assert panel.show_graph() is None
+    assert messages == ["An index time series needs parcels: choose a layer of polygons."]
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("stack"))
+    panel.bands_edit.setText("B04,B99")
+    panel.submit()
+    assert wait_until(lambda: len(messages) == 2 and not panel.tasks)
+    assert messages[1].startswith("Local openEO's collection SENTINEL2_L2A has no band B99")
+    assert panel.table.rowCount() == 0
+    panel.shutdown()

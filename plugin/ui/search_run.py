@@ -255,6 +255,9 @@ class SearchRun(QObject):
             return
         self.task = None
         for portal_id, cursor in result.cursors.items():
+            outcome = result.outcomes.get(portal_id)
+            if cursor is None and outcome is not None and not outcome.ok and self.cursors.get(portal_id) is not None:
+                continue  # a later page failed or was cancelled: "Load more" asks that page again
             self.cursors[portal_id] = cursor
         self._set_searching(False)
         failed = failed_outcomes(result)

@@ -425,3 +425,26 @@ def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
         assert cut > 20
     finally:
         window.deleteLater()
+
+
+def test_after_a_later_page_failed_load_more_tries_that_page_again(make_dock, tmp_path, monkeypatch):
+    """Real QGIS: once the third page failed, the line still said "more pages available (47 match)" but Load more
+    was gone, so the user could not try again. It stays, and asks the page that failed."""
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        sizes = paged_portal(rp, tmp_path, monkeypatch, failing_skips=(20,))
+        dock = make_dock()
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        for _page in range(2):
+            dock.run.load_more_button.click()
+            wait_for_search(dock)
+        assert dock.results.model.rowCount() == sizes[0] + sizes[1]
+        assert "the next page failed" in dock.run.status_lines()[0]
+        button = dock.run.load_more_button
+        assert not button.isHidden() and button.isEnabled()
+        asked = len(rp.server.received("GET", "/paged/odata/v1/Products"))
+        button.click()
+        wait_for_search(dock)
+        again = rp.server.received("GET", "/paged/odata/v1/Products")[asked:]
+        assert [r.query.get("$skip") for r in again] == ["20"]

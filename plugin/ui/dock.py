@@ -90,6 +90,7 @@ class EOPortalsDock(QgsDockWidget):
         self._shut_down = False
         self._portals_dialog = None
         self._splitter_placed = False
+        self._table_rows_wanted = False  # after a search, until the user drags the splitter (see _keep_table_rows)
 
         self.form = SearchForm(iface, self.project, self)
         self.portal_list = PortalList()
@@ -192,6 +193,9 @@ class EOPortalsDock(QgsDockWidget):
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)
+        # the portals' lines wrap again once laid out at the panel's width: the table keeps its rows then too
+        self.run.status_list.fitted.connect(lambda: QTimer.singleShot(0, self._keep_table_rows))
+        self.splitter.splitterMoved.connect(self._splitter_moved_by_user)
 
     # ===================================================================================== public API ====
     def add_tab(self, widget: QWidget, title: str, icon: Optional[QIcon] = None) -> int:
@@ -319,6 +323,7 @@ class EOPortalsDock(QgsDockWidget):
         self.search_started.emit()
 
     def _on_run_finished(self, result: SearchResult) -> None:
+        self._table_rows_wanted = True
         QTimer.singleShot(0, self._keep_table_rows)  # once the portals' lines have taken their height
         if not self.results.products() and not self.results.pending_footprints() \
                 and not failed_outcomes(result):
@@ -349,10 +354,13 @@ class EOPortalsDock(QgsDockWidget):
         quicklook = sizes[2]
         self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
 
+    def _splitter_moved_by_user(self, *_args) -> None:
+        self._table_rows_wanted = False  # the user sizes the panes now
+
     def _keep_table_rows(self) -> None:
         """The portals' lines are in, above the table: on a short screen (a 1366x768 laptop) they left it one row.
         The filters (which scroll) then the quicklook give up height until the table shows TABLE_ROWS_MIN rows."""
-        if self._shut_down or not self.isVisible():
+        if self._shut_down or not self._table_rows_wanted or not self.isVisible():
             return
         table = self.results.table
         missing = TABLE_ROWS_MIN * table.verticalHeader().defaultSectionSize() - table.viewport().height()

@@ -44,12 +44,15 @@ def failed_outcomes(result: SearchResult) -> List[Outcome]:
 class StatusList(QListWidget):
     """The portals' lines, each wrapped to the panel's width and shown whole (up to 8 lines of text)."""
 
+    fitted = pyqtSignal()  # its height follows its lines now
+
     def fit(self) -> None:
         """As tall as its lines need at its width."""
         self.doItemsLayout()  # the lines wrapped at the list's width now
         line = self.fontMetrics().height() + 4
         heights = [max(self.visualItemRect(self.item(row)).height(), line) for row in range(self.count())]
         self.setFixedHeight(min(sum(heights), 8 * line) + 2 * self.frameWidth())
+        self.fitted.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -364,6 +364,9 @@ class EOPortalsDock(QgsDockWidget):
             return
         table = self.results.table
         missing = TABLE_ROWS_MIN * table.verticalHeader().defaultSectionSize() - table.viewport().height()
+        scroll_bar = table.horizontalScrollBar()
+        if not scroll_bar.isVisible():  # it shows once the columns are sized to the rows: room for it too
+            missing += scroll_bar.sizeHint().height()
         if missing <= 0:
             return
         sizes = self.splitter.sizes()

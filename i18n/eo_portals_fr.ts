@@ -3071,6 +3071,11 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <source>The results could not be opened: {error}</source>
         <translation>Les résultats n&apos;ont pas pu être ouverts : {error}</translation>
     </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <source>The time series {path} could not be read: {error}</source>
+        <translation>La série temporelle {path} n&apos;a pas pu être lue : {error}</translation>
+    </message>
 </context>
 <context>
     <name>DeviceLoginDialog</name>

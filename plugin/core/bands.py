@@ -298,14 +298,17 @@ def collection_bands(collection: str) -> CollectionBands:
 
 
 def scale_offset(collection: str, band: Band, start: Optional[datetime],
-                 baseline: Optional[str] = None) -> Tuple[float, float]:
+                 baseline: Optional[str] = None, properties: Optional[Mapping] = None) -> Tuple[float, float]:
     """Scale and offset turning the band's digital numbers into reflectance for a product of this date.
 
     Sentinel-2 L2A and L1C from processing baseline 04.00 on carry -1000 in their digital numbers (offset -0.1);
-    the baseline (``"04.00"``, from the product name ``N0400``) wins over the date when known.
+    the baseline (``"04.00"``, from the product name ``N0400``) wins over the date when known. Earth Search says in
+    ``earthsearch:boa_offset_applied`` when it already took that offset out of its COGs (then there is none).
     """
     if band.classes:
         return 1.0, 0.0
+    if collection.startswith("S2_") and (properties or {}).get("earthsearch:boa_offset_applied") is True:
+        return band.scale, 0.0
     if collection.startswith("S2_"):
         shifted = False
         digits = "".join(ch for ch in (baseline or "") if ch.isdigit())

@@ -59,7 +59,12 @@ def normalise_tile(tile: Optional[str]) -> Optional[str]:
     """MGRS tile in its zero-padded 5-character form: 'MGRS-9UWA', 'T31TEJ', '9uwa' -> '09UWA', '31TEJ'."""
     if not tile:
         return None
-    text = str(tile).strip().upper()
+    return _normalise_tile(str(tile))
+
+
+@lru_cache(maxsize=4096)  # tiles repeat from page to page
+def _normalise_tile(tile: str) -> Optional[str]:
+    text = tile.strip().upper()
     for prefix in ("MGRS-", "T"):
         if text.startswith(prefix) and len(text) > 4:
             text = text[len(prefix):]

@@ -59,6 +59,8 @@ except ImportError:  # pragma: no cover - exercised only where GDAL is missing
     gdal = ogr = osr = None
 
 HEADER_FOLDER = "/vsimem/eo_portals_subset_headers"
+MEMORY_LIMIT = 256 * 1024 * 1024  # bytes of a subset assembled in memory; larger ones go through a scratch file
+STRIP_ROWS = 2048  # rows read at once per band
 MAX_ATTEMPTS = 4  # reads of one window: first try + retries after a cut, an expired signature or a token refusal
 DEFAULT_CONNECTIONS = 4  # products read at once per portal when the catalog says nothing
 _DOWNLOADING = re.compile(r"Downloading (\d+)-(\d+) ")
@@ -695,46 +697,41 @@ def _write_subset(product, spec: CollectionBands, files: List[BandFile], rasters
     result.clipped = bool(window[4])
     out_type = _output_type([info[3] for info in infos])
     nodata = next((info[4] for info in infos if info[4] is not None), None)
-    memory = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, len(files), out_type)
-    memory.SetGeoTransform(grid.geotransform)
-    memory.SetProjection(grid.wkt)
-    start = product.start
-    baseline = product.version[0] if getattr(product, "version", ()) else None
-    for number, (band_file, raster) in enumerate(zip(files, rasters), start=1):
-        band = band_file.band
-        method = "near" if band.classes or resampling == "nearest" else resampling
-        data = raster.read(lambda ds: read_on_grid(ds, grid, out_type, method, nodata))
-        target = memory.GetRasterBand(number)
-        target.WriteRaster(0, 0, grid.width, grid.height, data, buf_type=out_type)
-        target.SetDescription(band.name)
-        target.SetMetadataItem("DESCRIPTION", band.description)
-        if nodata is not None:
-            target.SetNoDataValue(nodata)
-        scale, offset = scale_offset(spec.collection, band, start,
-                                     baseline if baseline and baseline != "0000" else None)
-        if not band.classes:
-            target.SetScale(scale)
-            target.SetOffset(offset)
-    sizes = []
-    for band_file, raster in zip(files, rasters):
-        sizes.append(band_file.size or raster.size())
-    result.full_size = sum(sizes) if all(sizes) else None
-    memory.SetMetadata({
-        "PRODUCT": product.title,
-        "DATETIME": start.isoformat() if start else "",
-        "CLOUD_COVER": "" if product.cloud_cover is None else f"{product.cloud_cover:g}",
-        "PORTAL": portal_title,
-        "COLLECTION": product.collection,
-        "BANDS": ",".join(f.band.name for f in files),
-        "RESAMPLING": resampling,
-    })
     os.makedirs(folder, exist_ok=True)
     name = f"{safe_file_name(product.title)}_{'-'.join(f.band.name for f in files)}.tif"
     final = Path(folder) / name
     part = final.with_name(final.name + ".part")
-    written = gdal.Translate(str(part), memory, format="COG",
-                             creationOptions=["COMPRESS=DEFLATE", "PREDICTOR=2", "BLOCKSIZE=256",
-                                              "OVERVIEWS=AUTO", "NUM_THREADS=1"])
+    # A large area is assembled in a tiled GeoTIFF beside the result instead of memory, and read in strips
+    size = grid.width * grid.height * len(files) * gdal.GetDataTypeSize(out_type) // 8
+    scratch = final.with_name(final.name + ".scratch.tif") if size > MEMORY_LIMIT else None
+    if scratch is None:
+        memory = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, len(files), out_type)
+    else:
+        memory = gdal.GetDriverByName("GTiff").Create(str(scratch), grid.width, grid.height, len(files), out_type,
+                                                      options=["TILED=YES", "BIGTIFF=IF_SAFER", "SPARSE_OK=TRUE"])
+        if memory is None:
+            raise PortalError(portal_title, f"could not write {scratch.name}: {gdal.GetLastErrorMsg()}",
+                              ErrorKind.DISK)
+    try:
+        _fill(memory, grid, files, rasters, spec, product, resampling, nodata, out_type)
+        sizes = [band_file.size or raster.size() for band_file, raster in zip(files, rasters)]
+        result.full_size = sum(sizes) if all(sizes) else None
+        memory.SetMetadata({
+            "PRODUCT": product.title,
+            "DATETIME": product.start.isoformat() if product.start else "",
+            "CLOUD_COVER": "" if product.cloud_cover is None else f"{product.cloud_cover:g}",
+            "PORTAL": portal_title,
+            "COLLECTION": product.collection,
+            "BANDS": ",".join(f.band.name for f in files),
+            "RESAMPLING": resampling,
+        })
+        written = gdal.Translate(str(part), memory, format="COG",
+                                 creationOptions=["COMPRESS=DEFLATE", "PREDICTOR=2", "BLOCKSIZE=256",
+                                                  "OVERVIEWS=AUTO", "NUM_THREADS=1", "BIGTIFF=IF_SAFER"])
+    finally:
+        memory = None
+        if scratch is not None and scratch.exists():
+            gdal.GetDriverByName("GTiff").Delete(str(scratch))
     if written is None:
         try:
             part.unlink()
@@ -746,6 +743,34 @@ def _write_subset(product, spec: CollectionBands, files: List[BandFile], rasters
     result.path = str(final)
     result.bands = tuple(f.band.name for f in files)
     result.width, result.height = grid.width, grid.height
+
+
+def _fill(target_dataset, grid: Grid, files: List[BandFile], rasters: List[Raster], spec: CollectionBands, product,
+          resampling: str, nodata, out_type: int) -> None:
+    """Each band's pixels on `grid`, in strips of STRIP_ROWS rows (a large area never sits whole in memory)."""
+    target_dataset.SetGeoTransform(grid.geotransform)
+    target_dataset.SetProjection(grid.wkt)
+    baseline = product.version[0] if getattr(product, "version", ()) else None
+    for number, (band_file, raster) in enumerate(zip(files, rasters), start=1):
+        band = band_file.band
+        method = "near" if band.classes or resampling == "nearest" else resampling
+        target = target_dataset.GetRasterBand(number)
+        for row in range(0, grid.height, STRIP_ROWS):
+            rows = min(STRIP_ROWS, grid.height - row)
+            strip = Grid(grid.x0, grid.y0 + row * grid.dy, grid.dx, grid.dy, grid.width, rows, grid.wkt)
+            data = raster.read(lambda ds: read_on_grid(ds, strip, out_type, method, nodata))
+            target.WriteRaster(0, row, grid.width, rows, data, buf_type=out_type)
+        target.SetDescription(band.name)
+        target.SetMetadataItem("DESCRIPTION", band.description)
+        if nodata is not None:
+            target.SetNoDataValue(nodata)
+        scale, offset = scale_offset(spec.collection, band, product.start,
+                                     baseline if baseline and baseline != "0000" else None,
+                                     getattr(product, "properties", None))
+        if not band.classes:
+            target.SetScale(scale)
+            target.SetOffset(offset)
+
 
 
 # ---- statistics over parcels ----------------------------------------------------------------------------
@@ -865,7 +890,8 @@ class _ProductSeries:
             finest = min(range(len(roles)), key=lambda i: infos[i][0])
             wkt = infos[finest][1]
             baseline = product.version[0] if product.version and product.version[0] != "0000" else None
-            scales = [scale_offset(spec.collection, f.band, product.start, baseline) for f in files]
+            scales = [scale_offset(spec.collection, f.band, product.start, baseline,
+                                   getattr(product, "properties", None)) for f in files]
             mask_classes = mask_spec.chosen(self.mask_keys) if mask_spec else ()
             masked: Dict[int, bool] = {}
             role_names = list(roles)

@@ -51,6 +51,15 @@ def result_layer_specs(files: List[str]):
     return specs
 
 
+def _plain(value: Any) -> Any:
+    """A field value as JSON data (NULL as None, Qt values as text)."""
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return value.toString() if hasattr(value, "toString") else str(value)
+
+
 class JobCallTask(QgsTask):
     """One openEO call off the main thread: `work()` in run(), `done(value, error)` on the main thread."""
 
@@ -143,6 +152,12 @@ class JobsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(COLUMN_TITLE, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         layout.addWidget(self.table)
+        from .chart import SeriesChart
+
+        self.chart = SeriesChart(self)  # a time-series job's result, drawn as the local time series is
+        self.chart.setMinimumHeight(160)
+        self.chart.setVisible(False)
+        layout.addWidget(self.chart)
         actions = QHBoxLayout()
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.results_button = QPushButton(self.tr("Get results"), self)
@@ -159,6 +174,7 @@ class JobsPanel(QWidget):
         self.delete_button.clicked.connect(lambda: self._on_selected("delete"))
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.sign_in_button.clicked.connect(self.sign_in)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         self.backend_combo.currentIndexChanged.connect(self._backend_changed)
         self.fill_backends()
         self._kind_changed()
@@ -234,7 +250,9 @@ class JobsPanel(QWidget):
             if geometry.isEmpty() or geometry.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
                 continue
             geometry.transform(transform)
-            features.append((wkb.loads(bytes(geometry.asWkb())), {"fid": feature.id()}))
+            properties = {name: _plain(feature[name]) for name in layer.fields().names()}
+            properties.setdefault("fid", feature.id())
+            features.append((wkb.loads(bytes(geometry.asWkb())), properties))
         return parcels_geojson(features)
 
     def show_graph(self) -> Optional[Dict[str, Any]]:
@@ -340,8 +358,42 @@ class JobsPanel(QWidget):
 
     def _results_in(self, record: Optional[JobRecord], error) -> None:
         self._saved(record, error)
-        if record is not None and record.files:
+        if record is None or not record.files:
+            return
+        if record.kind == "timeseries":
+            self.show_series(record)
+        else:
             self.open_layers(record.files)
+
+    def show_series(self, record: JobRecord) -> int:
+        """Draw a time-series job's result (CSV or JSON files) in the same chart as the local time series."""
+        from ..core.openeo.timeseries import parcel_names, parse_timeseries, to_series_points
+
+        points = []
+        for name in record.files:
+            if not name.lower().endswith((".csv", ".json")):
+                continue
+            try:
+                rows = parse_timeseries(Path(name).read_bytes(), "application/json" if name.lower().endswith(
+                    ".json") else "text/csv")
+            except (OSError, EOPortalsError) as exc:
+                self._warn(self.tr("The time series {path} could not be read: {error}").format(path=name, error=exc))
+                continue
+            index = self._index_of(record)
+            points.extend(to_series_points(rows, parcel_names(record.process), index, record.backend))
+        self.chart.set_points(points)
+        self.chart.setVisible(bool(points))
+        return len(points)
+
+    @staticmethod
+    def _index_of(record: JobRecord) -> str:
+        for node in (record.process.get("process_graph") or {}).values():
+            if node.get("process_id") == "ndvi":
+                return "NDVI"
+        for key in INDICES:
+            if key in record.title:
+                return key
+        return "index"
 
     def open_layers(self, files: List[str]) -> None:
         """Open the raster result files (GeoTIFF; netCDF: one layer per variable) as layers, off the main thread."""
@@ -384,6 +436,11 @@ class JobsPanel(QWidget):
                     self.reload()
 
                 self._start(self.tr("openEO: deleting {job}").format(job=record.job_id), work, gone)
+
+    def _selection_changed(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1 and chosen[0].kind == "timeseries" and chosen[0].files:
+            self.show_series(chosen[0])
 
     # ---- list -----------------------------------------------------------------------------------------
     def selected(self) -> List[JobRecord]:

@@ -84,7 +84,7 @@ class VersionChooser(QWidget):
                     self.combo.setCurrentIndex(self.combo.count() - 1)
         finally:
             self.combo.blockSignals(False)
-        self.label.setText(versions_text(self._product) + ":")
+        self.label.setText(versions_text(self._product))
         self.show()
 
     def choose(self, name: str) -> bool:

@@ -84,5 +84,9 @@ def test_reflectance_scale_and_offset():
     assert scale_offset("S2_MSI_L2A", red, new, baseline="0214") == (0.0001, 0.0)  # reprocessed to an old one
     assert scale_offset("S2_MSI_L2A", red, old, baseline="0400") == (0.0001, -0.1)
     assert scale_offset("S2_MSI_L2A", s2.band("SCL"), new) == (1.0, 0.0)
+    # Earth Search took the offset out of its COGs where it says so (its real v1 item carries the flag)
+    flagged = {"earthsearch:boa_offset_applied": True}
+    assert scale_offset("S2_MSI_L2A", red, new, baseline="0509", properties=flagged) == (0.0001, 0.0)
+    assert scale_offset("S2_MSI_L2A", red, new, baseline="0509", properties={}) == (0.0001, -0.1)
     landsat = collection_bands("LANDSAT_C2_L2")
     assert scale_offset("LANDSAT_C2_L2", landsat.band("red"), old) == (0.0000275, -0.2)

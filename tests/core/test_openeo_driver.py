@@ -162,3 +162,19 @@ def test_time_series_csv_of_openeo_drivers_polygon_writer_is_read(tmp_path, band
                 value = series[key][parcel][band]
                 expected.append(Point(parcel, date, name, None if value != value else value))
     assert points == expected
+
+
+def test_time_series_result_becomes_the_local_series_points(client):
+    from plugin.core.openeo.timeseries import parcel_names, parse_timeseries, to_series_points
+
+    named = parcels_geojson([(box(5.01, 51.01, 5.02, 51.02), {"name": "north field"}),
+                             (box(5.03, 51.03, 5.04, 51.04), {"name": ""})])
+    process = build_process(JobSpec("timeseries", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 30, index="NDVI",
+                                    parcels=named, format="JSON"))
+    assert parcel_names(process) == ["north field", "2"]
+    media, data = client.run_sync(process)
+    points = to_series_points(parse_timeseries(data, media), parcel_names(process), "NDVI", "openeo-driver")
+    assert [(p.parcel, p.date.date().isoformat(), p.mean, p.valid_fraction) for p in points] == [
+        ("north field", "2015-07-06", 2.345, 1.0), ("north field", "2015-08-22", 2.0, 1.0),
+        ("2", "2015-07-06", 4.0, 1.0), ("2", "2015-08-22", 6.0, 1.0)]
+    assert {p.index for p in points} == {"NDVI"}

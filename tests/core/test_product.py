@@ -112,7 +112,8 @@ def test_the_plain_data_form_keeps_every_version_and_the_choice():
     assert [v.name for v in back.versions] == [NAME, newer_name]
     assert back.footprint.equals(box(0, 0, 1, 1)) and back.cloud_cover == 1.5
     assert back.sources[0].assets["B04"] == product.sources[0].assets["B04"]
-    assert back.preferred.sources[0].online is False and back.preferred.sources[0].download_url == "https://cdse/new.zip"
+    newest = back.preferred.sources[0]
+    assert newest.online is False and newest.download_url == "https://cdse/new.zip"
     assert back.start == product.start and back.versions[0].key == product.versions[0].key
 
 
@@ -130,3 +131,21 @@ def test_archive_assets_are_recognised():
     assert Asset("p", "https://x/Products(1)/$value", media_type="application/zip").is_archive
     assert Asset("f.zip", "https://x/files/abc", roles=("data",), title="S2.zip").is_archive
     assert not Asset("B04", "https://x/B04.tif", media_type="image/tiff; application=geotiff").is_archive
+
+
+def test_a_queue_row_written_before_versions_is_read_as_one_version():
+    """The download queue's rows of the previous form (flat values, a 'sources' list) still load after an update."""
+    old_row = {"identity": "S2A_MSIL2A_20190101T000001_R116_T60VUK", "title": NAME, "collection": "S2_MSI_L2A",
+               "footprint": "POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))", "start": "2019-01-01T00:00:01+00:00",
+               "end": None, "platform": "Sentinel-2A", "cloud_cover": 3.5, "tile": "60VUK", "orbit_direction": None,
+               "relative_orbit": 116, "size": 10, "quicklook": None,
+               "sources": [{"portal": "cdse", "product_id": "u-1", "name": NAME + ".SAFE",
+                            "download_url": "https://dl/1", "size": 10, "checksums": {"MD5": "ab"},
+                            "quicklook": None, "online": True, "version": ["0212", "20201007T214652"],
+                            "assets": {}}]}
+    product = Product.from_dict(json.loads(json.dumps(old_row)))
+    assert product.identity == old_row["identity"] and product.title == NAME and len(product.versions) == 1
+    assert (product.cloud_cover, product.size, product.tile) == (3.5, 10, "60VUK")
+    assert product.footprint.equals(box(0, 0, 1, 1))
+    assert [(s.portal, s.download_url, s.checksums) for s in product.sources] == \
+        [("cdse", "https://dl/1", {"MD5": "ab"})]

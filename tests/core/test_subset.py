@@ -503,3 +503,21 @@ def test_reads_go_through_the_proxy_of_the_settings_and_excluded_hosts_go_direct
         product = served_product(server, S2_CLEAR, prefix=prefix())
         direct = subset_product(product, ["B04"], area, str(tmp_path / "b"), access_for=lambda p: Access(excluded))
         assert direct.ok and proxy.requests_to(server.url) == [] and server.requests()
+
+
+def test_a_large_area_goes_through_a_scratch_file_in_strips(server, tmp_path, monkeypatch):
+    import plugin.core.subset as subset_module
+
+    monkeypatch.setattr(subset_module, "MEMORY_LIMIT", 0)  # every area counts as large
+    monkeypatch.setattr(subset_module, "STRIP_ROWS", 7)  # strips that do not fall on block edges
+    product = served_product(server, S2_CLEAR, prefix=prefix())
+    area = to_lonlat(box(250040, 2750070, 253330, 2753050), 32629)
+    result = subset_product(product, ["B04", "SCL"], area, str(tmp_path), access_for=plain_access)
+    assert result.ok, result.error
+    assert [p.name for p in tmp_path.iterdir()] == [f"{product.title}_B04-SCL.tif"]  # no scratch, no .part
+    col, row = check_subset_is_exact(result.path, 1, scene_file(S2_CLEAR, "red"), to_utm(area, 32629))
+    scl, _ = read_all(scene_file(S2_CLEAR, "scl"))
+    out = gdal.Open(result.path)
+    rows = (row + np.arange(out.RasterYSize)) // 2
+    cols = (col + np.arange(out.RasterXSize)) // 2
+    assert np.array_equal(out.GetRasterBand(2).ReadAsArray(), scl[np.ix_(rows, cols)])

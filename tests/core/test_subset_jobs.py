@@ -120,3 +120,44 @@ def test_cancelled_subset_leaves_no_file(tmp_path):
             manager.stop()
     folder = tmp_path / "EO"
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_failed_subset_is_retried_once_the_files_are_back(tmp_path):
+    with CogServer() as server:
+        product = served_product(server, S2_CLEAR, prefix="/" + uuid.uuid4().hex[:8])
+        routes = dict(server.routes)
+        server.routes.clear()  # the object store answers 404 for a while
+        manager = DownloadManager(Downloader(load_catalog(env={})), max_downloads=1)
+        manager.start()
+        try:
+            job = manager.add(product, str(tmp_path / "EO"), subset={"bands": ["B04"], "area": AREA.wkt})
+            assert wait_until(lambda: manager.job(job.id).state is State.FAILED, timeout=60)
+            failed = manager.job(job.id)
+            assert failed.error.startswith(f"{product.title}: Earth Search: ") and "B04.tif" in failed.error
+            server.routes.update(routes)
+            manager.retry(job.id)
+            assert wait_until(lambda: manager.job(job.id).state is State.DONE, timeout=60)
+            done = manager.job(job.id)
+        finally:
+            manager.stop()
+    check_subset_is_exact(done.files[0], 1, scene_file(S2_CLEAR, "red"), to_utm(AREA, 32629))
+
+
+def test_an_expired_signature_never_shows_in_the_reason(tmp_path):
+    from plugin.core.auth import SasAuth
+    from plugin.core.http import HttpSettings
+    from plugin.core.subset import Access, subset_product
+    from tests.support.download_servers import SasIssuer
+
+    issuer = SasIssuer(lifetime=3600)
+    with DownloadServer() as sas_service, CogServer() as server:
+        sas_service.add_sas("/sas", issuer)
+        refuse = lambda headers, query: False  # noqa: E731 - every signature refused (an account without access)
+        product = served_product(server, S2_CLEAR, prefix="/" + uuid.uuid4().hex[:8], require=refuse)
+        auth = SasAuth("Planetary Computer", None, sas_service.url + "/sas", sign_hosts=r"^127\.0\.0\.1$")
+        access = Access(HttpSettings(timeout=10), auth, collection="sentinel-2-l2a")
+        result = subset_product(product, ["B04"], AREA, str(tmp_path), access_for=lambda p: access)
+    assert not result.ok and "B04.tif" in result.error and "403" in result.error
+    signatures = [r.query.get("sig") for r in server.requests()]
+    assert signatures and all(sig and sig not in result.error for sig in signatures)
+    assert issuer.requests["sentinel-2-l2a"] >= 2  # signed again after the refusal, then given up

@@ -642,7 +642,7 @@ def test_a_row_of_two_versions_says_so_and_the_chosen_one_drives_everything(make
     assert results.model.index(row, Column.TITLE).data() == newest
     results.select_products([product.identity])
     chooser = dock.quicklook.versions
-    assert not chooser.isHidden() and chooser.combo.count() == 2 and chooser.label.text() == "2 versions:"
+    assert not chooser.isHidden() and chooser.combo.count() == 2 and chooser.label.text() == "2 versions"
     assert dock.quicklook.title.text() == newest and dock.quicklook.url == product.preferred.quicklook
 
     assert chooser.choose(old_name)

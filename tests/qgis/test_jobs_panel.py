@@ -111,3 +111,47 @@ def test_what_is_missing_is_said(qgis_app, recorded, tmp_path):
     assert messages[1].startswith("Local openEO's collection SENTINEL2_L2A has no band B99")
     assert panel.table.rowCount() == 0
     panel.shutdown()
+
+
+def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    from tests.support.openeo_driver import write_polygon_csv
+
+    backend, _ = recorded
+    csv_file = tmp_path / "timeseries.csv"
+    write_polygon_csv({"2024-08-05T00:00:00Z": [[0.61], [0.35]], "2024-08-15T00:00:00Z": [[0.72], [float("nan")]]},
+                      csv_file)  # what CDSE's back-end software writes for aggregate_spatial as CSV
+    with DownloadServer() as files:
+        files.add_file("/results/timeseries.csv", FileContent(csv_file))
+        document = {"type": "Collection", "stac_version": "1.0.0", "id": RUNNING_ID, "links": [], "assets": {
+            "timeseries.csv": {"href": files.url + "/results/timeseries.csv", "type": "text/csv", "roles": ["data"]}}}
+        backend.server.add("GET", f"{API}/jobs/{RUNNING_ID}/results", json.dumps(document).encode())
+        backend.server.add("GET", f"{API}/file_formats", json.dumps(
+            {"input": {}, "output": {"GTiff": {}, "netCDF": {}, "CSV": {}, "JSON": {}}}).encode())
+        layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=name:string", "parcels", "memory")
+        for name, wkt in (("north field", "POLYGON((5.08 51.215, 5.085 51.215, 5.085 51.22, 5.08 51.22, 5.08 51.215))"),
+                          ("south field", "POLYGON((5.09 51.215, 5.095 51.215, 5.095 51.22, 5.09 51.22, 5.09 51.215))")):
+            feature = QgsFeature(layer.fields())
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+            feature["name"] = name
+            layer.dataProvider().addFeatures([feature])
+        QgsProject.instance().addMapLayer(layer)
+        messages = []
+        panel = make_panel(tmp_path, messages)
+        panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("timeseries"))
+        panel.parcels_combo.setLayer(layer)
+        panel.submit()
+        assert wait_until(lambda: panel.table.rowCount() == 1 and not panel.tasks), messages
+        backend.states = [finished_status()]
+        panel.refresh_all()
+        assert wait_until(lambda: status(panel) == "finished" and not panel.tasks), (status(panel), messages)
+        panel.table.selectRow(0)
+        panel.get_results()
+        assert wait_until(lambda: panel.chart.isVisibleTo(panel) and not panel.tasks), messages
+        QgsProject.instance().removeMapLayer(layer.id())
+    drawn = sorted((p.parcel, p.date.date().isoformat(), p.mean) for p in panel.chart.points())
+    assert drawn == [("north field", "2024-08-05", 0.61), ("north field", "2024-08-15", 0.72),
+                     ("south field", "2024-08-05", 0.35), ("south field", "2024-08-15", None)]
+    assert panel.chart.index_name == "NDVI" and messages == []
+    panel.shutdown()

@@ -88,3 +88,23 @@ def test_series_of_selected_polygons_and_what_is_missing(qgis_iface, make_dock, 
         assert len(panel.chart.points()) == 4
     finally:
         QgsProject.instance().removeMapLayer(layer.id())
+
+
+def test_closing_the_panel_mid_series_stops_every_reader(qgis_iface, make_dock):
+    import threading
+
+    dock = make_dock()
+    panel = attach(dock, qgis_iface)
+    with CogServer() as server:
+        base = "/" + uuid.uuid4().hex[:8]
+        slow = [served_product(server, S2_CLEAR, utc(2020, 5, day), prefix=base, delay=0.3) for day in range(1, 13)]
+        dock.results.add(slow)
+        assert wait_until(lambda: len(dock.results.products()) == 12)
+        assert dock.form.aoi.set_wkt(to_lonlat(box(250035, 2750025, 251975, 2751975), 32629).wkt)
+        task = panel.start()
+        assert wait_until(lambda: len(panel.chart.points()) >= 1, timeout=30)
+        dock.shutdown()  # what unloading the plugin does
+        assert wait_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("eo-portals-series")],
+                          timeout=20)
+        assert wait_until(lambda: panel.task is None, timeout=20)
+    assert len(panel.chart.points()) < 12 and task is not None

@@ -91,3 +91,23 @@ class OpenEODriver:
                 self.process.wait(timeout=10)
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()
+
+
+def write_polygon_csv(series, path: Path) -> None:
+    """Write `series` ({date: [[band values] per parcel]}) as openeo-driver's AggregatePolygonResult.to_csv does,
+    with that code in its venv (skips the calling test without it)."""
+    import json
+
+    python = venv_python()
+    if python is None:
+        pytest.skip(f"openeo-driver is not installed: run `make venv-openeo` (or set {ENV})")
+    script = (
+        "import json, sys\n"
+        "from shapely.geometry import GeometryCollection, box\n"
+        "from openeo_driver.save_result import AggregatePolygonResult\n"
+        "series = json.loads(sys.argv[1])\n"
+        "regions = GeometryCollection([box(0, 0, 1, 1)] * len(next(iter(series.values()))))\n"
+        "AggregatePolygonResult(series, regions).to_csv(sys.argv[2])\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    subprocess.run([str(python), "-c", script, json.dumps(series), str(path)], check=True, timeout=120,
+                   cwd=tempfile.gettempdir(), env=env, capture_output=True)

@@ -18,7 +18,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
 
 from ..errors import QueryError
 
@@ -78,3 +79,35 @@ def parse_timeseries(content: bytes, media_type: str = "") -> List[Point]:
             for position, (date, band) in columns.items():
                 points.append(Point(parcel, date, band, _number(row[position] if position < len(row) else None)))
     return sorted(points, key=lambda p: (p.parcel, p.date, p.band))
+
+
+def parcel_names(process: Dict[str, Any]) -> List[str]:
+    """Names of the parcels a time-series graph sends (its aggregate_spatial features' name, id or fid), in order."""
+    for node in (process.get("process_graph") or {}).values():
+        if node.get("process_id") == "aggregate_spatial":
+            features = (node.get("arguments", {}).get("geometries") or {}).get("features") or []
+            names = []
+            for number, feature in enumerate(features, 1):
+                properties = feature.get("properties") or {}
+                label = next((properties[key] for key in ("name", "id", "fid") if properties.get(key) not in
+                              (None, "")), number)
+                names.append(str(label))
+            return names
+    return []
+
+
+def to_series_points(points: List[Point], names: List[str], index: str, backend: str) -> List[Any]:
+    """The first band of each parcel and date as the local time series' points (`subset.SeriesPoint`), so the same
+    chart and CSV export show an openEO result. openEO gives no pixel counts: a value counts as fully valid."""
+    from ..subset import SeriesPoint
+
+    first = min((p.band for p in points), default="")
+    series = []
+    for point in points:
+        if point.band != first:
+            continue
+        name = names[point.parcel] if point.parcel < len(names) else str(point.parcel + 1)
+        moment = datetime.fromisoformat(point.date).replace(tzinfo=timezone.utc)
+        series.append(SeriesPoint(parcel=name, product=f"openEO {point.date}", date=moment, portal=backend,
+                                  index=index, mean=point.value, valid=1 if point.value is not None else 0, total=1))
+    return series

@@ -21,7 +21,7 @@ from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json, request_params
 from .fields import (
     availability, clean_text, collection_entry, geometry_from_geojson, geometry_from_wkt, http_url, is_optical,
-    parse_time, platform_label, record_collection, to_float, to_int, url_text, wkt_polygons,
+    parse_time, platform_label, record_collection, to_float, to_int, wkt_polygons,
 )
 
 MAX_SKIP = 10000  # CDSE refuses $skip beyond this; a portal option "max_skip" overrides it (tests lower it)
@@ -151,7 +151,7 @@ def _next_request(portal: Portal, query: SearchQuery, data: Dict[str, Any], requ
     top = _int(sent.get("$top"), len(records))
     skip = _int(sent.get("$skip"), 0)
     ceiling = _int(portal.options.get("max_skip"), MAX_SKIP)
-    link = url_text(data.get("@odata.nextLink"))
+    link = http_url(data.get("@odata.nextLink"), request.url)
     if link:
         following = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
         next_skip = _int(following.get("$skip"), skip + len(records))

@@ -18,7 +18,7 @@ from ..query import SearchQuery
 from .base import Page, Request, bad_answer, params, parse_json
 from .fields import (
     availability, collection_entry, geometry_from_geojson, http_url, is_optical, parse_time, platform_label,
-    record_collection, to_float, to_int, url_text,
+    record_collection, to_float, to_int,
 )
 
 MAX_RECORDS = 500  # resto servers (PEPS, SARA) cap maxRecords at 500
@@ -165,8 +165,9 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
     total = _size(info.get("totalResults", data.get("totalResults")))
     following: Optional[Request] = None
     if features:  # an empty page ends the search even if a next link is offered (SARA's counts are loose)
-        href = next((url_text(link.get("href")) for link in _links(data)
-                     if isinstance(link, dict) and link.get("rel") == "next" and url_text(link.get("href"))), None)
+        href = next((http_url(link.get("href"), request.url) for link in _links(data)
+                     if isinstance(link, dict) and link.get("rel") == "next"
+                     and http_url(link.get("href"), request.url)), None)
         if href:
             following = Request("GET", href)
     return Page(products=products, next=following, total=total)

@@ -35,8 +35,8 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
-from urllib.parse import urljoin
 
 from shapely.geometry import mapping
 
@@ -46,7 +46,7 @@ from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
 from ..query import SearchQuery, covering_simplification, vertex_count
 from .base import Page, Request, bad_answer, headers, parse_json
-from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection, url_text
+from .fields import clean_text, geometry_from_geojson, http_url, parse_time, record_collection
 
 GEODES_MAX_LIMIT = 80
 DEFAULT_MAX_VERTICES = 200
@@ -281,10 +281,7 @@ def _next_request(portal: Portal, data: Any, request: Request, returned: int,
     link_headers = {str(k): str(v) for k, v in link_headers.items()}
     if merge:
         link_headers = {**dict(request.headers), **link_headers}
-    try:
-        href = url_text(urljoin(request.url, link["href"]))
-    except ValueError:  # 'http://[': not a link anybody can follow
-        href = None
+    href = http_url(link["href"], request.url)  # None for 'http://[' or text that is no link
     if href is None:
         return None
     if method == "POST":
@@ -395,6 +392,11 @@ def _whole(value: Any) -> Optional[int]:
 
 
 def _human_platform(value: Any) -> Optional[str]:
+    return _platform_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=256)  # a handful of platform names across all answers
+def _platform_text(value: str) -> Optional[str]:
     """'sentinel-2a', 'S2A', 'Sentinel-2A' -> 'Sentinel-2A'; 'landsat-8' -> 'Landsat 8'; others as given."""
     text = clean_text(value)
     if text is None:
@@ -431,7 +433,7 @@ _NEEDED_ROLES = frozenset(("archive", "overview", "thumbnail", "visual", "previe
 
 def _may_be_needed(key: Any, raw: Any) -> bool:
     """Whether an asset may be the product archive or the quicklook (_archive, _quicklook): a superset of both,
-    decided on the raw values without building the asset."""
+    decided on the raw values without building the asset (plain loops: this runs for every asset of every item)."""
     if not isinstance(raw, dict):
         return False
     if key in _NEEDED_KEYS:
@@ -439,19 +441,34 @@ def _may_be_needed(key: Any, raw: Any) -> bool:
     roles = raw.get("roles")
     if not isinstance(roles, list):
         return False
-    if not _NEEDED_ROLES.isdisjoint(role for role in roles if isinstance(role, str)):
-        return True
-    if "data" not in roles:
+    data = False
+    for role in roles:
+        if isinstance(role, str):
+            if role in _NEEDED_ROLES:
+                return True
+            data = data or role == "data"
+    if not data:
         return False
     # a data asset is the archive when its type or title says zip, or a link's path ends so (Asset.is_archive)
-    if any(isinstance(text, str) and "zip" in text.lower() for text in (raw.get("type"), raw.get("title"))):
+    for text in (raw.get("type"), raw.get("title")):
+        if isinstance(text, str) and "zip" in text.lower():
+            return True
+    if _archive_path(raw.get("href")):
         return True
-    hrefs = [raw.get("href")]
     alternates = raw.get("alternate")
     if isinstance(alternates, dict):
-        hrefs += [a.get("href") for a in alternates.values() if isinstance(a, dict)]
-    return any(isinstance(href, str) and href.split("?", 1)[0].lower().endswith((".zip", ".tar", ".tar.gz"))
-               for href in hrefs)
+        for alternate in alternates.values():
+            if isinstance(alternate, dict) and _archive_path(alternate.get("href")):
+                return True
+    return False
+
+
+def _archive_path(href: Any) -> bool:
+    """Whether a link's path ends as an archive's (.zip, .tar, .tar.gz), in any case."""
+    if not isinstance(href, str):
+        return False
+    query = href.find("?")
+    return (href if query < 0 else href[:query])[-7:].lower().endswith((".zip", ".tar", ".tar.gz"))
 
 
 class LazyAssets(Mapping):

@@ -514,6 +514,26 @@
     </message>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>{name}: the partial download is kept in {old}. The download folder is now {new}.</source>
+        <translation>{name} : le téléchargement partiel est conservé dans {old}. Le dossier de téléchargement est maintenant {new}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Resume where it is</source>
+        <translation>Reprendre sur place</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Move it and resume</source>
+        <translation>Le déplacer et reprendre</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <source>Restart in the new folder</source>
+        <translation>Recommencer dans le nouveau dossier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
         <source>Area of interest only</source>
         <translation>Zone d&apos;intérêt seulement</translation>
     </message>
@@ -1782,6 +1802,279 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <location filename="../plugin/ui/portals_dialog.py" line="312"/>
         <source>A portal with the identifier &apos;{id}&apos; exists already.</source>
         <translation>Un portail d'identifiant « {id} » existe déjà.</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>HTTP {status}, check your account</source>
+        <translation>HTTP {status}, vérifiez votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>an account is needed to download from this portal: add it in EO Portals settings</source>
+        <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>login refused, check the account in EO Portals settings</source>
+        <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the session expired</source>
+        <translation>la session a expiré</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{service} refused the account (HTTP {status}), check it in EO Portals settings</source>
+        <translation>{service} a refusé le compte (HTTP {status}), vérifiez-le dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the proxy {proxy} wants a valid user name and password (HTTP {status}): check them in QGIS Settings &gt; Options &gt; Network</source>
+        <translation>le proxy {proxy} demande un nom d'utilisateur et un mot de passe valides (HTTP {status}) : vérifiez-les dans Préférences QGIS &gt; Options &gt; Réseau</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and password (QGIS Settings &gt; Options &gt; Network) and your account</source>
+        <translation>HTTP 401 du proxy {proxy} ou du portail : vérifiez le nom d'utilisateur et le mot de passe du proxy (Préférences QGIS &gt; Options &gt; Réseau) et votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>timed out after {seconds} s</source>
+        <translation>délai dépassé après {seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>too many requests, try again later</source>
+        <translation>trop de requêtes, réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>too many parallel downloads for this account (HTTP 403), retry when others have finished</source>
+        <translation>trop de téléchargements simultanés pour ce compte (HTTP 403), réessayez quand d'autres seront terminés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the portal asks to wait {minutes} min (HTTP {status}); retry later</source>
+        <translation>le portail demande d'attendre {minutes} min (HTTP {status}) ; réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>cannot be reached ({reason})</source>
+        <translation>injoignable ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>request failed ({reason})</source>
+        <translation>la requête a échoué ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>cannot reach the proxy {proxy} ({reason})</source>
+        <translation>le proxy {proxy} est injoignable ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>secure connection refused: the certificate could not be verified ({reason})</source>
+        <translation>connexion sécurisée refusée : le certificat n'a pas pu être vérifié ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the connection was cut in the middle of the answer</source>
+        <translation>la connexion a été coupée au milieu de la réponse</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the connection was cut after {received} of {declared} bytes</source>
+        <translation>la connexion a été coupée après {received} octets sur {declared}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>download interrupted: {cause}</source>
+        <translation>téléchargement interrompu : {cause}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the proxy {proxy} answered HTTP {status}</source>
+        <translation>le proxy {proxy} a répondu HTTP {status}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>HTTP {status}</source>
+        <translation>HTTP {status}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>server error (HTTP {status})</source>
+        <translation>erreur du serveur (HTTP {status})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>too many redirects</source>
+        <translation>trop de redirections</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the portal answered with a web page instead of the file</source>
+        <translation>le portail a répondu par une page web au lieu du fichier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the portal sent {sent} bytes where {announced} were announced</source>
+        <translation>le portail a envoyé {sent} octets au lieu des {announced} annoncés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the answer could not be read: not JSON (starts with: {start})</source>
+        <translation>la réponse n'a pas pu être lue : ce n'est pas du JSON (elle commence par : {start})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the answer could not be read: {what}</source>
+        <translation>la réponse n'a pas pu être lue : {what}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the answer could not be read: it is larger than {megabytes} MB</source>
+        <translation>la réponse n'a pas pu être lue : elle dépasse {megabytes} Mo</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the answer could not be read: it is nested too deeply</source>
+        <translation>la réponse n'a pas pu être lue : elle est imbriquée trop profondément</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
+        <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
+        <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>offers no whole-product archive: choose the assets to download</source>
+        <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>has none of the chosen assets over HTTP ({assets})</source>
+        <translation>n'a aucun des assets choisis en HTTP ({assets})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>this portal is not in the catalog</source>
+        <translation>ce portail n'est pas dans le catalogue</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>no source to download from</source>
+        <translation>aucune source où télécharger</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>cannot write {path}: {reason}</source>
+        <translation>impossible d'écrire {path} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the disk is full ({folder}): free some space and retry</source>
+        <translation>le disque est plein ({folder}) : libérez de la place et réessayez</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>the disk is too full for this download ({folder}): {needed} needed and {margin} kept free, {free} free; free some space and retry</source>
+        <translation>le disque est trop plein pour ce téléchargement ({folder}) : {needed} nécessaires et {margin} gardés libres, {free} libres ; libérez de la place et réessayez</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>downloaded, but the extraction failed ({reason})</source>
+        <translation>téléchargé, mais l'extraction a échoué ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>checksum mismatch ({algorithm}): the file is corrupt; it was deleted</source>
+        <translation>somme de contrôle différente ({algorithm}) : le fichier est corrompu ; il a été supprimé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>size mismatch: {received} bytes received, {expected} expected; it was deleted</source>
+        <translation>taille différente : {received} octets reçus, {expected} attendus ; il a été supprimé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>unexpected error ({reason})</source>
+        <translation>erreur inattendue ({reason})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source> (the partial download is kept)</source>
+        <translation> (le téléchargement partiel est conservé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{name}: {reason}</source>
+        <translation>{name} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{reason}: {portal_says}</source>
+        <translation>{reason} : {portal_says}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{file}: {algorithm} verified</source>
+        <translation>{file} : {algorithm} vérifié</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{file}: not verified ({algorithms})</source>
+        <translation>{file} : non vérifié ({algorithms})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{file}: no checksum given</source>
+        <translation>{file} : aucune somme de contrôle fournie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{portal} has no asset {key}</source>
+        <translation>{portal} n'a pas l'asset {key}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>fell back to {portal} after: {reasons}</source>
+        <translation>repli sur {portal} après : {reasons}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>extracted: {files}</source>
+        <translation>extrait : {files}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>{algorithm} verified</source>
+        <translation>{algorithm} vérifié</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>not verified ({algorithms})</source>
+        <translation>non vérifié ({algorithms})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="1"/>
+        <source>no checksum given</source>
+        <translation>aucune somme de contrôle fournie</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,7 @@
 """The download queue in QGIS: the controller between the core `DownloadManager` and the Downloads tab.
 
-    controller = attach(dock)        # the Downloads tab in the dock, its "Download" button wired, queue resumed
+    controller = DownloadsController(iface, catalog=lambda: dock.catalog)   # main.py wires it to the dock
+    controller.start()               # the queue is opened and resumed
     controller.add(products, assets=("visual",))
     controller.pause_all(); controller.resume_all(); controller.cancel(job_id); controller.retry(job_id)
     controller.open_remote(product, ["visual"])   # a remote COG on the map, without downloading it
@@ -18,7 +19,10 @@ by the download threads.
 The queue is the SQLite file ``<profile>/eo_portals/downloads.sqlite``: a download interrupted by quitting
 QGIS is queued again when the Downloads tab is next created and resumes from its ``.part`` file.
 
-Task manager: see `DownloadsTask`.
+Task manager: see `DownloadsTask`. The controller builds no view and words no message: the Downloads tab
+(ui/downloads_panel.py) listens to its signals and says what happened (ui/messages.py); main.py puts them
+together. Preferences are read through settings.py; product questions are answered by the core
+(core/download/plan.py).
 """
 from __future__ import annotations
 
@@ -28,18 +32,16 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsTask
-from qgis.PyQt.QtCore import (
-    QT_TRANSLATE_NOOP, QCoreApplication, QObject, QStandardPaths, Qt, QThreadPool, QTimer, pyqtSignal,
-)
+from qgis.PyQt.QtCore import QCoreApplication, QObject, Qt, QThreadPool, QTimer, pyqtSignal
 
 from . import accounts, settings
-from .core.auth import LOGIN_REFUSED, NO_ACCOUNT, Accounts
-from .core.catalog import Catalog, Portal, load_catalog
+from .core.auth import Accounts
+from .core.catalog import Catalog, Portal
 from .core.credentials import Credentials
 from .core.download.downloader import Downloader
 from .core.download.job import FINAL_STATES, Job, State
 from .core.download.manager import DownloadManager
-from .core.download.plan import archive_of
+from .core.download.plan import is_cog
 from .core.product import Product
 from .core.download.queue import JobQueue
 from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote_source, specs_for_files
@@ -52,104 +54,6 @@ translate = QCoreApplication.translate
 ACTIVE_STATES = frozenset({State.QUEUED, State.DOWNLOADING, State.VERIFYING})
 HEADER_REFRESH_MS = 4 * 60 * 1000  # CDSE access tokens live 10 minutes: remote layers get a fresh one before
 STOP_TIMEOUT = 5.0
-
-# Asset keys of the usual choices, as Earth Search, Planetary Computer and CDSE STAC name them.
-TRUE_COLOUR_KEYS = ("visual", "TCI_10m", "TCI", "tci")
-BAND_KEYS = ("blue", "green", "red", "nir", "B02", "B03", "B04", "B08", "B02_10m", "B03_10m", "B04_10m", "B08_10m")
-SCL_KEYS = ("scl", "SCL", "SCL_20m")
-
-# Fixed phrases of core messages (English) that the Downloads tab and the message bar show translated; listed
-# literally so that pylupdate puts them in the .ts file (see translate_message).
-_TRANSLATABLE = (
-    QT_TRANSLATE_NOOP("EOPortalsDownloads", "login refused, check the account in EO Portals settings"),
-    QT_TRANSLATE_NOOP("EOPortalsDownloads", "an account is needed to download from this portal: add it in EO Portals "
-                                            "settings"),
-    QT_TRANSLATE_NOOP("EOPortalsDownloads", "offers no whole-product archive: choose the assets to download"),
-    QT_TRANSLATE_NOOP("EOPortalsDownloads", "the product is offline (in the long-term archive): order it on the "
-                                            "portal, then retry"),
-    QT_TRANSLATE_NOOP("EOPortalsDownloads", "the product is offline: the portal is bringing it back from its "
-                                            "long-term archive, retry later"),
-)
-
-
-def translate_message(text: str) -> str:
-    """A core message (English, portal-named) with the fixed phrases it contains translated."""
-    for phrase in _TRANSLATABLE:
-        if phrase in text:
-            text = text.replace(phrase, translate("EOPortalsDownloads", phrase))
-    return text
-
-
-def is_account_problem(text: str) -> bool:
-    """Whether a job's error says the account was refused or is missing."""
-    return any(marker in text for marker in (LOGIN_REFUSED, NO_ACCOUNT, "check your account", "refused the account"))
-
-
-# ---- preferences ------------------------------------------------------------------------------------------
-def download_folder() -> str:
-    """Where products are downloaded (``eo_portals/downloads/folder``; default: <Downloads>/EO Portals)."""
-    folder = settings.get_value("downloads/folder", "")
-    if folder:
-        return folder
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation) or str(Path.home())
-    return str(Path(base) / "EO Portals")
-
-
-def set_download_folder(folder: str) -> None:
-    """Remember the download folder."""
-    settings.set_value("downloads/folder", str(folder))
-
-
-def max_downloads() -> int:
-    """The global limit of simultaneous downloads (``eo_portals/downloads/max_concurrent``, 4)."""
-    return max(1, settings.get_value("downloads/max_concurrent", 4))
-
-
-def add_to_map() -> bool:
-    """Whether finished products are added to the map (``eo_portals/downloads/add_to_map``)."""
-    return settings.get_value("downloads/add_to_map", True)
-
-
-def extract_archives() -> bool:
-    """Whether downloaded zips are extracted (``eo_portals/downloads/extract``)."""
-    return settings.get_value("downloads/extract", False)
-
-
-def queue_path() -> Path:
-    """The download queue in the QGIS profile."""
-    return settings.profile_folder() / "downloads.sqlite"
-
-
-# ---- products and assets (plain data) ------------------------------------------------------------------
-def needs_assets(product: Product, catalog: Catalog) -> bool:
-    """True when no source of the product offers a whole-product archive (Earth Search, Planetary Computer)."""
-    return not any(archive_of(product, source) is not None for source in product.sources
-                   if source.portal in catalog.portals)
-
-
-def http_assets(product: Product) -> Dict[str, str]:
-    """{asset key: title} of the http(s) assets of every source, in source order."""
-    found: Dict[str, str] = {}
-    for source in product.sources:
-        for key, asset in source.assets.items():
-            if key not in found and asset.href.lower().startswith(("http://", "https://")):
-                found[key] = asset.title or key
-    return found
-
-
-def preset_keys(available: Iterable[str], preset: str) -> List[str]:
-    """The asset keys of a preset ("true_colour", "bands", "scl") among those available."""
-    wanted = {"true_colour": TRUE_COLOUR_KEYS, "bands": BAND_KEYS, "scl": SCL_KEYS}[preset]
-    keys = list(available)
-    return [key for key in wanted if key in keys]
-
-
-def is_cog(href: str, media_type: str = "") -> bool:
-    """Whether an asset can be read in place through /vsicurl/ (GeoTIFF / COG over http)."""
-    path = href.split("?", 1)[0].lower()
-    return href.lower().startswith(("http://", "https://")) and (
-        "tiff" in (media_type or "").lower() or path.endswith((".tif", ".tiff")))
-
 
 # ---- the task manager entry -------------------------------------------------------------------------------
 class DownloadsTask(QgsTask):
@@ -214,6 +118,7 @@ class DownloadsController(QObject):
     job_changed = pyqtSignal(object)  # Job
     job_progress = pyqtSignal(str, object, object, float)  # job id, done, total or None, bytes/s
     job_removed = pyqtSignal(str)
+    job_ended = pyqtSignal(object)  # Job that ended FAILED or OFFLINE in this session (the tab says why)
     layers_added = pyqtSignal(str, list)  # job id ("" for remote layers), layer ids
     layers_failed = pyqtSignal(str, str)  # job id, message
     layers_noted = pyqtSignal(str, str)  # job id, what to know about a layer added (bands missing...), translated
@@ -223,9 +128,9 @@ class DownloadsController(QObject):
                  parent: Optional[QObject] = None):
         super().__init__(parent)
         self.iface = iface
-        self._catalog_of = catalog or _catalog_from_settings
+        self._catalog_of = catalog or settings.current_catalog
         self.catalog = self._catalog_of()
-        self.queue_file = Path(queue_file) if queue_file is not None else queue_path()
+        self.queue_file = Path(queue_file) if queue_file is not None else settings.queue_path()
         self.project = project or QgsProject.instance()
         self.manager: Optional[DownloadManager] = None
         self.downloader: Optional[Downloader] = None
@@ -265,7 +170,7 @@ class DownloadsController(QObject):
             self.store = None
         bridge = self._bridge
         self.manager = DownloadManager(
-            self.downloader, max_downloads=max_downloads(), store=self.store,
+            self.downloader, max_downloads=settings.max_downloads(), store=self.store,
             on_state=lambda job: _emit(bridge.state, job),
             on_progress=lambda job_id, done, total, speed: _emit(bridge.progress, job_id, done, total, speed))
         self.manager.start()
@@ -317,11 +222,11 @@ class DownloadsController(QObject):
         known = self.catalog.portals
         portals = [known[s.portal] for p in products for s in p.sources if s.portal in known]
         self._update_accounts(portals)
-        self.downloader.settings = settings = http_settings()
-        self.accounts.use_settings(settings)  # token, SAS and signing requests follow a proxy changed meanwhile
-        self.manager.max_downloads = max_downloads()
-        target = folder or download_folder()
-        extract = extract_archives() if extract is None else extract
+        self.downloader.settings = options = http_settings()
+        self.accounts.use_settings(options)  # token, SAS and signing requests follow a proxy changed meanwhile
+        self.manager.max_downloads = settings.max_downloads()
+        target = folder or settings.download_folder()
+        extract = settings.extract_archives() if extract is None else extract
         jobs = [self.manager.add(product, target, assets=tuple(assets), extract=extract, subset=subset)
                 for product in products]
         return jobs
@@ -331,15 +236,23 @@ class DownloadsController(QObject):
         if self.running:
             self.manager.cancel(job_id)
 
-    def retry(self, job_id: str) -> None:
-        """Queue a failed, offline, cancelled or paused job again (accounts read again first)."""
+    def retry(self, job_id: str, folder: Optional[str] = None, partial: str = "keep") -> None:
+        """Queue a failed, offline, cancelled or paused job again (accounts read again first).
+
+        `folder`: the download folder now chosen; a job that has written nothing goes there, one with partial
+        files keeps them where they are, moves them, or restarts there (`partial`: keep, move, restart).
+        """
         if not self.running:
             return
         job = self._jobs.get(job_id)
         if job is not None:
             self._update_accounts([self.catalog.portals[s.portal] for s in job.product.sources
                                    if s.portal in self.catalog.portals])
-        self.manager.retry(job_id)
+        self.manager.retry(job_id, folder, partial)
+
+    def partial_files(self, job_id: str) -> List[Path]:
+        """The partial files a job keeps on disk for a resume."""
+        return self.manager.partial_files(job_id) if self.running else []
 
     def remove(self, job_id: str) -> None:
         """Forget a job (its finished files stay on disk)."""
@@ -444,7 +357,7 @@ class DownloadsController(QObject):
         text = mask(message)
         log_warning(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text))
         self.layers_failed.emit(job_id, text)
-        self._message(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
+        self.message(translate("EOPortalsDownloads", "Could not add to the map: {message}").format(message=text),
                       Qgis.MessageLevel.Warning)
 
     def _layers_noted(self, job_id: str, note: str) -> None:
@@ -453,7 +366,7 @@ class DownloadsController(QObject):
         text = f"{job.title}: {mask(note)}" if job is not None else mask(note)
         log_warning(text)
         self.layers_noted.emit(job_id, mask(note))
-        self._message(text, Qgis.MessageLevel.Warning)
+        self.message(text, Qgis.MessageLevel.Warning)
 
     def _refresh_headers(self) -> None:
         if self.header_files.paths():
@@ -489,20 +402,14 @@ class DownloadsController(QObject):
 
     def _job_ended(self, job: Job) -> None:
         if job.state is State.DONE:
-            if add_to_map():
+            if settings.add_to_map():
                 self.open_in_map(job.id)
             return
-        if job.state is State.FAILED:
-            text = translate_message(job.error)
-            if is_account_problem(job.error):
-                self._message(text, Qgis.MessageLevel.Critical)
-            else:
-                self._message(translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
-                              Qgis.MessageLevel.Warning)
-        elif job.state is State.OFFLINE:
-            self._message(translate_message(job.error), Qgis.MessageLevel.Info)
+        if job.state in (State.FAILED, State.OFFLINE):
+            self.job_ended.emit(job)
 
-    def _message(self, text: str, level: Qgis.MessageLevel) -> None:
+    def message(self, text: str, level: Qgis.MessageLevel) -> None:
+        """Say something in QGIS's message bar, under "EO Portals downloads" (a critical one stays)."""
         if self.iface is None:
             return
         try:
@@ -596,37 +503,3 @@ def _cancel_active(manager: Optional[DownloadManager]) -> None:
     for job in manager.jobs():
         if job.state in ACTIVE_STATES:
             manager.cancel(job.id)
-
-
-def _catalog_from_settings() -> Catalog:
-    path = settings.catalog_path()
-    return load_catalog(path if path and Path(path).exists() else None, env={})
-
-
-# ---- wiring into the dock -------------------------------------------------------------------------------
-def attach(dock, queue_file: Optional[Path] = None) -> DownloadsController:
-    """Add the Downloads tab to the dock, wire its Download button, start the queue; returns the controller.
-
-    The caller stops it (`controller.stop()`) when the plugin unloads, before the dock goes.
-    """
-    from .ui.downloads_panel import DownloadsPanel
-
-    controller = DownloadsController(dock.iface, catalog=lambda: dock.catalog, queue_file=queue_file,
-                                     project=getattr(dock, "project", None), parent=dock)
-    panel = DownloadsPanel(controller)
-    panel.setObjectName("eoPortalsDownloadsPanel")
-    form = getattr(dock, "form", None)
-    if form is not None:
-        panel.area = form.aoi.geometry  # "Area of interest only" takes the drawn area
-    dock.add_tab(panel, translate("EOPortalsDownloads", "Downloads"))
-    controller.panel = panel
-
-    def requested(products: List[Product]) -> None:
-        tabs = getattr(dock, "tabs", None)
-        if tabs is not None:
-            tabs.setCurrentWidget(panel)
-        panel.request(products)
-
-    dock.download_requested.connect(requested)
-    controller.start()
-    return controller

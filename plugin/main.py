@@ -160,7 +160,7 @@ class EOPortalsPlugin:
             return
         try:
             from .core.download.queue import pending_count
-            from .downloads import queue_path
+            from .settings import queue_path
 
             pending = pending_count(queue_path())
         except Exception:
@@ -213,15 +213,11 @@ class EOPortalsPlugin:
             log_exception("The EO Portals Time series tab could not be added")
         # The Downloads tab and its queue (plugin/downloads.py); a failure there leaves the search usable.
         try:
-            from .downloads import attach
-
-            self.downloads = attach(dock)
+            self.downloads = attach_downloads(dock)
         except Exception:
             log_exception("The EO Portals Downloads tab could not be added")
-        # The openEO tab (plugin/openeo_jobs.py): jobs kept in the same SQLite file as the download queue.
+        # The openEO tab (ui/jobs_panel.py): jobs kept in the same SQLite file as the download queue.
         try:
-            from .openeo_jobs import attach as attach_openeo
-
             self.openeo = attach_openeo(dock)
         except Exception:
             log_exception("The EO Portals openEO tab could not be added")
@@ -238,3 +234,47 @@ class EOPortalsPlugin:
         if self.action is not None:
             self.action.setChecked(True)
 
+
+def attach_downloads(dock, queue_file: Optional[Path] = None):
+    """The Downloads tab in the dock, its Download button wired, the queue started; returns the controller.
+
+    The controller (downloads.py) runs the queue; the tab (ui/downloads_panel.py) shows it and says what
+    happened; this is where the two meet the dock. The caller stops the controller (`controller.stop()`) when
+    the plugin unloads, before the dock goes.
+    """
+    from .downloads import DownloadsController
+    from .ui.downloads_panel import DownloadsPanel
+
+    controller = DownloadsController(dock.iface, catalog=lambda: dock.catalog, queue_file=queue_file,
+                                     project=getattr(dock, "project", None), parent=dock)
+    panel = DownloadsPanel(controller)
+    panel.setObjectName("eoPortalsDownloadsPanel")
+    form = getattr(dock, "form", None)
+    if form is not None:
+        panel.area = form.aoi.geometry  # "Area of interest only" takes the drawn area
+    dock.add_tab(panel, QCoreApplication.translate("EOPortalsDownloads", "Downloads"))
+    controller.panel = panel
+
+    def requested(products) -> None:
+        tabs = getattr(dock, "tabs", None)
+        if tabs is not None:
+            tabs.setCurrentWidget(panel)
+        panel.request(products)
+
+    dock.download_requested.connect(requested)
+    controller.start()
+    return controller
+
+
+def attach_openeo(dock, store_path: Optional[Path] = None):
+    """Add the openEO tab to the dock; returns the panel (call `shutdown()` on unload)."""
+    from . import network, settings
+    from .ui.jobs_panel import JobsPanel
+
+    panel = JobsPanel(catalog=lambda: dock.catalog, store_path=store_path or settings.queue_path(),
+                      query_source=lambda: dock.form.build_query(1), folder=settings.download_folder,
+                      settings=network.http_settings, parent=dock)
+    panel.setObjectName("eoPortalsOpenEOPanel")
+    panel.message.connect(lambda text: dock._message(text, Qgis.MessageLevel.Warning))
+    dock.add_tab(panel, QCoreApplication.translate("EOPortals", "openEO"))
+    return panel

@@ -18,9 +18,9 @@ def bearer_for(catalog: Catalog, backend: Portal, settings: Optional[HttpSetting
     """The bearer for `backend`, from the account chosen for it (or for the portal whose account it shares)."""
     from . import accounts
     from .core.openeo.oidc import DeviceTokens
-    from .ui.device_login import saved_sign_in
+    from .settings import openeo_sign_in
 
-    device = saved_sign_in(backend.id)
+    device = openeo_sign_in(backend.id)
     if device:  # a device-code sign-in kept for this back-end: its refresh token, from the auth database
         kept = accounts.credentials_for(backend, authcfg=device["authcfg"])
         if kept is not None and kept.password:

@@ -21,6 +21,10 @@ resolved by `plugin/accounts.py` when a task is prepared. Keys live under ``eo_p
     eo_portals/catalog_path               str   the user's portal catalog file (default: in the profile)
     eo_portals/ui/splitter                str   the panel's splitter sizes (Qt state, base64)
     eo_portals/ui/hidden_columns          str   results columns the user hid, comma-separated indexes
+    eo_portals/downloads/folder           str   where products are downloaded (default: <Downloads>/EO Portals)
+    eo_portals/downloads/max_concurrent   int   simultaneous downloads in all (4)
+    eo_portals/downloads/add_to_map       bool  finished products are added to the map (true)
+    eo_portals/downloads/extract          bool  downloaded zips are extracted (false)
     eo_portals/portals/<id>/enabled       bool  shown in the dock (default: the catalog's "enabled")
     eo_portals/portals/<id>/authcfg       str   QgsAuthManager configuration id ("" = no account)
     eo_portals/portals/<id>/last_status   str   ok | auth | failed | "" (never searched)
@@ -31,11 +35,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, List
+from typing import Any, List, Optional
 
 from qgis.core import QgsApplication, QgsSettings
 
-from .core.catalog import CATALOG_ENV
+from .core.catalog import CATALOG_ENV, Catalog, load_catalog
 
 PREFIX = "eo_portals"
 
@@ -140,6 +144,104 @@ def quicklook_cache_folder() -> Path:
 def catalog_path() -> str:
     """The user's portal catalog file: $EO_PORTALS_CATALOG, else the setting, else one in the profile."""
     return os.environ.get(CATALOG_ENV) or get_value("catalog_path", "") or str(profile_folder() / "catalog.json")
+
+
+def catalog_path_chosen() -> bool:
+    """Whether the user named a catalog file ($EO_PORTALS_CATALOG or the setting), rather than the default one."""
+    return bool(os.environ.get(CATALOG_ENV) or get_value("catalog_path", ""))
+
+
+def current_catalog(path: Optional[str] = None) -> Catalog:
+    """The portal catalog the settings point to (or the file `path`): the built-in portals with the user's file.
+
+    A file the user named ($EO_PORTALS_CATALOG, the setting, or `path`) is read even when missing, so that the
+    problem is reported in `Catalog.problems`; the default file in the profile only when it exists.
+    """
+    chosen = path or catalog_path()
+    named = bool(path) or catalog_path_chosen()
+    return load_catalog(chosen if named or Path(chosen).exists() else None, env={})
+
+
+def splitter_state() -> str:
+    """The panel's splitter sizes as Qt saved them (base64), or ""."""
+    return get_value("ui/splitter", "")
+
+
+def set_splitter_state(state: str) -> None:
+    """Remember the panel's splitter sizes ("" forgets them)."""
+    set_value("ui/splitter", state)
+
+
+def set_last_aoi(wkt: str) -> None:
+    """Remember the area of interest alone (the other search values are saved with the search)."""
+    set_value("search/aoi_wkt", wkt)
+
+
+# ---- openEO device sign-in (the refresh token itself is in QGIS's authentication database) -----------------
+_SIGN_IN_KEYS = ("authcfg", "provider", "token_url", "client_id")
+
+
+def openeo_sign_in(backend_id: str) -> dict:
+    """The non-secret part of a device sign-in kept for an openEO back-end ({} when there is none):
+    ``eo_portals/portals/<id>/openeo_authcfg``, ``_provider``, ``_token_url``, ``_client_id``."""
+    values = {key: get_value(f"portals/{backend_id}/openeo_{key}", "") for key in _SIGN_IN_KEYS}
+    return values if values["authcfg"] and values["token_url"] else {}
+
+
+def set_openeo_sign_in(backend_id: str, authcfg: str, provider: str, token_url: str, client_id: str) -> None:
+    """Keep the non-secret part of a device sign-in (the authcfg id holds the refresh token)."""
+    for key, value in zip(_SIGN_IN_KEYS, (authcfg, provider, token_url, client_id)):
+        set_value(f"portals/{backend_id}/openeo_{key}", value)
+
+
+# ---- downloads -------------------------------------------------------------------------------------------
+DEFAULT_MAX_DOWNLOADS = 4
+
+
+def download_folder() -> str:
+    """Where products are downloaded (default: <Downloads>/EO Portals)."""
+    folder = get_value("downloads/folder", "")
+    if folder:
+        return folder
+    from qgis.PyQt.QtCore import QStandardPaths
+
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation) or str(Path.home())
+    return str(Path(base) / "EO Portals")
+
+
+def set_download_folder(folder: str) -> None:
+    """Remember the download folder."""
+    set_value("downloads/folder", str(folder))
+
+
+def max_downloads() -> int:
+    """The global limit of simultaneous downloads."""
+    return max(1, get_value("downloads/max_concurrent", DEFAULT_MAX_DOWNLOADS))
+
+
+def add_to_map() -> bool:
+    """Whether finished products are added to the map."""
+    return get_value("downloads/add_to_map", True)
+
+
+def set_add_to_map(on: bool) -> None:
+    """Add finished products to the map, or not."""
+    set_value("downloads/add_to_map", bool(on))
+
+
+def extract_archives() -> bool:
+    """Whether downloaded zips are extracted."""
+    return get_value("downloads/extract", False)
+
+
+def set_extract_archives(on: bool) -> None:
+    """Extract downloaded zips, or not."""
+    set_value("downloads/extract", bool(on))
+
+
+def queue_path() -> Path:
+    """The download queue in the QGIS profile."""
+    return profile_folder() / "downloads.sqlite"
 
 
 # ---- per portal ------------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""QgsTasks: the portal search off the main thread, visible (and cancellable) in QGIS's task manager.
+"""The search and export QgsTasks: the portal search and the writing of exports off the main thread, visible
+(and cancellable) in QGIS's task manager.
+
+The other tasks live next to their job: `LayerTask` in layers.py, `DownloadsTask` in downloads.py,
+`QuicklookTask` in ui/quicklook.py, `ConnectionTestTask` in ui/portals_dialog.py (docs/ARCHITECTURE.md).
 
 The QgsTask contract (PyQGIS cookbook): `run()` works on plain data copied in the constructor, never touches
 widgets or layers and never raises; results reach the main thread through signals (queued across threads)

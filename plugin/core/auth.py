@@ -124,7 +124,7 @@ class Authenticator:
 
     def _require(self, *values: str) -> None:
         if not all(values):
-            raise PortalError(self.title, NO_ACCOUNT, ErrorKind.AUTH)
+            raise PortalError(self.title, NO_ACCOUNT, ErrorKind.AUTH, code="no_account")
 
 
 class ApiKeyAuth(Authenticator):
@@ -250,8 +250,10 @@ class OidcAuth(Authenticator, _TokenEndpoint):
         if answer.status_code in (400, 401, 403):
             detail = self.mask(portal_message(body))
             if refresh:
-                raise PortalError(self.title, "the session expired", ErrorKind.AUTH, answer.status_code, detail)
-            raise PortalError(self.title, LOGIN_REFUSED, ErrorKind.AUTH, answer.status_code, detail)
+                raise PortalError(self.title, "the session expired", ErrorKind.AUTH, answer.status_code, detail,
+                                  code="session_expired")
+            raise PortalError(self.title, LOGIN_REFUSED, ErrorKind.AUTH, answer.status_code, detail,
+                              code="login_refused")
         if answer.status_code >= 300:
             error = error_for_status(self.title, answer.status_code, body, answer.headers)
             error.message, error.detail = self.mask(error.message), self.mask(error.detail)
@@ -407,7 +409,8 @@ def _get_json(auth, url: str, headers: Dict[str, str], what: str):
         body = answer.content[:1000000]
     if answer.status_code in (401, 403):
         raise PortalError(auth.title, f"{what} refused the account (HTTP {answer.status_code}), "
-                                      "check it in EO Portals settings", ErrorKind.AUTH, answer.status_code)
+                                      "check it in EO Portals settings", ErrorKind.AUTH, answer.status_code,
+                          code="account_refused", details={"service": what})
     if answer.status_code >= 300:
         error = error_for_status(auth.title, answer.status_code, body, answer.headers)
         raise PortalError(auth.title, f"{what}: {auth.mask(error.message)}", error.kind, error.status,

@@ -10,11 +10,12 @@ built-in portals from working: its problems are listed in `Catalog.problems`.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import CatalogError
 
@@ -25,15 +26,50 @@ SEARCH_PROTOCOLS = ("stac", "odata", "dhus", "resto")  # openEO back-ends run jo
 AUTH_KINDS = ("none", "oidc", "apikey", "sas", "signing", "basic")
 
 
+FILTERS = ("orbit_direction", "relative_orbit", "tile", "platform")  # the search filters a collection may take
+
+
 @dataclass(frozen=True)
 class Collection:
-    """A unified collection id and what users call it."""
+    """A unified collection id, what users call it, and its traits: the one place they are decided.
+
+    `optical`: products have a cloud cover (the cloud limit applies); `filters`: which of `FILTERS` its products
+    can be searched by (MGRS tiles are Sentinel-2's); `platforms`: the satellites a search may name.
+    """
 
     id: str
     title: str
     mission: str
     optical: bool
     product_type: str = ""
+    filters: Tuple[str, ...] = ()
+    platforms: Tuple[str, ...] = ()
+
+
+def _collections(data: Dict[str, Any]) -> Dict[str, Collection]:
+    return {
+        cid: Collection(
+            id=cid,
+            title=info["title"],
+            mission=info.get("mission", ""),
+            optical=bool(info.get("optical", False)),
+            product_type=info.get("product_type", ""),
+            filters=tuple(f for f in info.get("filters", ()) if f in FILTERS),
+            platforms=tuple(info.get("platforms", ())),
+        )
+        for cid, info in data.items()
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_collections() -> Dict[str, Collection]:
+    """The unified collections of the built-in catalog (the user's file adds portals, not collections)."""
+    return _collections(json.loads(BUILTIN_PATH.read_text(encoding="utf-8"))["collections"])
+
+
+def collection_traits(collection_id: str) -> Collection:
+    """The traits of a unified collection; an unknown one is not optical and takes no filter."""
+    return builtin_collections().get(collection_id) or Collection(collection_id, collection_id, "", False)
 
 
 @dataclass
@@ -194,16 +230,7 @@ def load_catalog(user_path: Optional[Union[str, Path]] = None, env: Optional[Dic
     """The built-in catalog with the user's file applied (argument first, then ``EO_PORTALS_CATALOG``)."""
     builtin = json.loads(BUILTIN_PATH.read_text(encoding="utf-8"))
     protocols = builtin.get("protocols", {})
-    collections = {
-        cid: Collection(
-            id=cid,
-            title=info["title"],
-            mission=info.get("mission", ""),
-            optical=bool(info.get("optical", False)),
-            product_type=info.get("product_type", ""),
-        )
-        for cid, info in builtin["collections"].items()
-    }
+    collections = _collections(builtin["collections"])
     entries: Dict[str, Dict[str, Any]] = copy.deepcopy(builtin["portals"])
     problems: List[str] = []
     env = os.environ if env is None else env

@@ -175,7 +175,7 @@ CA_SETTINGS = "QGIS Settings > Options > Authentication > Certificate Manager"
 def _proxy_refused(title: str, proxy: str, status: int) -> PortalError:
     where = f"the proxy {proxy}" if proxy else "the proxy"
     return PortalError(title, f"{where} wants a valid user name and password (HTTP {status}): check them in "
-                              f"{PROXY_SETTINGS}", ErrorKind.AUTH, status)
+                              f"{PROXY_SETTINGS}", ErrorKind.AUTH, status, code="proxy_auth", details={"proxy": proxy})
 
 
 def _forwarded(headers: Any) -> bool:
@@ -197,24 +197,29 @@ def error_for_status(title: str, status: int, body: bytes, headers: Any = None, 
     if proxy and status == 401 and not _forwarded(headers):
         # Some proxies (tinyproxy up to 1.11.1) refuse wrong proxy credentials with 401, not 407.
         return PortalError(title, f"HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and "
-                                  f"password ({PROXY_SETTINGS}) and your account", ErrorKind.AUTH, status, message)
+                                  f"password ({PROXY_SETTINGS}) and your account", ErrorKind.AUTH, status, message,
+                           code="proxy_or_account", details={"proxy": proxy})
     if status == 403 and _CONCURRENCY_CAP.search(message):
         # DHuS refuses a download beyond the account's parallel streams with 403, not 429: the account is fine
         return PortalError(title, f"too many parallel downloads for this account (HTTP 403), retry when others have "
-                                  f"finished{suffix}", ErrorKind.THROTTLED, status, message)
+                                  f"finished{suffix}", ErrorKind.THROTTLED, status, message,
+                           code="parallel_downloads")
     if status in (401, 403):
-        return PortalError(title, f"HTTP {status}, check your account{suffix}", ErrorKind.AUTH, status, message)
+        return PortalError(title, f"HTTP {status}, check your account{suffix}", ErrorKind.AUTH, status, message,
+                           code="account")
     if status == 429:
         wait = retry_after_seconds((headers or {}).get("Retry-After"))
         hint = f", retry in {wait:.0f} s" if wait is not None else ""
         return PortalError(title, f"too many requests (HTTP 429){hint}{suffix}", ErrorKind.THROTTLED, status,
-                           message, retry_after=wait)
+                           message, retry_after=wait, code="too_many_requests",
+                           details={"seconds": round(wait) if wait is not None else None})
     if proxy and status in (500, 502, 503, 504) and not _forwarded(headers):
         return PortalError(title, f"the proxy {proxy} answered HTTP {status}{suffix}", ErrorKind.UNREACHABLE, status,
-                           message)
+                           message, code="proxy_status", details={"proxy": proxy})
     if status >= 500:
-        return PortalError(title, f"server error (HTTP {status}){suffix}", ErrorKind.HTTP, status, message)
-    return PortalError(title, f"HTTP {status}{suffix}", ErrorKind.HTTP, status, message)
+        return PortalError(title, f"server error (HTTP {status}){suffix}", ErrorKind.HTTP, status, message,
+                           code="server_error")
+    return PortalError(title, f"HTTP {status}{suffix}", ErrorKind.HTTP, status, message, code="status")
 
 
 def error_for_exception(title: str, exc: Exception, timeout: float, proxy: str = "") -> PortalError:
@@ -227,25 +232,35 @@ def error_for_exception(title: str, exc: Exception, timeout: float, proxy: str =
         if tunnel:
             return PortalError(title, f"{where} could not open a connection to the portal (HTTP {tunnel.group(1)} "
                                       f"{tunnel.group(2).strip()})".replace(" )", ")"), ErrorKind.UNREACHABLE,
-                               int(tunnel.group(1)))
-        return PortalError(title, f"cannot reach {where} ({_short(exc)})", ErrorKind.UNREACHABLE)
+                               int(tunnel.group(1)), code="proxy_tunnel", details={"proxy": proxy})
+        return PortalError(title, f"cannot reach {where} ({_short(exc)})", ErrorKind.UNREACHABLE,
+                           code="proxy_unreachable", details={"proxy": proxy, "reason": _short(exc)})
     if isinstance(exc, requests.exceptions.SSLError):
         reason = _certificate_problem(str(exc))
         hint = ""
         if any(text in reason for text in ("self-signed", "self signed", "local issuer", "unknown ca")):
             hint = f"; if the portal or your network uses its own certificate authority, add it in {CA_SETTINGS}"
         return PortalError(title, f"secure connection refused: the certificate could not be verified ({reason}){hint}",
-                           ErrorKind.UNREACHABLE)
+                           ErrorKind.UNREACHABLE, code="certificate", details={"reason": reason, "own_ca": bool(hint)})
     if isinstance(exc, requests.exceptions.Timeout) or _read_timeout(exc):
         # requests reports a portal that stops sending in the middle of a body as a ConnectionError
-        return PortalError(title, f"timed out after {timeout:.0f} s", ErrorKind.TIMEOUT)
+        return timed_out(title, timeout)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return PortalError(title, "the connection was cut in the middle of the answer", ErrorKind.UNREACHABLE)
+        return PortalError(title, "the connection was cut in the middle of the answer", ErrorKind.UNREACHABLE,
+                           code="cut")
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return PortalError(title, f"cannot be reached ({_short(exc)})", ErrorKind.UNREACHABLE)
+        return PortalError(title, f"cannot be reached ({_short(exc)})", ErrorKind.UNREACHABLE, code="unreachable",
+                           details={"reason": _short(exc)})
     if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return PortalError(title, "too many redirects", ErrorKind.HTTP)
-    return PortalError(title, f"request failed ({_short(exc)})", ErrorKind.UNREACHABLE)
+        return PortalError(title, "too many redirects", ErrorKind.HTTP, code="redirects")
+    return PortalError(title, f"request failed ({_short(exc)})", ErrorKind.UNREACHABLE, code="request_failed",
+                       details={"reason": _short(exc)})
+
+
+def timed_out(title: str, seconds: float) -> PortalError:
+    """The PortalError of a portal that took longer than `seconds`."""
+    return PortalError(title, f"timed out after {seconds:.0f} s", ErrorKind.TIMEOUT, code="timeout",
+                       details={"seconds": round(seconds)})
 
 
 def _read_timeout(exc: Exception) -> bool:
@@ -319,16 +334,17 @@ def fetch(
     with response:
         chunks = []
         size = 0
-        too_large = PortalError(title, f"the answer is larger than {max_bytes // (1024 * 1024)} MB", ErrorKind.PARSE)
+        too_large = PortalError(title, f"the answer is larger than {max_bytes // (1024 * 1024)} MB", ErrorKind.PARSE,
+                                code="too_large", details={"megabytes": max_bytes // (1024 * 1024)})
         declared = response.headers.get("Content-Length", "")
         if declared.strip().isdigit() and int(declared) > max_bytes:
             raise too_large  # said so up front: not a byte of it is read
         try:
             for chunk in response.iter_content(65536):
                 if cancel is not None and cancel.is_set():
-                    raise PortalError(title, "cancelled", ErrorKind.CANCELLED)
+                    raise PortalError(title, "cancelled", ErrorKind.CANCELLED, code="cancelled")
                 if time.monotonic() - started > budget:
-                    raise PortalError(title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT)
+                    raise timed_out(title, budget)
                 size += len(chunk)
                 if size > max_bytes:
                     raise too_large
@@ -356,7 +372,8 @@ def fetch(
 
 
 def _cut(title: str, received: int, declared: int) -> PortalError:
-    return PortalError(title, f"the connection was cut after {received} of {declared} bytes", ErrorKind.UNREACHABLE)
+    return PortalError(title, f"the connection was cut after {received} of {declared} bytes", ErrorKind.UNREACHABLE,
+                       code="cut_after", details={"received": received, "declared": declared})
 
 
 def _wire_bytes(response: requests.Response) -> Optional[int]:

@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from .auth import Authenticator
-from .catalog import Portal
+from .catalog import Portal, collection_traits
 from .credentials import Credentials, search_auth
 from .errors import EOPortalsError, ErrorKind, PortalError
-from .http import HttpSettings, fetch, make_session
+from .http import HttpSettings, fetch, make_session, timed_out
 from .portals import adapter_for
 from .portals.base import Request
 from .product import Product, merge_products
@@ -128,9 +128,9 @@ def search_portal(
             request = adapter.build_request(portal, query)
         while request is not None and len(products) < wanted:
             if cancel is not None and cancel.is_set():
-                raise PortalError(portal.title, "cancelled", ErrorKind.CANCELLED)
+                raise PortalError(portal.title, "cancelled", ErrorKind.CANCELLED, code="cancelled")
             if time.monotonic() >= deadline:
-                raise PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT)
+                raise timed_out(portal.title, budget)
             outcome.last_request = request
             body = fetch(session, request, portal.title, timeout=min(settings.timeout, budget),
                          deadline=deadline, cancel=cancel, auth=auth, extra_headers=extra)
@@ -181,10 +181,10 @@ def _without_secrets(error: PortalError, credentials: Optional[Credentials]) -> 
     def clean(text: str) -> str:
         return mask(text).replace(basic, "***") if text else text
 
-    message, detail = clean(error.message), clean(error.detail)
-    if (message, detail) == (error.message, error.detail):
+    cleaned = error.masked(clean)
+    if (cleaned.message, cleaned.detail, cleaned.details) == (error.message, error.detail, error.details):
         return error
-    return PortalError(error.portal, message, error.kind, error.status, detail, error.retry_after)
+    return cleaned
 
 
 def search(
@@ -238,8 +238,8 @@ def search(
         with lock:
             for future, portal in futures.items():
                 if portal.id not in result.outcomes:
-                    error = (PortalError(portal.title, "cancelled", ErrorKind.CANCELLED) if cancelled else
-                             PortalError(portal.title, f"timed out after {budget:.0f} s", ErrorKind.TIMEOUT))
+                    error = (PortalError(portal.title, "cancelled", ErrorKind.CANCELLED, code="cancelled")
+                             if cancelled else timed_out(portal.title, budget))
                     outcome = Outcome(portal.id, portal.title, elapsed=budget, error=error)
                     result.outcomes[portal.id] = outcome
                     result.cursors[portal.id] = None
@@ -258,11 +258,11 @@ def matches_query(product: Product, query: SearchQuery) -> bool:
 
     What the portal did not state (None) never excludes a product.
     """
-    optical = query.collection.startswith(("S2_", "LANDSAT_"))
-    if query.max_cloud is not None and optical and product.cloud_cover is not None:
+    traits = collection_traits(query.collection)
+    if query.max_cloud is not None and traits.optical and product.cloud_cover is not None:
         if product.cloud_cover > query.max_cloud:
             return False
-    if query.tile and query.collection.startswith("S2_") and product.tile and product.tile != query.tile:
+    if query.tile and "tile" in traits.filters and product.tile and product.tile != query.tile:
         return False
     if query.orbit_direction and product.orbit_direction in ("ASCENDING", "DESCENDING"):
         if product.orbit_direction != query.orbit_direction:

@@ -5,15 +5,14 @@ and the proxy the same way the dock does.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping
 
 from qgis.core import Qgis, QgsProcessing, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication
 
-from .. import accounts, network, settings
-from ..core.catalog import CATALOG_ENV, Catalog, Portal, load_catalog
+from .. import accounts, network
+from ..core.catalog import Portal
 from ..core.credentials import Credentials
 from ..core.http import HttpSettings
 from ..log import log_exception
@@ -52,16 +51,6 @@ def has_value(parameters: Mapping[str, Any], name: str) -> bool:
         return False
     return True
 
-
-def catalog_from_settings() -> Catalog:
-    """The portal catalog with the user's file: ``EO_PORTALS_CATALOG``, else the ``catalog_path`` setting.
-
-    The default file in the profile is read only when it exists; a file named explicitly but unreadable is
-    reported in `Catalog.problems`.
-    """
-    path = settings.catalog_path()
-    explicit = bool(os.environ.get(CATALOG_ENV) or settings.get_value("catalog_path", ""))
-    return load_catalog(path if explicit or Path(path).exists() else None, env={})
 
 
 def credentials_for_search(portals: Iterable[Portal]) -> Dict[str, Credentials]:

@@ -39,7 +39,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QDateTime
 from qgis.PyQt.QtGui import QIcon
 
-from .. import accounts
+from .. import accounts, settings
 from ..core.auth import Accounts
 from ..core.catalog import Catalog
 from ..core.credentials import Credentials
@@ -49,7 +49,7 @@ from ..core.download.manager import DownloadManager
 from ..core.http import HttpSettings
 from ..core.product import Product
 from ..footprints import feature_sources, feature_versions, field_type
-from .common import ICON_PATH, catalog_from_settings, has_value, http_settings, translate
+from .common import ICON_PATH, has_value, http_settings, translate
 
 try:  # QGIS >= 3.36
     from qgis.core import Qgis
@@ -69,7 +69,7 @@ NO_GEOMETRY = Qgis.WkbType.NoGeometry if hasattr(Qgis, "WkbType") else QgsWkbTyp
 
 _POLL = 0.1  # seconds between looks at the cancel button and the finished downloads
 SEPARATOR = ";"
-DEFAULT_MAX_DOWNLOADS = 4
+DEFAULT_MAX_DOWNLOADS = settings.DEFAULT_MAX_DOWNLOADS
 
 
 # ---- products from footprint features -----------------------------------------------------------------------
@@ -246,9 +246,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
         """Catalog, accounts and proxy, read on the main thread (Processing calls this there)."""
-        from .. import settings
-
-        catalog = catalog_from_settings()
+        catalog = settings.current_catalog()
         for problem in catalog.problems:
             feedback.reportError(translate("EOPortals", "Portal catalog: {}").format(problem), False)
         self._catalog = catalog
@@ -256,7 +254,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         self._credentials = accounts.credentials_by_portal(
             [p for p in catalog.portals.values() if accounts.accepts_account(p)])
         self._settings = http_settings()
-        self._max_downloads = max(1, settings.get_value("downloads/max_concurrent", DEFAULT_MAX_DOWNLOADS))
+        self._max_downloads = settings.max_downloads()
         return True
 
     def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
@@ -317,7 +315,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                 rows.extend((job, path, "") for path in job.files)
             else:
                 failed += 1
-                rows.append((job, "", job.error or job.state.value))
+                rows.append((job, "", job.error_text or job.state.value))
         if sink is not None:
             for job, path, message in rows:
                 feature = QgsFeature(files_fields())
@@ -328,7 +326,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         if not cancelled and done == 0:
             # Nothing came: a model or a script must see a failure, not an empty list.
             raise QgsProcessingException(translate("EOPortals", "No product could be downloaded: {}").format(
-                "; ".join(job.error for job in jobs if job.error)))
+                "; ".join(job.error_text for job in jobs if job.errors)))
         results: Dict[str, Any] = {self.OUTPUT: SEPARATOR.join(files), self.DOWNLOADED: done, self.FAILED: failed}
         if sink is not None:
             results[self.FILES] = sink_id
@@ -337,10 +335,10 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
     def _download(self, products: List[Product], folder: str, assets: List[str], extract: bool,
                   feedback: QgsProcessingFeedback) -> Tuple[List[Job], bool]:
         """Run the downloads; report on this thread; cancel them all when the user cancels."""
-        catalog, settings = self._catalog, self._settings or HttpSettings()
+        catalog, http_options = self._catalog, self._settings or HttpSettings()
         events: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
         manager = DownloadManager(
-            Downloader(catalog, Accounts(catalog, self._credentials, settings), settings),
+            Downloader(catalog, Accounts(catalog, self._credentials, http_options), http_options),
             max_downloads=self._max_downloads,
             on_state=lambda job: events.put(("state", job)),
             on_progress=lambda job_id, done, total, speed: events.put(("progress", (job_id, done, total))))
@@ -390,11 +388,11 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if job.state is State.DONE and job.id not in ended:
                 ended[job.id] = job
                 feedback.pushInfo(translate("EOPortals", "{title}: done from {portal} ({notes})").format(
-                    title=job.title, portal=job.portal, notes="; ".join(job.notes) or "-"))
+                    title=job.title, portal=job.portal, notes="; ".join(map(str, job.notes)) or "-"))
             elif job.state in (State.FAILED, State.OFFLINE) and job.id not in ended:
                 ended[job.id] = job
                 feedback.reportError(translate("EOPortals", "{title}: {state}: {error}").format(
-                    title=job.title, state=job.state.value, error=job.error), False)
+                    title=job.title, state=job.state.value, error=job.error_text), False)
             elif job.state is State.CANCELLED and job.id not in ended:
                 ended[job.id] = job
                 feedback.pushInfo(translate("EOPortals", "{title}: cancelled").format(title=job.title))

@@ -47,9 +47,9 @@ from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process,
 from ..core.openeo.results import download_results, result_product
 from ..core.download.job import Control, State
 from ..core.paths import safe_name
+from ..settings import current_catalog
 from .common import (
-    FLAG_ADVANCED, ICON_PATH, NUMBER_DOUBLE, VECTOR_POLYGON, catalog_from_settings, has_value, http_settings,
-    translate,
+    FLAG_ADVANCED, ICON_PATH, NUMBER_DOUBLE, VECTOR_POLYGON, has_value, http_settings, translate,
 )
 
 FORMATS = ("", "GTiff", "netCDF", "CSV", "JSON")
@@ -174,7 +174,7 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
         """Catalog, account and proxy, read on the main thread (Processing calls this there)."""
         from ..openeo_accounts import bearer_for
 
-        self._catalog = catalog_from_settings()
+        self._catalog = current_catalog()
         self._settings = http_settings()
         self._bearer = bearer_for(self._catalog, self._backend(parameters, context), self._settings)
         return True
@@ -368,7 +368,7 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
                                on_progress=lambda j: feedback.setProgress(
                                    90.0 + 10.0 * j.bytes_done / j.bytes_total) if j.bytes_total else None)
         if job.state is not State.DONE:
-            raise PortalError(backend.title, job.error or "the result files could not be downloaded")
+            raise PortalError(backend.title, job.error_text or "the result files could not be downloaded")
         feedback.setProgress(100)
         return job_id, list(job.files)
 

@@ -31,6 +31,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
+from .. import settings
 from ..core.catalog import Catalog, Portal
 from ..core.credentials import Credentials
 from ..core.errors import CatalogError, ErrorKind, QueryError
@@ -47,7 +48,6 @@ from .common import (
     NUMBER_DOUBLE,
     NUMBER_INTEGER,
     VECTOR_POLYGON,
-    catalog_from_settings,
     credentials_for_search,
     has_value,
     http_settings,
@@ -140,7 +140,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     # ---- parameters ------------------------------------------------------------------------------------
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
-        catalog = catalog_from_settings()
+        catalog = settings.current_catalog()
         collections = sorted(catalog.collections)
         self.addParameter(QgsProcessingParameterGeometry(
             self.AOI, translate("EOPortals", "Area of interest (WKT in EPSG:4326 unless a CRS is given)")))
@@ -195,7 +195,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
         """Validate the query and read catalog, accounts and proxy (Processing calls this on the main thread)."""
-        catalog = catalog_from_settings()
+        catalog = settings.current_catalog()
         for problem in catalog.problems:
             feedback.reportError(translate("EOPortals", "Portal catalog: {}").format(problem), False)
         self._query = self._query_of(parameters, context)
@@ -307,11 +307,11 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         arrived: Dict[str, List[Product]] = {}
         holder: Dict[str, Any] = {}
         done = threading.Event()
-        settings, credentials = self._settings, self._credentials
+        http_options, credentials = self._settings, self._credentials
 
         def work() -> None:
             try:
-                holder["result"] = search(portals, query, settings=settings, credentials=credentials, budget=budget,
+                holder["result"] = search(portals, query, settings=http_options, credentials=credentials, budget=budget,
                                           cancel=cancel, on_outcome=lambda o, p: finished.put((o, p)))
             except Exception as exc:  # a bug in the core: reported on the algorithm's thread below
                 holder["error"] = exc

@@ -43,7 +43,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 from shapely.ops import unary_union
 
-from .. import accounts
+from .. import accounts, settings
 from ..core.auth import Accounts
 from ..core.bands import INDICES, RESAMPLING, collection_bands
 from ..core.catalog import Catalog
@@ -53,7 +53,7 @@ from ..core.product import Product
 from ..core.subset import Access, Cancelled, Parcel, SeriesRun, cog_bands, subset_product
 from ..footprints import field_type, qdatetime_utc
 from ..geometry import aoi_to_wgs84
-from .common import ICON_PATH, VECTOR_POLYGON, catalog_from_settings, has_value, http_settings, translate
+from .common import ICON_PATH, VECTOR_POLYGON, has_value, http_settings, translate
 from .download_algorithm import (DEFAULT_MAX_DOWNLOADS, FILE_FOLDER, NO_GEOMETRY, SEPARATOR, VECTOR_ANY,
                                  VECTOR_TABLE, DownloadAlgorithm, product_from_feature)
 
@@ -81,16 +81,14 @@ class _PixelsAlgorithm(QgsProcessingAlgorithm):
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
         """Catalog, accounts and proxy, read on the main thread (Processing calls this there)."""
-        from .. import settings
-
-        catalog = catalog_from_settings()
+        catalog = settings.current_catalog()
         for problem in catalog.problems:
             feedback.reportError(translate("EOPortals", "Portal catalog: {}").format(problem), False)
         self._catalog = catalog
         self._credentials = accounts.credentials_by_portal(
             [p for p in catalog.portals.values() if accounts.accepts_account(p)])
         self._settings = http_settings()
-        self._max_downloads = max(1, settings.get_value("downloads/max_concurrent", DEFAULT_MAX_DOWNLOADS))
+        self._max_downloads = settings.max_downloads()
         return True
 
     def access_for(self, portal_id: str) -> Access:
@@ -98,15 +96,15 @@ class _PixelsAlgorithm(QgsProcessingAlgorithm):
         with self._lock:
             access = self._access.get(portal_id)
             if access is None:
-                catalog, settings = self._catalog, self._settings or HttpSettings()
+                catalog, options = self._catalog, self._settings or HttpSettings()
                 if self._accounts is None:
-                    self._accounts = Accounts(catalog, self._credentials, settings)
+                    self._accounts = Accounts(catalog, self._credentials, options)
                 portal = catalog.portals.get(portal_id) if catalog else None
                 if portal is None:
-                    access = Access(settings)
+                    access = Access(options)
                 else:
                     limit = portal.get("max_downloads", DEFAULT_MAX_DOWNLOADS) or DEFAULT_MAX_DOWNLOADS
-                    access = Access(settings, self._accounts.for_portal(portal),
+                    access = Access(options, self._accounts.for_portal(portal),
                                     connections=min(int(limit), self._max_downloads))
                 self._access[portal_id] = access
             return access
@@ -343,7 +341,7 @@ class SubsetAlgorithm(_PixelsAlgorithm):
         jobs, _cancelled = DownloadAlgorithm._download(self, [product], folder, [], False, feedback)
         job = jobs[0] if jobs else None
         if job is None or not job.files:
-            return None, (job.error if job is not None and job.error else translate("EOPortals", "download failed"))
+            return None, (job.error_text if job is not None and job.errors else translate("EOPortals", "download failed"))
         return job.files[0], ""
 
 

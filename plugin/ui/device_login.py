@@ -22,16 +22,9 @@ from ..core.errors import EOPortalsError
 from ..core.http import HttpSettings, make_session
 from ..core.openeo import oidc
 from ..core.openeo.client import OpenEOClient
-from .jobs_panel import JobCallTask
+from .openeo_task import JobCallTask
 
 DEVICE_USER = "openeo-device-sign-in"  # the user name of the Basic configuration holding a refresh token
-
-
-def saved_sign_in(backend_id: str) -> dict:
-    """The non-secret part of a device sign-in kept for a back-end ({} when there is none)."""
-    keys = ("authcfg", "provider", "token_url", "client_id")
-    values = {key: settings.get_value(f"portals/{backend_id}/openeo_{key}", "") for key in keys}
-    return values if values["authcfg"] and values["token_url"] else {}
 
 
 class DeviceLoginDialog(QDialog):
@@ -124,11 +117,8 @@ class DeviceLoginDialog(QDialog):
         if not (stored[0] if isinstance(stored, tuple) else stored):
             self._failed(EOPortalsError(self.tr("The sign-in could not be kept in QGIS's authentication database.")))
             return
-        prefix = f"portals/{self.backend.id}/openeo_"
-        settings.set_value(prefix + "authcfg", config_entry.id())
-        settings.set_value(prefix + "provider", provider.id)
-        settings.set_value(prefix + "token_url", str(config["token_endpoint"]))
-        settings.set_value(prefix + "client_id", provider.client_id)
+        settings.set_openeo_sign_in(self.backend.id, config_entry.id(), provider.id, str(config["token_endpoint"]),
+                                    provider.client_id)
         self.signed_in.emit(config_entry.id())
         self.accept()
 

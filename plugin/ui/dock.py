@@ -37,7 +37,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings as prefs
-from ..core.catalog import Catalog, load_catalog
+from ..core.catalog import Catalog
 from ..core.errors import EOPortalsError
 from ..core.export import SavedSearch
 from ..core.search import SearchResult
@@ -104,8 +104,7 @@ class EOPortalsDock(QgsDockWidget):
         self._restore_preferences()
 
     def _load_catalog(self) -> Catalog:
-        path = prefs.catalog_path()
-        catalog = load_catalog(path if path and Path(path).exists() else None, env={})
+        catalog = prefs.current_catalog()
         for problem in catalog.problems:
             log_warning(problem)
         return catalog
@@ -262,7 +261,7 @@ class EOPortalsDock(QgsDockWidget):
         p.portals = ",".join(self.portal_list.checked_portals())
         prefs.save_search_preferences(p)
         if self._splitter_placed:
-            prefs.set_value("ui/splitter", bytes(self.splitter.saveState().toBase64()).decode("ascii"))
+            prefs.set_splitter_state(bytes(self.splitter.saveState().toBase64()).decode("ascii"))
 
     def reload_portals(self) -> None:
         """Read the catalog and the portal settings again (after the portals dialog)."""
@@ -415,7 +414,7 @@ class EOPortalsDock(QgsDockWidget):
             return
         self._splitter_placed = True
         self._say_catalog_problems()
-        state = prefs.get_value("ui/splitter", "")
+        state = prefs.splitter_state()
         if state and self.splitter.restoreState(QByteArray.fromBase64(state.encode("ascii"))):
             return
         total = max(self.splitter.height(), 300)

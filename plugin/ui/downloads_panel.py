@@ -7,10 +7,11 @@ classification...) to download, or opens the GeoTIFF/COG ones in the map without
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from qgis.core import QgsApplication
+from qgis.core import Qgis, QgsApplication
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
@@ -23,6 +24,7 @@ from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
@@ -36,21 +38,11 @@ from qgis.PyQt.QtWidgets import (
 from .. import settings
 from ..core.bands import RESAMPLING
 from ..core.download.job import FINAL_STATES, Job, State
+from ..core.download.plan import http_assets, is_cog, needs_assets, preset_keys
 from ..core.naming import parse_name
 from ..core.product import Product
-from ..downloads import (
-    DownloadsController,
-    add_to_map,
-    download_folder,
-    extract_archives,
-    http_assets,
-    is_account_problem,
-    is_cog,
-    needs_assets,
-    preset_keys,
-    set_download_folder,
-    translate_message,
-)
+from ..downloads import DownloadsController
+from .messages import check_text, failures_text, is_account_problem, note_text
 from .quicklook import ElidedLabel
 
 # Band presets of "Area of interest only" (core/bands.py keys; Landsat products take theirs by the same keys)
@@ -111,6 +103,15 @@ def display_name(title: str) -> str:
     return " · ".join(parts)
 
 
+ZWSP = "\u200b"
+
+
+def wrappable(text: str) -> str:
+    """`text` with a break opportunity after each path separator, underscore and dot of its long words (paths,
+    product names): they wrap in a narrow panel instead of widening it (a zero-width space shows nothing)."""
+    return re.sub(r"\S{25,}", lambda word: re.sub(r"([/\\_.])(?=\S)", "\\1" + ZWSP, word.group(0)), text)
+
+
 def state_text(state: State) -> str:
     """The translated name of a state ("Downloading")."""
     return translate("DownloadsPanel", STATE_TEXTS[state])
@@ -154,6 +155,9 @@ class JobRow(QFrame):
         self.state_label = QLabel()
         self.state_label.setObjectName("jobState")
         self.state_label.setWordWrap(True)
+        # the row never asks for more width than the panel has: long texts wrap (see `wrappable`)
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state_label.setMinimumWidth(40)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.state_label)
         # what happened when the product was added to the map (bands missing from a partial product...)
@@ -170,7 +174,7 @@ class JobRow(QFrame):
         layout.addWidget(line)
         self.map_button.clicked.connect(lambda: panel.controller.open_in_map(self.job_id))
         self.folder_button.clicked.connect(lambda: panel.open_folder(self.job_id))
-        self.retry_button.clicked.connect(lambda: panel.controller.retry(self.job_id))
+        self.retry_button.clicked.connect(lambda: panel.retry(self.job_id))
         self.cancel_button.clicked.connect(lambda: panel.controller.cancel(self.job_id))
         self.remove_button.clicked.connect(lambda: panel.controller.remove(self.job_id))
         self.update_job(job)
@@ -208,10 +212,12 @@ class JobRow(QFrame):
             self.progress.setRange(0, 100)
             self.progress.setValue(int(100 * job.bytes_done / total) if total else 0)
         self.progress.setVisible(state not in (State.FAILED, State.OFFLINE, State.CANCELLED))
-        self.state_label.setText(self.describe(job))
+        self.state_label.setText(wrappable(self.describe(job)))
         colour = STATE_COLOURS.get(state)
         self.state_label.setStyleSheet(f"color: {colour};" if colour else "")
-        self.state_label.setToolTip("\n".join(translate_message(note) for note in job.notes))
+        tips = [note_text(note) for note in job.notes]
+        tips += [f"{error.portal}: {error.detail}" for error in job.errors if error.detail]  # the portal's words
+        self.state_label.setToolTip("\n".join(tips))
 
     def describe(self, job: Job) -> str:
         """The state line: "Downloading · 3.2 MB/s · 45 MB of 120 MB", "Failed: <reason>"..."""
@@ -230,21 +236,20 @@ class JobRow(QFrame):
         if state is State.VERIFYING:
             return translate("DownloadsPanel", "Verifying the checksum")
         if state is State.DONE:
-            checks = [note.split(": ", 1)[1] for note in job.notes if ": " in note and "verified" in note]
+            checks = [text for text in map(check_text, job.notes) if text]
             text = state_text(state)
-            saved = next((note.split(" read instead of ") for note in job.notes if " read instead of " in note),
-                         None)
-            if job.subset and saved and len(saved) == 2:  # "18.0 MB read instead of 812.0 MB"
+            saved = next((note.details for note in job.notes if note.code == "subset_saved"), None)
+            if job.subset and saved:  # "18.0 MB read instead of 812.0 MB"
                 return text + " · " + translate("DownloadsPanel", "{read} read instead of {full}").format(
-                    read=saved[0], full=saved[1])
+                    read=saved.get("read", ""), full=saved.get("full", ""))
             if job.files:
                 text += " · " + translate("DownloadsPanel", "{n} file(s), {size}").format(
                     n=len(job.files), size=human_bytes(job.bytes_done or total))
             if checks:
-                text += " · " + translate_message(checks[0])
+                text += " · " + checks[0]
             return text
         if state in (State.FAILED, State.OFFLINE):
-            return f"{state_text(state)}: {translate_message(job.error)}"
+            return f"{state_text(state)}: {failures_text(job.errors)}"
         if state is State.QUEUED and job.portal and job.bytes_done:
             return translate("DownloadsPanel", "Queued (resumes from {done})").format(done=human_bytes(job.bytes_done))
         if state is State.PAUSED and job.bytes_done:
@@ -270,6 +275,8 @@ class DownloadsPanel(QWidget):
         controller.job_changed.connect(self._on_job)
         controller.job_progress.connect(self._on_progress)
         controller.job_removed.connect(self._on_removed)
+        controller.job_ended.connect(self._on_ended)
+        self.retry_choice: Optional[QMessageBox] = None
         controller.layers_added.connect(lambda job_id, _ids: self._map_note(job_id, ""))
         controller.layers_noted.connect(self._map_note)
         controller.layers_failed.connect(
@@ -284,24 +291,24 @@ class DownloadsPanel(QWidget):
         self.folder_widget = QgsFileWidget()
         self.folder_widget.setObjectName("downloadFolder")
         self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
-        self.folder_widget.setFilePath(download_folder())
+        self.folder_widget.setFilePath(settings.download_folder())
         self.folder_widget.setToolTip(translate("DownloadsPanel", "Where products are downloaded"))
         self.folder_widget.fileChanged.connect(self._folder_changed)
         folder_row.addWidget(self.folder_widget, 1)
         layout.addLayout(folder_row)
 
-        options = QHBoxLayout()
+        options = QVBoxLayout()  # one under the other: side by side they are wider than a 350 px dock
+        options.setSpacing(0)
         self.add_to_map_check = QCheckBox(translate("DownloadsPanel", "Add to the map when done"))
-        self.add_to_map_check.setChecked(add_to_map())
-        self.add_to_map_check.toggled.connect(lambda on: settings.set_value("downloads/add_to_map", bool(on)))
+        self.add_to_map_check.setChecked(settings.add_to_map())
+        self.add_to_map_check.toggled.connect(settings.set_add_to_map)
         self.extract_check = QCheckBox(translate("DownloadsPanel", "Extract archives"))
         self.extract_check.setToolTip(translate(
             "DownloadsPanel", "Unzip downloaded products next to the zip (into <name>.SAFE for Sentinel products)"))
-        self.extract_check.setChecked(extract_archives())
-        self.extract_check.toggled.connect(lambda on: settings.set_value("downloads/extract", bool(on)))
+        self.extract_check.setChecked(settings.extract_archives())
+        self.extract_check.toggled.connect(settings.set_extract_archives)
         options.addWidget(self.add_to_map_check)
         options.addWidget(self.extract_check)
-        options.addStretch(1)
         layout.addLayout(options)
 
         # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset.py)
@@ -313,6 +320,9 @@ class DownloadsPanel(QWidget):
                               "files (products without them are downloaded, then clipped)"))
         self.bands_combo = QComboBox()
         self.bands_combo.setObjectName("subsetBands")
+        # a long preset name must not widen the panel past a 350 px dock: the combo shrinks, its list does not
+        self.bands_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.bands_combo.setMinimumContentsLength(4)
         for key, title in SUBSET_PRESETS:
             self.bands_combo.addItem(translate("DownloadsPanel", title), key)
         self.bands_combo.setEnabled(False)
@@ -352,7 +362,7 @@ class DownloadsPanel(QWidget):
                                         translate("DownloadsPanel", "Clear finished"))
         self.clear_button.setToolTip(translate(
             "DownloadsPanel", "Remove finished, failed and cancelled downloads from the list (files stay on disk)"))
-        for button in (self.pause_button, self.resume_button, self.clear_button):
+        for button in (self.pause_button, self.resume_button):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             buttons.addWidget(button)
         self.pause_button.clicked.connect(self._pause_all)
@@ -381,7 +391,11 @@ class DownloadsPanel(QWidget):
         layout.addWidget(self.empty_label)
         self.summary_label = QLabel()
         self.summary_label.setObjectName("downloadsSummary")
-        layout.addWidget(self.summary_label)
+        self.summary_label.setWordWrap(True)
+        bottom = QHBoxLayout()  # the summary and "Clear finished" share the last line: three buttons in a row
+        bottom.addWidget(self.summary_label, 1)  # do not fit a 350 px dock
+        bottom.addWidget(self.clear_button)
+        layout.addLayout(bottom)
         self._update_summary()
 
     # ---- requests ---------------------------------------------------------------------------------------
@@ -441,7 +455,53 @@ class DownloadsPanel(QWidget):
 
     def _folder_changed(self, path: str) -> None:
         if path:
-            set_download_folder(path)
+            settings.set_download_folder(path)
+
+    def retry(self, job_id: str) -> Optional[QMessageBox]:
+        """Retry a job in the folder now chosen: at once when it has written nothing; when it keeps a partial
+        file elsewhere, ask whether to resume it there, move it to the new folder, or restart in the new folder
+        (window-modal, no local event loop); returns that question."""
+        job = self.controller.job(job_id)
+        folder = self.folder_widget.filePath() or None
+        if job is None:
+            return None
+        parts = self.controller.partial_files(job_id) if folder and folder != job.folder else []
+        if not parts:
+            self.controller.retry(job_id, folder)
+            return None
+        if self.retry_choice is not None:
+            self.retry_choice.close()
+        box = QMessageBox(QMessageBox.Icon.Question, translate("DownloadsPanel", "Retry"),
+                          translate("DownloadsPanel", "{name}: the partial download is kept in {old}. The download "
+                                                       "folder is now {new}.").format(
+                              name=display_name(job.title), old=str(parts[0].parent), new=folder), parent=self)
+        box.setInformativeText(wrappable(str(parts[0])))
+        resume = box.addButton(translate("DownloadsPanel", "Resume where it is"), QMessageBox.ButtonRole.AcceptRole)
+        move = box.addButton(translate("DownloadsPanel", "Move it and resume"), QMessageBox.ButtonRole.AcceptRole)
+        restart = box.addButton(translate("DownloadsPanel", "Restart in the new folder"),
+                                QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        choices = {resume: "keep", move: "move", restart: "restart"}
+        box.setObjectName("eoPortalsRetryChoice")
+        box.buttonClicked.connect(
+            lambda button: button in choices and self.controller.retry(job_id, folder, choices[button]))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: setattr(self, "retry_choice", None))
+        self.retry_choice = box
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        return box
+
+    def _on_ended(self, job: Job) -> None:
+        """A download failed or is offline: say why in the message bar (an account problem stays)."""
+        text = failures_text(job.errors)
+        if job.state is State.OFFLINE:
+            self.controller.message(text, Qgis.MessageLevel.Info)
+        elif is_account_problem(job.errors):
+            self.controller.message(text, Qgis.MessageLevel.Critical)
+        else:
+            self.controller.message(translate("EOPortalsDownloads", "Download failed: {reason}").format(reason=text),
+                                    Qgis.MessageLevel.Warning)
 
     def _pause_all(self) -> None:
         self.controller.pause_all()
@@ -522,7 +582,7 @@ class DownloadsPanel(QWidget):
     def account_problem(self, job_id: str) -> bool:
         """Whether a job failed because its account was refused or is missing."""
         job = self.controller.job(job_id)
-        return job is not None and job.state is State.FAILED and is_account_problem(job.error)
+        return job is not None and job.state is State.FAILED and is_account_problem(job.errors)
 
 
 # ---- choosing files of products without a product archive ---------------------------------------------

@@ -2,7 +2,7 @@
 the Jobs list (status, progress, credits, logs on failure, refresh, results, cancel, delete), kept across QGIS
 restarts in the download queue's SQLite file.
 
-Every network call runs in a `JobCallTask` (a QgsTask) on plain data; the panel is only touched in `finished()`
+Every network call runs in a `JobCallTask` (a QgsTask, ui/openeo_task.py) on plain data; the panel is only touched in `finished()`
 on the main thread. The account is read on the main thread when a call starts (`openeo_accounts.bearer_for`).
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process,
 from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
+from .openeo_task import JobCallTask
 
 COLUMN_TITLE, COLUMN_BACKEND, COLUMN_STATUS = range(3)
 
@@ -58,27 +59,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)):
         return value
     return value.toString() if hasattr(value, "toString") else str(value)
-
-
-class JobCallTask(QgsTask):
-    """One openEO call off the main thread: `work()` in run(), `done(value, error)` on the main thread."""
-
-    def __init__(self, description: str, work: Callable[[], Any], done: Callable[[Any, Optional[Exception]], None]):
-        super().__init__(description, QgsTask.Flag.CanCancel)
-        self.work = work
-        self.done = done
-        self.value: Any = None
-        self.error: Optional[Exception] = None
-
-    def run(self) -> bool:  # noqa: D102
-        try:
-            self.value = self.work()
-        except Exception as exc:  # noqa: BLE001 - reported on the main thread, never raised in the task
-            self.error = exc
-        return True
-
-    def finished(self, result: bool) -> None:  # noqa: D102
-        self.done(self.value, self.error)
 
 
 class JobsPanel(QWidget):
@@ -350,8 +330,8 @@ class JobsPanel(QWidget):
                 if job.files:
                     record.files = list(job.files)
                     record.folder = folder
-                if job.error:
-                    record.error = job.error
+                if job.errors:
+                    record.error = job.error_text
                 return record
 
             self._start(self.tr("openEO: results of {job}").format(job=record.job_id), work, self._results_in)

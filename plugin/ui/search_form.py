@@ -32,13 +32,6 @@ from .aoi_tools import AreaOfInterest
 from .common import data_text, tool_button
 
 PRESET_DAYS = (7, 30, 90)
-PLATFORMS = {"S2": ("S2A", "S2B", "S2C"), "S1": ("S1A", "S1B", "S1C"), "LANDSAT": ("LC08", "LC09")}
-# Filters each mission's products can be searched by (PORTALS.md: MGRS tiles are Sentinel-2's).
-MISSION_FILTERS = {
-    "S2": {"orbit_direction", "relative_orbit", "tile", "platform"},
-    "S1": {"orbit_direction", "relative_orbit", "platform"},
-    "LANDSAT": {"platform"},
-}
 
 
 def _select_data(combo: QComboBox, value: str) -> None:
@@ -370,7 +363,7 @@ class SearchForm(QWidget):
 
     def _available_filters(self, collection_id: str) -> Set[str]:
         collection = self.catalog.collections.get(collection_id) if self.catalog else None
-        return set(MISSION_FILTERS.get(collection.mission if collection else "", set()))
+        return set(collection.filters if collection else ())  # its traits: plugin/core/catalog.json
 
     def _on_collection_changed(self) -> None:
         collection = self.collection()
@@ -378,9 +371,8 @@ class SearchForm(QWidget):
         current_platform = self.platform_combo.currentData() or ""
         self.platform_combo.clear()
         self.platform_combo.addItem(self.tr("Any"), "")
-        collections = self.catalog.collections if self.catalog else {}
-        mission = collections[collection].mission if collection in collections else ""
-        for platform in PLATFORMS.get(mission, ()):
+        traits = self.catalog.collections.get(collection) if self.catalog else None
+        for platform in traits.platforms if traits else ():
             self.platform_combo.addItem(platform, platform)
         _select_data(self.platform_combo, current_platform)
         self.collection_changed.emit(collection)
@@ -440,7 +432,7 @@ class SearchForm(QWidget):
 
     def _on_aoi_changed(self) -> None:
         self._update_aoi_label()
-        prefs.set_value("search/aoi_wkt", self.aoi.wkt())
+        prefs.set_last_aoi(self.aoi.wkt())
 
     def _update_aoi_label(self) -> None:
         geometry = self.aoi.geometry()

@@ -1,7 +1,6 @@
 """A search under way: its task, each portal's line (what it answered), "Cancel" and "Load more"."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Dict, List, Optional
 
@@ -24,6 +23,7 @@ from ..core.search import Outcome, SearchResult
 from ..network import http_settings
 from ..tasks import SearchTask
 from .common import TaskKeeper, icon, log_failure
+from .messages import error_text, reason_text
 
 
 def _search_credentials(portals: List[Portal]) -> Dict[str, object]:
@@ -188,23 +188,7 @@ class SearchRun(QObject):
             elif outcome.other_collections:
                 text += self.tr("; {n} products of other collections left out").format(n=outcome.other_collections)
             return text
-        error = outcome.error
-        kind = error.kind
-        if kind is ErrorKind.AUTH:
-            return self.tr("{name}: HTTP {status}, check your account").format(name=name, status=error.status or "")
-        if kind is ErrorKind.TIMEOUT:
-            match = re.search(r"after (\d+) s", error.message)
-            seconds = match.group(1) if match else f"{outcome.elapsed:.0f}"
-            return self.tr("{name}: timed out after {seconds} s").format(name=name, seconds=seconds)
-        if kind is ErrorKind.CANCELLED:
-            return self.tr("{name}: cancelled").format(name=name)
-        if kind is ErrorKind.THROTTLED:
-            return self.tr("{name}: too many requests, try again later").format(name=name)
-        if kind is ErrorKind.UNREACHABLE:
-            return self.tr("{name}: cannot be reached ({reason})").format(name=name, reason=error.message)
-        if kind is ErrorKind.PARSE:
-            return self.tr("{name}: the answer could not be read ({reason})").format(name=name, reason=error.message)
-        return self.tr("{name}: {reason}").format(name=name, reason=error.message)
+        return error_text(outcome.error, name)  # worded from its kind, code and details (ui/messages.py)
 
     # ---- the task ---------------------------------------------------------------------------------
     def _run(self, portals: List[Portal], cursors: Optional[Dict[str, object]]) -> None:
@@ -300,10 +284,8 @@ class SearchRun(QObject):
 
     # ---- per-portal lines -------------------------------------------------------------------------
     def _reason(self, outcome: Outcome) -> str:
-        """What the portal's line says of an outcome, without the portal's name."""
-        name = self.names.get(outcome.portal, outcome.title)
-        text = self.outcome_text(outcome)
-        return text[len(name):].lstrip(" \u00a0:") if text.startswith(name) else text
+        """What the portal's line says of a failed outcome, without the portal's name."""
+        return reason_text(outcome.error.failure()) if outcome.error is not None else ""
 
     def _set_status(self, portal_id: str, outcome: Optional[Outcome], line: str = "") -> None:
         item = None
@@ -330,8 +312,8 @@ class SearchRun(QObject):
                 item.setIcon(icon("/mIconCritical.svg"))
             # what the line does not say already: the portal's own words on an error, the time, the pages
             tip = self.tr("{seconds:.1f} s, {pages} page(s)").format(seconds=outcome.elapsed, pages=outcome.pages)
-            if outcome.error is not None and outcome.error.message not in item.text():
-                tip = outcome.error.message + "\n" + tip
+            if outcome.error is not None and outcome.error.detail:
+                tip = outcome.error.detail + "\n" + tip
             item.setToolTip(tip)
         self._fit_status_list()
 

@@ -1,5 +1,6 @@
 """The portal catalog and the user's override file (how users add mirrors and tests point at loopback)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,38 @@ def test_write_user_entry_round_trips(tmp_path):
     catalog = load_catalog(path, env={})
     assert catalog.portal("mirror").title == "Mirror"
     assert catalog.portal("earth_search").enabled is False
+
+
+# ---- collection traits: decided once, on the catalog's collection entries --------------------------------
+def test_collection_traits_live_on_the_catalog_entries():
+    from plugin.core.catalog import FILTERS, collection_traits
+
+    catalog = load_catalog(env={})
+    builtin = json.loads((Path(__file__).resolve().parents[2] / "plugin" / "core" / "catalog.json").read_text())
+    for cid, entry in builtin["collections"].items():
+        collection = catalog.collections[cid]
+        assert collection == collection_traits(cid)
+        assert (collection.optical, collection.filters, collection.platforms) == (
+            entry["optical"], tuple(entry["filters"]), tuple(entry["platforms"]))
+        assert set(collection.filters) <= set(FILTERS)
+    assert "tile" in catalog.collections["S2_MSI_L2A"].filters and "tile" not in catalog.collections["S1_SAR_GRD"].filters
+    assert not collection_traits("NOT_A_COLLECTION").optical and collection_traits("NOT_A_COLLECTION").filters == ()
+
+
+def test_the_searchs_safety_net_follows_the_traits():
+    """A portal that ignored a filter: the cloud limit only excludes optical products, the tile only S2's."""
+    from plugin.core.product import make_product
+    from plugin.core.query import SearchQuery
+    from plugin.core.search import matches_query
+
+    area = "POLYGON((3 47,4 47,4 48,3 48,3 47))"
+
+    def product(collection: str, **values):
+        return make_product(portal="x", product_id="1", name=None, collection=collection, **values)
+
+    s2 = SearchQuery.create(area, "2024-06-01", "2024-06-30", "S2_MSI_L2A", max_cloud=20, tile="31TCJ")
+    s1 = SearchQuery.create(area, "2024-06-01", "2024-06-30", "S1_SAR_GRD", max_cloud=20)
+    assert not matches_query(product("S2_MSI_L2A", cloud_cover=50.0), s2)
+    assert not matches_query(product("S2_MSI_L2A", cloud_cover=5.0, tile="31TDJ"), s2)
+    assert matches_query(product("S2_MSI_L2A", cloud_cover=5.0, tile="31TCJ"), s2)
+    assert matches_query(product("S1_SAR_GRD", cloud_cover=50.0), s1)  # radar: a stated cloud cover is no reason

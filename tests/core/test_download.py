@@ -109,10 +109,10 @@ def test_cdse_bearer_is_sent_again_after_the_cross_host_redirect(tmp_path, hosts
     a, b = hosts
     env, idp, product = cdse_setup(tmp_path, hosts)
     job = env.run(product)
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert job.files == [str(env.folder / f"{S2}.zip")]
     assert md5_of(job.files[0]) == MD5
-    assert job.notes == [f"{S2}.zip: MD5 verified"]
+    assert list(map(str, job.notes)) == [f"{S2}.zip: MD5 verified"]
     first, = a.hits("/odata/v1/Products(05edf2bb)/$value")
     second, = b.hits("/eodata/p.zip")
     assert first.status == 302 and second.status == 200
@@ -134,7 +134,7 @@ def test_token_expired_mid_download_is_refreshed_once_then_the_download_goes_on(
     # the connection drops and, meanwhile, the server ends the token's validity
     b.files["/eodata/p.zip"].on_cut = idp.expire_access_tokens
     job = env.run(product)
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert md5_of(job.files[0]) == MD5
     assert [h.status for h in a.hits("/odata/v1/Products(05edf2bb)/$value")] == [302, 401, 302]
     assert (idp.logins, idp.refreshes) == (1, 1)
@@ -150,11 +150,11 @@ def test_a_refused_token_after_refresh_is_an_account_error_without_secrets(tmp_p
     b.files["/eodata/p.zip"].require = lambda headers, query: False
     job = env.run(product)
     assert job.state is State.FAILED
-    assert job.error.startswith("CDSE: HTTP 401, check your account")
+    assert job.error_text.startswith("CDSE: HTTP 401, check your account")
     assert idp.refreshes == 1 and idp.logins == 1
     assert not (env.folder / f"{S2}.zip").exists()
     for secret in [CDSE_PASSWORD] + idp.issued() + idp.refresh_tokens():
-        assert secret not in job.error and secret not in caplog.text and secret not in " ".join(job.notes)
+        assert secret not in job.error_text and secret not in caplog.text and secret not in " ".join(map(str, job.notes))
 
 
 def test_cdse_offline_product_is_reported_and_not_requested(tmp_path, hosts):
@@ -163,7 +163,7 @@ def test_cdse_offline_product_is_reported_and_not_requested(tmp_path, hosts):
     product = archive_product("cdse", a.url + "/odata/v1/Products(05edf2bb)/$value", online=False)
     job = env.run(product)
     assert job.state is State.OFFLINE
-    assert job.error == ("CDSE: the product is offline (in the long-term archive): "
+    assert job.error_text == ("CDSE: the product is offline (in the long-term archive): "
                          "order it on the portal, then retry")
     assert a.hits("/odata/v1/Products(05edf2bb)/$value") == [] and idp.logins == 0
 
@@ -174,7 +174,7 @@ def test_dhus_202_means_offline(tmp_path, hosts):
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.OFFLINE
-    assert "offline: the portal is bringing it back from its long-term archive, retry later" in job.error
+    assert "offline: the portal is bringing it back from its long-term archive, retry later" in job.error_text
     assert not list(env.folder.glob("*.zip"))
 
 
@@ -274,7 +274,7 @@ def test_a_retry_after_beyond_reason_fails_with_the_wait_said(tmp_path, hosts):
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
-    assert job.error == "DHuS mirror: the portal asks to wait 60 min (HTTP 429); retry later"
+    assert job.error_text == "DHuS mirror: the portal asks to wait 60 min (HTTP 429); retry later"
     assert env.sleeps == []
 
 
@@ -293,7 +293,7 @@ def test_server_errors_end_in_failure_after_the_attempts(tmp_path, hosts):
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
-    assert job.error == "DHuS mirror: server error (HTTP 503): Service temporarily unavailable"
+    assert job.error_text == "DHuS mirror: server error (HTTP 503): Service temporarily unavailable"
     assert len(a.hits(DHUS_PATH)) == 5 and env.sleeps == [2.0, 4.0, 8.0, 16.0]
     assert not list(env.folder.glob("*.zip"))
 
@@ -302,7 +302,7 @@ def test_unreachable_portal_is_retried_then_reported(tmp_path):
     env = dhus_env(tmp_path, "http://127.0.0.1:9")  # the discard port: nothing listens there
     job = env.run(archive_product("dhus", "http://127.0.0.1:9/dhus/odata/v1/Products('x')/$value"))
     assert job.state is State.FAILED
-    assert job.error == "DHuS mirror: cannot be reached (Connection refused)"
+    assert job.error_text == "DHuS mirror: cannot be reached (Connection refused)"
     assert env.sleeps == [2.0, 4.0, 8.0, 16.0]
 
 
@@ -339,7 +339,7 @@ def test_wrong_checksum_fails_and_leaves_no_file_that_looks_complete(tmp_path, h
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
-    assert job.error == "DHuS mirror: checksum mismatch (MD5): the file is corrupt; it was deleted"
+    assert job.error_text == "DHuS mirror: checksum mismatch (MD5): the file is corrupt; it was deleted"
     assert list(env.folder.iterdir()) == []
     assert len(a.hits(DHUS_PATH)) == 2  # downloaded once more before giving up
 
@@ -359,7 +359,7 @@ def test_size_announced_by_the_portal_must_match(tmp_path, hosts):
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH, size=DATA.size + 10, md5=None))
     assert job.state is State.FAILED
-    assert job.error == f"DHuS mirror: the portal sent {DATA.size} bytes where {DATA.size + 10} were announced"
+    assert job.error_text == f"DHuS mirror: the portal sent {DATA.size} bytes where {DATA.size + 10} were announced"
 
 
 def test_blake3_only_is_said_not_verified(tmp_path, hosts):
@@ -368,9 +368,9 @@ def test_blake3_only_is_said_not_verified(tmp_path, hosts):
     env = dhus_env(tmp_path, a)
     job = env.run(archive_product("dhus", a.url + DHUS_PATH, md5=None, extra={"BLAKE3": "2f787caed527ffeb32"}))
     assert job.state is State.DONE
-    assert job.notes == [f"{S2}.zip: not verified (BLAKE3)"]
+    assert list(map(str, job.notes)) == [f"{S2}.zip: not verified (BLAKE3)"]
     both = env.run(archive_product("dhus", a.url + DHUS_PATH, extra={"BLAKE3": "2f787caed527ffeb32"}))
-    assert both.notes == [f"{S2}.zip: MD5 verified"]
+    assert list(map(str, both.notes)) == [f"{S2}.zip: MD5 verified"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_falls_back_to_the_next_source_in_preference_order(tmp_path, hosts):
     # CDSE first: no account there, so it fails at once and the DHuS mirror serves the product
     job = env.run(product)
     assert job.state is State.DONE and job.portal == "dhus"
-    assert "fell back to DHuS mirror after: CDSE: an account is needed" in job.notes[-1]
+    assert "fell back to DHuS mirror after: CDSE: an account is needed" in str(job.notes[-1])
     # the user prefers the mirror: CDSE is never asked
     product, = merge_products([cdse, dhus], portal_order=["dhus", "cdse"])
     job = env.run(product)
@@ -421,7 +421,7 @@ def test_a_version_is_fetched_from_its_own_sources_and_saved_under_its_own_name(
     finally:
         manager.stop()
     for job, name, portal in zip(done, (new_name, S2), ("cdse", "dhus")):
-        assert job.state is State.DONE, job.error
+        assert job.state is State.DONE, job.error_text
         assert job.portal == portal and job.files == [str(env.folder / f"{name}.zip")]
         assert Path(job.files[0]).read_bytes()[:len(name)] == name.encode()
     # the newest version's only portal fails: the older version's portal is not a fallback for it
@@ -429,7 +429,7 @@ def test_a_version_is_fetched_from_its_own_sources_and_saved_under_its_own_name(
     before = len(b.hits(DHUS_PATH))
     env.folder = tmp_path / "second"
     job = env.run(product.only())
-    assert job.state is State.FAILED and "CDSE" in job.error
+    assert job.state is State.FAILED and "CDSE" in job.error_text
     assert len(b.hits(DHUS_PATH)) == before and not (env.folder / f"{new_name}.zip.part").exists()
 
 
@@ -445,7 +445,7 @@ def test_every_source_failing_names_each_one(tmp_path, hosts):
                                archive_product("dhus", b.url + DHUS_PATH)])
     job = env.run(product)
     assert job.state is State.FAILED
-    assert job.error == ("CDSE: HTTP 404: Product not found in catalogue; "
+    assert job.error_text == ("CDSE: HTTP 404: Product not found in catalogue; "
                          "DHuS mirror: too many parallel downloads for this account (HTTP 403), retry when others "
                          "have finished: Maximum number of 4 concurrent flows achieved")
 
@@ -471,11 +471,11 @@ def test_chosen_assets_land_in_a_folder_named_after_the_product(tmp_path, hosts)
     a.add_file(path + "/B04.tif", BytesContent(b"II*\0red"), content_type="image/tiff")
     env = Env(tmp_path)
     job = env.run(product, assets=("visual", "red", "scl", "granule_metadata"))
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     folder = env.folder / product.title
     assert job.files == [str(folder / "TCI.tif"), str(folder / "B04.tif")]
     assert (folder / "TCI.tif").read_bytes() == b"II*\0visual"
-    assert job.notes == ["TCI.tif: no checksum given", "B04.tif: no checksum given",
+    assert list(map(str, job.notes)) == ["TCI.tif: no checksum given", "B04.tif: no checksum given",
                          "Earth Search has no asset scl",
                          "Earth Search has no asset granule_metadata"]
 
@@ -485,7 +485,7 @@ def test_without_assets_a_portal_with_no_product_archive_is_skipped_with_a_reaso
     product, _ = earth_search_product(a.url)
     job = Env(tmp_path).run(product)
     assert job.state is State.FAILED
-    assert job.error == ("Earth Search: offers no whole-product archive: "
+    assert job.error_text == ("Earth Search: offers no whole-product archive: "
                          "choose the assets to download")
     assert a.hits() == []
 
@@ -504,8 +504,8 @@ def test_geodes_data_zip_asset_is_the_whole_product_with_the_api_key(tmp_path, h
     product = make_product(portal="geodes", product_id=urn, name=S2, collection="S2_MSI_L1C", assets=assets)
     env = Env(tmp_path, {}, {"geodes": Credentials(api_key="geodes-key")})
     job = env.run(product)
-    assert job.state is State.DONE, job.error
-    assert job.files == [str(env.folder / f"{S2}.zip")] and job.notes == [f"{S2}.zip: MD5 verified"]
+    assert job.state is State.DONE, job.error_text
+    assert job.files == [str(env.folder / f"{S2}.zip")] and list(map(str, job.notes)) == [f"{S2}.zip: MD5 verified"]
 
 
 def test_planetary_computer_assets_share_one_sas_token(tmp_path, hosts):
@@ -523,7 +523,7 @@ def test_planetary_computer_assets_share_one_sas_token(tmp_path, hosts):
     env = Env(tmp_path, {"planetary_computer": {"sas_url": a.url + "/api/sas/v1/token",
                                                 "sign_hosts": r"^127\.0\.0\.1$"}})
     job = env.run(product, assets=("B02", "B03", "B04"))
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert issuer.requests == {"sentinel-2-l2a": 1}
     assert len({h.query["sig"] for h in b.hits()}) == 1
     assert Path(job.files[2]).read_bytes() == b"B04" * 1000
@@ -549,7 +549,7 @@ def test_theia_assets_are_fetched_through_signed_urls(tmp_path, hosts):
     env = Env(tmp_path, {"theia": {"signing_url": a.url + "/sign", "sign_hosts": r"^127\.0\.0\.1$"}},
               {"theia": Credentials(username="AK", password="SK-secret")})
     job = env.run(product, assets=("FRE_B2",))
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert Path(job.files[0]).read_bytes() == b"theia-band"
     assert service.requests == 1 and a.hits("/sign")[0].query["url"] == b.url + path
 
@@ -585,7 +585,7 @@ def test_full_disk_says_so_and_keeps_the_part_for_later(tmp_path, hosts, monkeyp
     monkeypatch.setattr(fetch_step, "_open_part", lambda path, append: _FullDisk(path, append, 1_500_000))
     job = env.run(product)
     assert job.state is State.FAILED
-    assert job.error == ("DHuS mirror: the disk is full (%s): free some space and retry, the partial download is kept"
+    assert job.error_text == ("DHuS mirror: the disk is full (%s): free some space and retry, the partial download is kept"
                          % env.folder)
     part = env.folder / f"{S2}.zip.part"
     assert part.stat().st_size == 1_500_000
@@ -603,7 +603,7 @@ def test_not_enough_space_is_said_before_writing(tmp_path, hosts, monkeypatch):
     monkeypatch.setattr(fetch_step.shutil, "disk_usage", lambda path: usage._replace(free=1_000_000))
     job = env.run(archive_product("dhus", a.url + DHUS_PATH))
     assert job.state is State.FAILED
-    assert job.error.startswith(f"DHuS mirror: the disk is too full for this download ({env.folder}): 3.0 MB needed "
+    assert job.error_text.startswith(f"DHuS mirror: the disk is too full for this download ({env.folder}): 3.0 MB needed "
                                 "and 17 MB kept free, 1.0 MB free")
     assert not (env.folder / f"{S2}.zip.part").exists()
 
@@ -634,9 +634,9 @@ def test_redirects_to_other_schemes_and_loops_are_refused(tmp_path, hosts):
     a.add_redirect("/loop", a.url + "/loop")
     env = Env(tmp_path)
     job = env.run(archive_product("earth_search", a.url + "/file"))
-    assert job.error == "Earth Search: the download was redirected to an unsupported address"
+    assert job.error_text == "Earth Search: the download was redirected to an unsupported address"
     job = env.run(archive_product("earth_search", a.url + "/loop"))
-    assert job.error == "Earth Search: too many redirects (more than 10)"
+    assert job.error_text == "Earth Search: too many redirects (more than 10)"
     assert len(a.hits("/loop")) == 11
 
 
@@ -783,7 +783,7 @@ def test_retry_after_a_failure(tmp_path, hosts):
         assert wait_until(lambda: manager.job(job.id).state is State.DONE, timeout=30)
     finally:
         manager.stop()
-    assert manager.job(job.id).error == ""
+    assert manager.job(job.id).error_text == ""
 
 
 def test_simultaneous_refusals_renew_the_token_once(tmp_path, hosts):
@@ -882,7 +882,7 @@ def test_geodes_recorded_offline_product_is_reported_without_a_request(tmp_path)
     source.download_url = "http://127.0.0.1:9/api/download/x"
     job = Downloader(catalog).run(Job(product=product, folder=str(tmp_path)))
     assert job.state is State.OFFLINE
-    assert job.error == ("GEODES: the product is offline (in the long-term archive): order it on the portal, "
+    assert job.error_text == ("GEODES: the product is offline (in the long-term archive): order it on the portal, "
                          "then retry")
 
 
@@ -892,5 +892,5 @@ def test_earth_search_recorded_l1c_assets_are_s3_only(tmp_path):
     products, catalog = recorded("earth_search", fixture_bytes("earth_search/items_s2_l1c.json"), "S2_MSI_L1C")
     job = Downloader(catalog).run(Job(product=products[0], folder=str(tmp_path), assets=("visual", "red")))
     assert job.state is State.FAILED
-    assert job.error == "Earth Search: has none of the chosen assets over HTTP (visual, red)"
+    assert job.error_text == "Earth Search: has none of the chosen assets over HTTP (visual, red)"
     assert list(tmp_path.iterdir()) == []

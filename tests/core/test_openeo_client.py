@@ -242,7 +242,7 @@ def test_results_document_to_assets_and_resumed_download(tmp_path, backend, api_
         client = client_for(backend, api_spec)
         job = download_results(catalog, portal, client, product, str(tmp_path),
                                policy=RetryPolicy(sleep=lambda s: None))
-        assert job.state is State.DONE, job.error
+        assert job.state is State.DONE, job.error_text
         saved = tmp_path / "openEO_j-24081385f06743a2a733b128b4f614ef" / "openEO_0.nc"
         assert job.files == [str(saved)] and saved.read_bytes() == data.read_bytes()
         hits = files.hits(path)

@@ -17,10 +17,11 @@ from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
 from plugin.core.download.downloader import Downloader
-from plugin.core.download.job import Job, State
+from plugin.core.download.job import Job, Note, State
 from plugin.core.download.manager import DownloadManager
-from plugin.core.product import Asset, Product, make_product, merge_products
 from plugin.core.download.queue import JobQueue, strip_signature
+from plugin.core.errors import ErrorKind, Failure
+from plugin.core.product import Asset, Product, make_product, merge_products
 from tests.support.download_servers import (
     DownloadServer, FileContent, OidcProvider, PatternContent, SasIssuer, basic_check,
 )
@@ -86,9 +87,9 @@ def test_jobs_are_kept_in_order_and_interrupted_ones_go_back_to_the_queue(tmp_pa
     product = recorded_cdse_product()
     jobs = [Job(product=product, folder=str(tmp_path / f"f{i}"), assets=("B04",) if i else ()) for i in range(4)]
     for job, state in zip(jobs, [State.DONE, State.DOWNLOADING, State.VERIFYING, State.PAUSED]):
-        job.state, job.bytes_done, job.error = state, 1000, "" if state is not State.FAILED else "x"
+        job.state, job.bytes_done = state, 1000
         queue.save(job)
-    jobs[0].notes = ["p.zip: MD5 verified"]
+    jobs[0].notes = [Note("verified", {"file": "p.zip", "algorithm": "MD5"})]
     queue.save(jobs[0])  # an update keeps the position
     queue.close()
     queue = JobQueue(tmp_path / "profile" / "downloads.sqlite")  # a new session of QGIS
@@ -96,7 +97,7 @@ def test_jobs_are_kept_in_order_and_interrupted_ones_go_back_to_the_queue(tmp_pa
     loaded = queue.load()
     assert [j.id for j in loaded] == [j.id for j in jobs]
     assert [j.state for j in loaded] == [State.DONE, State.QUEUED, State.QUEUED, State.PAUSED]
-    assert loaded[0].notes == ["p.zip: MD5 verified"] and loaded[1].assets == ("B04",)
+    assert list(map(str, loaded[0].notes)) == ["p.zip: MD5 verified"] and loaded[1].assets == ("B04",)
     assert loaded[1].product.sources[0].checksums["MD5"] == "923ac4992d90b57d41e7ace4d9d90757"
     queue.delete(jobs[3].id)
     assert [j.id for j in queue.load()] == [j.id for j in jobs[:3]]
@@ -145,11 +146,11 @@ def test_the_real_sentinel2_product_is_downloaded_verified_and_extracted_through
         finally:
             manager.stop()
         done = manager.job(job.id)
-    assert done.state is State.DONE, done.error
+    assert done.state is State.DONE, done.error_text
     archive = tmp_path / "EO" / f"{S2}.zip"
     safe = tmp_path / "EO" / f"{S2}.SAFE"
     assert done.files == [str(archive), str(safe)]
-    assert done.notes == [f"{S2}.zip: MD5 verified", f"extracted: {S2}.SAFE"]
+    assert list(map(str, done.notes)) == [f"{S2}.zip: MD5 verified", f"extracted: {S2}.SAFE"]
     assert hashlib.md5(archive.read_bytes()).hexdigest() == md5
     assert zipfile.ZipFile(archive).testzip() is None
     assert (safe / "MTD_MSIL1C.xml").is_file()
@@ -258,7 +259,7 @@ def test_a_killed_process_resumes_from_its_part_without_fetching_twice(tmp_path)
     assert hashlib.md5(final.read_bytes()).hexdigest() == md5
     assert not part.exists()
     stored, = JobQueue(db).load()
-    assert (stored.state, stored.notes) == (State.DONE, [f"{S2}.zip: MD5 verified"])
+    assert (stored.state, list(map(str, stored.notes))) == (State.DONE, [f"{S2}.zip: MD5 verified"])
 
 
 def test_a_restart_announces_the_stored_jobs_and_remove_forgets_them(tmp_path):
@@ -266,7 +267,8 @@ def test_a_restart_announces_the_stored_jobs_and_remove_forgets_them(tmp_path):
     queue = JobQueue(db)
     done = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.DONE, files=[str(tmp_path / "a.zip")])
     failed = Job(product=recorded_cdse_product(), folder=str(tmp_path), state=State.FAILED,
-                 error="CDSE: HTTP 404: Product not found")
+                 errors=[Failure("CDSE", ErrorKind.HTTP, "status", "HTTP 404: Product not found", 404,
+                                 detail="Product not found")])
     for job in (done, failed):
         queue.save(job)
     queue.close()
@@ -276,8 +278,10 @@ def test_a_restart_announces_the_stored_jobs_and_remove_forgets_them(tmp_path):
     manager.start()  # returns at once; the rows arrive through on_state, as they will in the Downloads tab
     try:
         assert manager.wait(timeout=10)
-        assert [(j.id, j.state, j.error) for j in announced] == [(done.id, State.DONE, ""),
-                                                                  (failed.id, State.FAILED, failed.error)]
+        # the error comes back as data: its kind, code, status and the portal's words, not only a text
+        assert [(j.id, j.state, j.errors) for j in announced] == [(done.id, State.DONE, []),
+                                                                  (failed.id, State.FAILED, failed.errors)]
+        assert announced[1].error_text == "CDSE: HTTP 404: Product not found"
         manager.remove(done.id)
     finally:
         manager.stop()

@@ -47,11 +47,11 @@ def test_queued_subset_reads_the_area_and_says_what_it_saved(tmp_path):
         (job,) = run_jobs(tmp_path, ((product, str(tmp_path / "EO")),
                                      {"subset": {"bands": ["ndvi"], "area": AREA.wkt}}), store=store)
         sent = server.bytes_sent()
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert len(job.files) == 1 and job.files[0].endswith("_B04-B08.tif")
     check_subset_is_exact(job.files[0], 2, scene_file(S2_CLEAR, "nir"), to_utm(AREA, 32629))
     assert job.bytes_done == sent and job.portal == "earth_search"
-    assert any(note.endswith("read instead of 4.8 MB") for note in job.notes), job.notes
+    assert any(note.endswith("read instead of 4.8 MB") for note in map(str, job.notes)), job.notes
     # the queue kept what the job was: a restart would run it again as a subset
     stored = JobQueue(tmp_path / "queue.sqlite").load()
     assert stored[0].subset == {"bands": ["ndvi"], "area": AREA.wkt} and stored[0].state is State.DONE
@@ -86,13 +86,13 @@ def test_product_without_cogs_is_downloaded_then_clipped(tmp_path, keep):
                                download_url=server.url + "/dl/p.zip", size=archive.stat().st_size)
         (job,) = run_jobs(tmp_path, ((product, str(tmp_path / "EO")),
                                      {"subset": {"bands": ["B01"], "area": area.wkt, "keep_archive": keep}}))
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     jp2 = ("/vsizip/" + str(archive) + "/GRANULE/L1C_T31TDH_A013204_20180101T105435/IMG_DATA/"
            "T31TDH_20180101T105441_B01.jp2")
     check_subset_is_exact(job.files[0], 1, jp2, to_utm(area, 32631))
     kept = (tmp_path / "EO" / archive.name).exists()
     assert kept is keep and len(job.files) == (2 if keep else 1)
-    assert any(note.startswith(f"clipped from {archive.name}") for note in job.notes)
+    assert any(note.startswith(f"clipped from {archive.name}") for note in map(str, job.notes))
 
 
 def test_a_subset_that_cannot_be_made_fails_with_the_reason(tmp_path):
@@ -102,8 +102,8 @@ def test_a_subset_that_cannot_be_made_fails_with_the_reason(tmp_path):
             tmp_path,
             ((product, str(tmp_path)), {"subset": {"bands": ["B04"], "area": box(30, 10, 30.1, 10.1).wkt}}),
             ((product, str(tmp_path)), {"subset": {"bands": ["B99"], "area": AREA.wkt}}))
-    assert outside.state is State.FAILED and outside.error.endswith("the area does not cover this product")
-    assert unknown.state is State.FAILED and "has no band B99" in unknown.error
+    assert outside.state is State.FAILED and outside.error_text.endswith("the area does not cover this product")
+    assert unknown.state is State.FAILED and "has no band B99" in unknown.error_text
 
 
 def test_cancelled_subset_leaves_no_file(tmp_path):
@@ -133,7 +133,9 @@ def test_a_failed_subset_is_retried_once_the_files_are_back(tmp_path):
             job = manager.add(product, str(tmp_path / "EO"), subset={"bands": ["B04"], "area": AREA.wkt})
             assert wait_until(lambda: manager.job(job.id).state is State.FAILED, timeout=60)
             failed = manager.job(job.id)
-            assert failed.error.startswith(f"{product.title}: Earth Search: ") and "B04.tif" in failed.error
+            # the failure is data: the portal that could not be read, and why (the row names the product already)
+            assert [(e.portal, e.code) for e in failed.errors] == [("Earth Search", "subset_read")]
+            assert failed.error_text.startswith("Earth Search: ") and "B04.tif" in failed.error_text
             server.routes.update(routes)
             manager.retry(job.id)
             assert wait_until(lambda: manager.job(job.id).state is State.DONE, timeout=60)

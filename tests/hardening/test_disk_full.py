@@ -126,7 +126,7 @@ class Portal:
         product = make_product(portal="dhus", product_id="5c1f0a27", name=EARLIER + ".SAFE", collection="S2_MSI_L1C",
                                download_url=self.server.url + EARLIER_PATH)
         job = self.download(product)
-        assert job.state is State.DONE, job.error
+        assert job.state is State.DONE, job.error_text
         return Path(job.files[0])
 
     def stored(self, job_id: str) -> Job:
@@ -163,22 +163,22 @@ def test_the_downloads_queue_keeps_the_disk_full_message_and_retry_resumes(small
     job = dhus.download(dhus.product(known_size=False))  # the DHuS search gives no exact size: no check up front
 
     assert job.state is State.FAILED
-    assert job.error == (f"{DHUS_TITLE}: the disk is full ({dhus.folder}): free some space and retry, the partial "
+    assert job.error_text == (f"{DHUS_TITLE}: the disk is full ({dhus.folder}): free some space and retry, the partial "
                          "download is kept")
     assert not (dhus.folder / f"{PRODUCT}.zip").exists()
     assert earlier.read_bytes() == kept
     written = part.read_bytes()
     assert 1_000_000 < len(written) < len(dhus.data) and dhus.data.startswith(written)
     # what the Downloads tab shows after a restart too (the queue is written by a thread of its own)
-    assert wait_until(lambda: dhus.stored(job.id).error == job.error)
+    assert wait_until(lambda: dhus.stored(job.id).error_text == job.error_text)
 
     disk.resize("24m")  # room for what is left and the 16 MiB the engine keeps free
     dhus.server.clear()
     job = dhus.retry(job)
 
-    assert job.state is State.DONE, job.error
+    assert job.state is State.DONE, job.error_text
     assert Path(job.files[0]).read_bytes() == dhus.data and not part.exists()
     hit, = dhus.server.hits(PATH)
     assert (hit.status, hit.range_start, hit.bytes_sent) == (206, len(written), len(dhus.data) - len(written))
     assert earlier.read_bytes() == kept
-    assert wait_until(lambda: dhus.stored(job.id).state is State.DONE and dhus.stored(job.id).error == "")
+    assert wait_until(lambda: dhus.stored(job.id).state is State.DONE and dhus.stored(job.id).error_text == "")

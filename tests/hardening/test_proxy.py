@@ -284,7 +284,7 @@ def test_a_download_goes_through_the_proxy(qgis_settings, auth_proxy, tmp_path):
         downloader = Downloader(catalog, Accounts(catalog, {}, settings), settings)
         job = downloader.run(Job(product=product, folder=str(tmp_path / "downloads")))
 
-        assert job.state is State.DONE, job.error
+        assert job.state is State.DONE, job.error_text
         assert Path(job.files[0]).read_bytes() == zip_path.read_bytes()
         assert auth_proxy.requests_to(server.url) and \
             all(target == server.url + "/download/S2.zip" for _m, target in auth_proxy.requests_to(server.url))

@@ -224,7 +224,7 @@ def dhus_search(expected_basic: str, base: str):
 
 def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_path, monkeypatch, auth_config,
                                                                    qgis_iface, qgis_new_project):
-    from plugin.downloads import attach
+    from plugin.main import attach_downloads
     from plugin.ui.dock import EOPortalsDock
 
     secrets = Secrets()
@@ -310,11 +310,11 @@ def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_
             prefs.set_portal_authcfg("dhus", auth_config("Basic", "DHuS", username=dhus_user, password=dhus_wrong))
             prefs.set_portal_authcfg("planetary_computer",
                                      auth_config("Basic", "PC key", username="", password=pc_key))
-            prefs.set_value("downloads/folder", str(downloads))
-            prefs.set_value("downloads/add_to_map", False)
+            prefs.set_download_folder(str(downloads))
+            prefs.set_add_to_map(False)
 
             dock = EOPortalsDock(qgis_iface)
-            controller = attach(dock)  # the queue where the plugin keeps it: <profile>/eo_portals/downloads.sqlite
+            controller = attach_downloads(dock)  # the queue where the plugin keeps it: <profile>/eo_portals/downloads.sqlite
             try:
                 # ---- searches: the DHuS password mistyped (a refused search, logged), then corrected ----
                 assert dock.form.aoi.set_wkt(AOI)
@@ -367,9 +367,9 @@ def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_
                 assert wait_until(settled)
                 first = {job.product.title: controller.job(job.id) for job in jobs}
                 refused = first[cdse.title]
-                assert refused.state is State.FAILED and "login refused" in refused.error, refused.error
+                assert refused.state is State.FAILED and "login refused" in refused.error_text, refused.error_text
                 echoed = first[geodes.title]
-                assert echoed.state is State.FAILED and "may not download" in echoed.error, echoed.error
+                assert echoed.state is State.FAILED and "may not download" in echoed.error_text, echoed.error_text
                 assert first[dhus.title].state is State.DONE and first[pc.title].state is State.DONE
                 assert issuer.headers[0].get("Ocp-Apim-Subscription-Key") == pc_key and issuer.tokens
                 # what the profile holds while two jobs stand failed (the retries rewrite their rows later)
@@ -381,13 +381,13 @@ def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_
                 controller.retry(refused.id)
                 controller.retry(echoed.id)
                 assert wait_until(lambda: settled() and all(controller.job(j.id).state is State.DONE for j in jobs)), \
-                    [controller.job(j.id).error for j in jobs]
+                    [controller.job(j.id).error_text for j in jobs]
                 assert idp.refused == 1 and idp.logins == 1
                 final = [controller.job(job.id) for job in jobs]
                 assert Path(final[0].files[0]).read_bytes() == zip_path.read_bytes()
                 texts += [o.message for o in outcomes.values()] + dock.run.status_lines()
-                texts += [text for job in first.values() for text in [job.error] + job.notes]
-                texts += [text for job in final for text in [job.error] + job.notes + job.files]
+                texts += [text for job in first.values() for text in [job.error_text] + list(map(str, job.notes))]
+                texts += [text for job in final for text in [job.error_text] + list(map(str, job.notes)) + job.files]
             finally:
                 controller.stop()
                 dock.shutdown()

@@ -43,8 +43,9 @@ def test_device_sign_in_is_kept_and_signs_openeo_requests(qgis_app, plugin_env):
         assert dialog.code.text() == "Code: ABCD-EFGH"
         assert server.url + "/device?user_code=ABCD-EFGH" in dialog.link.text()
         assert wait_until(lambda: dialog.result() == QDialog.DialogCode.Accepted), dialog.status.text()
-        authcfg = settings.get_value("portals/cdse_openeo/openeo_authcfg", "")
-        assert authcfg and settings.get_value("portals/cdse_openeo/openeo_client_id", "") == CLIENT
+        kept = settings.openeo_sign_in("cdse_openeo")
+        authcfg = kept.get("authcfg", "")
+        assert authcfg and kept["client_id"] == CLIENT
         refresh = next(iter(idp.refresh_tokens))
         stored = "\n".join(str(settings.get_value(f"portals/cdse_openeo/openeo_{key}", ""))
                            for key in ("authcfg", "provider", "token_url", "client_id"))

@@ -385,7 +385,7 @@ def test_a_downloaded_product_without_any_band_says_why_in_its_row_and_the_messa
             controller.layers_failed.connect(lambda job_id, message: failed.append(message))
             qgis_iface.messageBar().clearWidgets()
             controller.add([dhus_product(server.url + path, S2, content)])
-            assert wait_until(lambda: failed, 30), [(j.state, j.error) for j in controller.jobs()]
+            assert wait_until(lambda: failed, 30), [(j.state, j.error_text) for j in controller.jobs()]
             job, = controller.jobs()
             row = panel.row(job.id)
             assert row.state_label.text().startswith("Done")  # the download itself is complete

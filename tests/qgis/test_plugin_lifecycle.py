@@ -248,7 +248,7 @@ def test_downloads_left_unfinished_resume_after_start_up_without_opening_the_pan
         plugin_package, qgis_window, monkeypatch, tmp_path):
     """QGIS quit during a download: at the next start the panel is built hidden and its queue takes the job up."""
     _require(DOCK_SOURCE)
-    from eo_portals.plugin import downloads, main
+    from eo_portals.plugin import main, settings
     from eo_portals.plugin.core.download.job import Job, State
     from eo_portals.plugin.core.product import make_product
     from eo_portals.plugin.core.download.queue import JobQueue
@@ -256,7 +256,7 @@ def test_downloads_left_unfinished_resume_after_start_up_without_opening_the_pan
     from tests.support.qt_wait import spin, wait_until
 
     queue_file = tmp_path / "profile" / "downloads.sqlite"
-    monkeypatch.setattr(downloads, "queue_path", lambda: queue_file)
+    monkeypatch.setattr(settings, "queue_path", lambda: queue_file)
     monkeypatch.setattr(main, "RESUME_DELAY_MS", 10)
 
     plugin = plugin_package.classFactory(qgis_window.iface)

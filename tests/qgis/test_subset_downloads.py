@@ -34,7 +34,7 @@ def test_area_of_interest_only_from_the_downloads_tab(make_dock, tmp_path):
         assert wait_until(lambda: len(controller.jobs()) == 2 and all(
             j.state in (State.DONE, State.FAILED) for j in controller.jobs()), timeout=60)
     jobs = controller.jobs()
-    assert all(j.state is State.DONE for j in jobs), [j.error for j in jobs]
+    assert all(j.state is State.DONE for j in jobs), [j.error_text for j in jobs]
     for job in jobs:
         assert job.subset["bands"] == ["ndvi"] and job.subset["resampling"] == "bilinear"
         assert job.subset["keep_archive"] is True

@@ -533,7 +533,7 @@ class DownloadRig(Rig):
                                size=None if disk is not None else earlier.size, checksums={"MD5": earlier.md5()})
         job = self.downloader.run(Job(product=product, folder=str(self.downloads)))
         if job.state is not State.DONE:
-            raise RuntimeError(f"the earlier download failed: {job.error}")
+            raise RuntimeError(f"the earlier download failed: {job.error_text}")
         self.earlier = {Path(p): Path(p).read_bytes() for p in job.files}
         self.prepared = PART if self.resumes and not streamed else 0  # a streamed product starts from nothing
         if self.prepared:
@@ -604,7 +604,7 @@ def _download_case(case: Case, folder: Path, disk: Optional["SmallDisk"]) -> Obs
         resumed_from = retry_hits[0].range_start if retry_hits else None
         sent_total = sent_faulty + rig.sent()
         refetched = max(0, sent_total - (len(rig.data) - rig.prepared))
-    message = job.error if job.state is not State.DONE else "; ".join(job.notes)
+    message = job.error_text if job.state is not State.DONE else "; ".join(map(str, job.notes))
     return Observation(
         case=case, state=job.state.value, message=message, lost=lost, refetched=refetched,
         finished_intact=intact, final_ok=final_ok, part=part, part_valid=part_valid, recovered=recovered,

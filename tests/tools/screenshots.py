@@ -189,7 +189,7 @@ class Scene:
         from plugin import settings as prefs
         from plugin.ui.dock import EOPortalsDock
 
-        prefs.set_value("ui/splitter", "")  # each picture starts from the panel's own layout
+        prefs.set_splitter_state("")  # each picture starts from the panel's own layout
         self.dock = EOPortalsDock(self.iface, parent=self.window)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)

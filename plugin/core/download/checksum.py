@@ -64,9 +64,14 @@ def hasher_for(checksums: Dict[str, str]) -> Tuple[Optional[str], Optional[str],
     return None, None, None
 
 
+def unverifiable_names(checksums: Dict[str, str]) -> Tuple[str, ...]:
+    """The algorithms of checksums given (none of which we can compute), e.g. ("BLAKE3",)."""
+    return tuple(sorted(k.upper() for k, v in (checksums or {}).items() if v))
+
+
 def unverifiable(checksums: Dict[str, str]) -> str:
     """The note for a file whose checksums we cannot compute ("not verified (BLAKE3)")."""
-    names = sorted(k.upper() for k, v in (checksums or {}).items() if v)
+    names = unverifiable_names(checksums)
     return f"not verified ({', '.join(names)})" if names else "no checksum given"
 
 

@@ -12,6 +12,7 @@ or OFFLINE (``error``: one "<Portal>: <reason>" per source tried). Messages are 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
@@ -20,12 +21,12 @@ import requests
 
 from ..auth import Accounts
 from ..catalog import Catalog, Portal
-from ..errors import ErrorKind, PortalError
+from ..errors import ErrorKind, Failure, PortalError
 from ..http import HttpSettings, make_session
 from ..naming import parse_name
 from ..paths import UnsafePathError, extract_zip, safe_join, safe_name
 from .fetch import PART_SUFFIX, FetchContext, FileResult, RetryPolicy, fetch_file
-from .job import Control, Job, State
+from .job import Control, Job, Note, State
 from .plan import SourcePlan, plan_source
 
 LOG = logging.getLogger("eo_portals.download")
@@ -60,7 +61,8 @@ class Downloader:
         for source in job.product.sources:
             portal = self.catalog.portals.get(source.portal)
             if portal is None:
-                skipped.append(PortalError(source.portal, "this portal is not in the catalog", ErrorKind.INVALID))
+                skipped.append(PortalError(source.portal, "this portal is not in the catalog", ErrorKind.INVALID,
+                                           code="not_in_catalog"))
                 continue
             try:
                 plans.append(plan_source(job.product, source, portal, job.assets))
@@ -95,7 +97,8 @@ class Downloader:
             control.check()
             if source.online is False:
                 errors.append(PortalError(portal.title, "the product is offline (in the long-term archive): "
-                                                        "order it on the portal, then retry", ErrorKind.OFFLINE))
+                                                        "order it on the portal, then retry", ErrorKind.OFFLINE,
+                                          code="archived"))
                 continue
             targets = [(t, safe_join(root, t.relative)) for t in plan.files]
             if job.portal and job.portal != source.portal:
@@ -103,37 +106,39 @@ class Downloader:
                     remove_file(dest.with_name(dest.name + PART_SUFFIX))
             job.portal = source.portal
             job.state = State.DOWNLOADING
-            job.error = ""
+            job.errors = []
             notify(job)
             try:
                 results = self._fetch_all(job, plan, targets, control, on_progress, notify)
             except PortalError as exc:
-                exc = PortalError(exc.portal, self.accounts.mask(exc.message), exc.kind, exc.status,
-                                  self.accounts.mask(exc.detail), exc.retry_after)
+                exc = exc.masked(self.accounts.mask)
                 errors.append(exc)
                 LOG.warning("%s", exc)
                 if exc.kind is ErrorKind.DISK:
                     break  # another source would fill the same disk
                 continue
             job.files = [str(result.path) for result in results]
-            job.notes = [f"{result.path.name}: {result.verification}" for result in results]
-            job.notes += [f"{portal.title} has no asset {key}" for key in plan.missing]
+            job.notes = [_verification(result) for result in results]
+            job.notes += [Note("missing_asset", {"portal": portal.title, "key": key}) for key in plan.missing]
             if errors:
-                job.notes.append("fell back to " + portal.title + " after: " + "; ".join(str(e) for e in errors))
+                job.notes.append(Note("fell_back", {"portal": portal.title, "reasons": "; ".join(str(e) for e in errors),
+                                                    "after": [e.failure().to_dict() for e in errors]}))
             if job.extract:
                 try:
                     self._extract(job, results, control)
                 except Exception as exc:  # noqa: BLE001 - any extraction failure is reported, not raised
                     job.state = State.FAILED
-                    job.error = f"{job.title}: downloaded, but the extraction failed ({exc})"
+                    job.errors = [Failure(job.title, ErrorKind.DISK, "extraction",
+                                          f"downloaded, but the extraction failed ({exc})", details={"reason": str(exc)})]
                     notify(job)
                     return job
             job.state = State.DONE
-            job.error = ""
+            job.errors = []
             notify(job)
             return job
         job.state = State.OFFLINE if errors and all(e.kind is ErrorKind.OFFLINE for e in errors) else State.FAILED
-        job.error = "; ".join(dict.fromkeys(str(e) for e in errors + skipped)) or f"{job.title}: no source to download from"
+        failures = list({str(e): e.failure() for e in errors + skipped}.values())
+        job.errors = failures or [Failure(job.title, ErrorKind.INVALID, "no_source", "no source to download from")]
         notify(job)
         return job
 
@@ -194,7 +199,33 @@ class Downloader:
                     extracted.append(str(path))
         if extracted:
             job.files = job.files + extracted
-            job.notes.append("extracted: " + ", ".join(Path(p).name for p in extracted))
+            job.notes.append(Note("extracted", {"files": ", ".join(Path(p).name for p in extracted)}))
+
+    def partial_files(self, job: Job) -> List[Path]:
+        """The .part files of a job that hold bytes (what a resume would keep)."""
+        found = []
+        for path in dict.fromkeys(self.part_files(job)):
+            try:
+                if path.stat().st_size > 0:
+                    found.append(path)
+            except OSError:
+                continue
+        return found
+
+    def move_partial_files(self, job: Job, folder: str) -> bool:
+        """Move a job's partial files to the same places under `folder`; False (nothing moved) when one cannot go."""
+        moves = []
+        for path in self.partial_files(job):
+            relative = path.relative_to(Path(job.folder))
+            moves.append((path, safe_join(folder, str(relative))))
+        try:
+            for source, dest in moves:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(source), str(dest))
+        except OSError as exc:
+            LOG.warning("%s: the partial download could not be moved to %s (%s)", job.title, folder, exc)
+            return False
+        return True
 
     def part_files(self, job: Job) -> List[Path]:
         """The .part files a job may have left (to delete them when it is cancelled)."""
@@ -208,6 +239,16 @@ class Downloader:
                     continue
                 paths.append(dest.with_name(dest.name + PART_SUFFIX))
         return paths
+
+
+def _verification(result: FileResult) -> Note:
+    """How a file was checked, as a note."""
+    name = result.path.name
+    if result.algorithm:
+        return Note("verified", {"file": name, "algorithm": result.algorithm})
+    if result.unverified:
+        return Note("unverifiable", {"file": name, "algorithms": ", ".join(result.unverified)})
+    return Note("no_checksum", {"file": name})
 
 
 def remove_file(path: Path) -> None:

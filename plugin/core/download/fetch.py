@@ -33,7 +33,7 @@ from ..auth import Authenticator
 from ..catalog import Portal
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings, error_for_exception, error_for_status, portal_message, retry_after_seconds
-from .checksum import BackgroundHash, hash_file, hasher_for, unverifiable
+from .checksum import BackgroundHash, hash_file, hasher_for, unverifiable, unverifiable_names
 from .job import Control
 from .plan import FileTarget
 
@@ -71,6 +71,8 @@ class FileResult:
     resumed_from: int = 0  # bytes kept from an earlier .part
     fetched: int = 0  # bytes received for this file in this run
     reused: bool = False  # the file was already there and verified
+    algorithm: Optional[str] = None  # the checksum verified, if any
+    unverified: Tuple[str, ...] = ()  # checksums given that cannot be computed here (BLAKE3)
 
 
 @dataclass
@@ -123,7 +125,8 @@ class Retries:
         wait = retry_after if retry_after is not None else policy.delay(self.failures)
         if wait > policy.max_retry_after:
             raise PortalError(error.portal, f"the portal asks to wait {wait / 60:.0f} min (HTTP {error.status}); "
-                                            "retry later", ErrorKind.THROTTLED, error.status, retry_after=wait)
+                                            "retry later", ErrorKind.THROTTLED, error.status, retry_after=wait,
+                              code="long_wait", details={"minutes": round(wait / 60)})
         LOG.info("%s: %s, retrying in %.0f s", error.portal, error.message, wait)
         self.ctx.sleep(wait)
         return _Again()
@@ -208,7 +211,7 @@ class _FileFetch:
             response, sent_at = open_following_redirects(ctx, url, offset)
         except requests.exceptions.RequestException as exc:
             error = error_for_exception(self.title, exc, ctx.settings.timeout)
-            raise self.retries.failed(PortalError(self.title, ctx.masked(error.message), error.kind)) from None
+            raise self.retries.failed(error.masked(ctx.masked)) from None
         with response:
             offset, announced = self._check_answer(response, offset, sent_at)
             return self._receive(response, offset, announced, hasher)
@@ -218,7 +221,7 @@ class _FileFetch:
         ctx, title, status = self.ctx, self.title, response.status_code
         if status == 202:
             raise PortalError(title, "the product is offline: the portal is bringing it back from its "
-                                     "long-term archive, retry later", ErrorKind.OFFLINE, status)
+                                     "long-term archive, retry later", ErrorKind.OFFLINE, status, code="restoring")
         if status in ctx.auth.refresh_statuses and not self.refreshed and ctx.auth.invalidate(sent_at):
             self.refreshed = True  # once: the account gets a fresh token or signature
             LOG.info("%s: HTTP %s, renewing the authorisation", title, status)
@@ -226,30 +229,31 @@ class _FileFetch:
         if status == 429 or status >= 500:
             body = response.raw.read(20000, decode_content=False) if status >= 500 else b""
             error = error_for_status(title, status, body, response.headers)
-            raise self.retries.failed(PortalError(title, ctx.masked(error.message), error.kind, status),
-                                      retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            raise self.retries.failed(error.masked(ctx.masked), retry_after=wait)
         if status == 416:
             total = parse_content_range(response.headers.get("Content-Range"))[2]
             if total is not None and total == offset and (self.expected is None or self.expected == total):
                 self.expected = total
                 raise _Again()  # the .part already holds everything: the next try verifies it
-            raise self._restart("the portal refuses the byte range requests", 416)
+            raise self._restart("the portal refuses the byte range requests", "range_refused", 416)
         if status >= 400:
             body = response.raw.read(20000, decode_content=False)
             error = error_for_status(title, status, body, response.headers)
-            raise PortalError(title, ctx.masked(error.message), error.kind, status, ctx.masked(error.detail))
+            raise error.masked(ctx.masked)
         if _web_page(response, self.target):
             # a maintenance or login page answered with 200: never written over the .part nor taken for the
             # file (a product without size or checksum would be "done" as HTML)
             page = portal_message(response.raw.read(20000, decode_content=True))
             problem = "the portal answered with a web page instead of the file" + (f": {page}" if page else "")
-            raise self.retries.failed(PortalError(title, ctx.masked(problem), ErrorKind.HTTP, status))
+            raise self.retries.failed(PortalError(title, ctx.masked(problem), ErrorKind.HTTP, status,
+                                                  ctx.masked(page), code="web_page"))
         length = _int(response.headers.get("Content-Length"))
         if status == 206:
             first, _, total = parse_content_range(response.headers.get("Content-Range"))
             if first != offset or (self.expected is not None and total is not None and total != self.expected):
                 # a range we did not ask for, or another file: start over from zero
-                raise self._restart("the portal answers inconsistent byte ranges", None)
+                raise self._restart("the portal answers inconsistent byte ranges", "range_inconsistent", None)
             announced = total if total is not None else (offset + length if length is not None else None)
         elif status == 200:
             if offset:
@@ -257,18 +261,19 @@ class _FileFetch:
             offset = 0
             announced = length
         else:
-            raise PortalError(title, f"unexpected answer (HTTP {status})", ErrorKind.HTTP, status)
+            raise PortalError(title, f"unexpected answer (HTTP {status})", ErrorKind.HTTP, status, code="status")
         if self.expected is not None and announced is not None and announced != self.expected:
             raise PortalError(title, f"the portal sent {announced} bytes where {self.expected} were announced",
-                              ErrorKind.HTTP, status)
+                              ErrorKind.HTTP, status, code="wrong_size",
+                              details={"sent": announced, "announced": self.expected})
         return offset, announced
 
-    def _restart(self, problem: str, status: Optional[int]) -> _Again:
+    def _restart(self, problem: str, code: str, status: Optional[int]) -> _Again:
         """Throw the .part away and start from zero, at most twice per file."""
         _truncate(self.part)
         self.restarts += 1
         if self.restarts > 2:
-            raise PortalError(self.title, problem, ErrorKind.HTTP, status)
+            raise PortalError(self.title, problem, ErrorKind.HTTP, status, code=code)
         return _Again()
 
     def _receive(self, response: requests.Response, offset: int, announced: Optional[int],
@@ -280,7 +285,7 @@ class _FileFetch:
         if remaining is not None:
             free = shutil.disk_usage(self.dest.parent).free
             if free < remaining + DISK_MARGIN:
-                raise _disk_error(title, self.dest.parent, remaining)
+                raise _disk_error(title, self.dest.parent, offset, remaining)
         if offset:
             self.resumed_from = offset
             if hasher is not None:
@@ -290,24 +295,26 @@ class _FileFetch:
         self.fetched += received
         size = offset + received
         if cut is None and announced is not None and size < announced:
-            cut = f"the connection was cut after {size} of {announced} bytes"
+            cut = PortalError(title, f"the connection was cut after {size} of {announced} bytes",
+                              ErrorKind.UNREACHABLE, code="cut_after", details={"received": size, "declared": announced})
         if cut is not None:
             # progress on disk is kept when the portal resumes, so only a try that got nothing counts fully
-            raise self.retries.failed(PortalError(title, f"download interrupted: {ctx.masked(cut)}",
-                                                  ErrorKind.UNREACHABLE),
-                                      kept_progress=bool(ctx.portal.resume and received))
+            cut = cut.masked(ctx.masked)
+            interrupted = PortalError(title, f"download interrupted: {cut.message}", ErrorKind.UNREACHABLE,
+                                      code="interrupted", details={"cause": cut.failure().to_dict()})
+            raise self.retries.failed(interrupted, kept_progress=bool(ctx.portal.resume and received))
         return size
 
     def _write_body(self, response: requests.Response, offset: int, total_size: Optional[int],
-                    hasher: Optional[BackgroundHash]) -> Tuple[int, Optional[str]]:
+                    hasher: Optional[BackgroundHash]) -> Tuple[int, Optional[PortalError]]:
         """(bytes written, why the body was cut or None); disk failures raise PortalError(DISK)."""
         title, part = self.title, self.part
         received = 0
-        cut: Optional[str] = None
+        cut: Optional[PortalError] = None
         try:
             handle = _open_part(part, append=bool(offset))
         except OSError as exc:
-            raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
+            raise _write_error(title, part, exc) from None
         try:
             for chunk in _body_chunks(response, CHUNK):
                 handle.write(chunk)
@@ -320,17 +327,17 @@ class _FileFetch:
             handle.flush()
             os.fsync(handle.fileno())
         except requests.exceptions.RequestException as exc:
-            cut = error_for_exception(title, exc, self.ctx.settings.timeout).message
+            cut = error_for_exception(title, exc, self.ctx.settings.timeout)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise _disk_error(title, self.dest.parent) from None
-            raise PortalError(title, f"cannot write {part}: {exc.strerror or exc}", ErrorKind.DISK) from None
+                raise _disk_error(title, self.dest.parent, offset + received) from None
+            raise _write_error(title, part, exc) from None
         finally:
             try:
                 handle.close()
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    raise _disk_error(title, self.dest.parent) from None
+                    raise _disk_error(title, self.dest.parent, offset + received) from None
                 raise
         return received, cut
 
@@ -339,22 +346,28 @@ class _FileFetch:
         """Every byte is on disk: check size and checksum, then give the file its final name."""
         if self.on_verify is not None:
             self.on_verify()
-        problem = None
+        problem = code = None
+        facts: dict = {}
         if self.expected is not None and size != self.expected:
             problem = f"size mismatch: {size} bytes received, {self.expected} expected"
+            code, facts = "size_mismatch", {"received": size, "expected": self.expected}
         elif hasher is not None and hasher.hexdigest() != wanted:
             problem = f"checksum mismatch ({algorithm}): the file is corrupt"
+            code, facts = "checksum_mismatch", {"algorithm": algorithm}
         if problem is not None:
             self.part.unlink()
             self.corrupt += 1
             if self.corrupt > 1:
-                raise PortalError(self.title, f"{problem}; it was deleted", ErrorKind.CHECKSUM)
+                raise PortalError(self.title, f"{problem}; it was deleted", ErrorKind.CHECKSUM, code=code,
+                                  details=facts)
             LOG.warning("%s: %s, downloading %s again", self.title, problem, self.dest.name)
             raise _Again()
         os.replace(self.part, self.dest)
         verification = f"{algorithm} verified" if hasher is not None else unverifiable(self.target.checksums)
         LOG.info("%s: %s done (%d bytes, %s)", self.title, self.dest.name, size, verification)
-        return FileResult(self.dest, size, verification, self.resumed_from, self.fetched)
+        return FileResult(self.dest, size, verification, self.resumed_from, self.fetched,
+                          algorithm=algorithm if hasher is not None else None,
+                          unverified=() if hasher is not None else unverifiable_names(self.target.checksums))
 
 
 def open_following_redirects(ctx: FetchContext, url: str, offset: int) -> Tuple[requests.Response, float]:
@@ -381,9 +394,10 @@ def open_following_redirects(ctx: FetchContext, url: str, offset: int) -> Tuple[
         current = urljoin(current, location)
         if urlsplit(current).scheme not in ("http", "https"):
             raise PortalError(ctx.portal.title, "the download was redirected to an unsupported address",
-                              ErrorKind.HTTP)
+                              ErrorKind.HTTP, code="redirect_scheme")
         LOG.debug("%s: redirected to %s", ctx.portal.title, ctx.masked(current))
-    raise PortalError(ctx.portal.title, f"too many redirects (more than {MAX_REDIRECTS})", ErrorKind.HTTP)
+    raise PortalError(ctx.portal.title, f"too many redirects (more than {MAX_REDIRECTS})", ErrorKind.HTTP,
+                      code="redirects", details={"limit": MAX_REDIRECTS})
 
 
 def _verify_existing(dest: Path, target: FileTarget, ctx: FetchContext) -> Optional[FileResult]:
@@ -399,8 +413,9 @@ def _verify_existing(dest: Path, target: FileTarget, ctx: FetchContext) -> Optio
                 return None
         finally:
             hasher.close()
-        return FileResult(dest, size, f"{algorithm} verified", reused=True)
-    return FileResult(dest, size, unverifiable(target.checksums), reused=True)
+        return FileResult(dest, size, f"{algorithm} verified", reused=True, algorithm=algorithm)
+    return FileResult(dest, size, unverifiable(target.checksums), reused=True,
+                      unverified=unverifiable_names(target.checksums))
 
 
 def parse_content_range(value: Optional[str]) -> Tuple[Optional[int], Optional[int], Optional[int]]:
@@ -455,16 +470,27 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB" if size < 9.95e6 else f"{size / 1e6:.0f} MB"
 
 
-def _disk_error(title: str, folder: Path, needed: Optional[int] = None) -> PortalError:
+def _disk_error(title: str, folder: Path, kept: int, needed: Optional[int] = None) -> PortalError:
+    """The full-disk error; it says the partial download is kept only when `kept` bytes of it are on disk."""
     if needed is not None:
         free = shutil.disk_usage(folder).free
         # the margin is part of what is missing: "0 MB needed, 2 MB free" left the user wondering why
         message = (f"the disk is too full for this download ({folder}): {_megabytes(needed)} needed and "
-                   f"{_megabytes(DISK_MARGIN)} kept free, {_megabytes(free)} free; free some space and retry "
-                   "(the partial download is kept)")
-    else:
-        message = f"the disk is full ({folder}): free some space and retry, the partial download is kept"
-    return PortalError(title, message, ErrorKind.DISK)
+                   f"{_megabytes(DISK_MARGIN)} kept free, {_megabytes(free)} free; free some space and retry"
+                   + (" (the partial download is kept)" if kept else ""))
+        return PortalError(title, message, ErrorKind.DISK, code="too_full",
+                           details={"folder": str(folder), "needed": _megabytes(needed),
+                                    "margin": _megabytes(DISK_MARGIN), "free": _megabytes(free), "kept": kept})
+    message = (f"the disk is full ({folder}): free some space and retry"
+               + (", the partial download is kept" if kept else ""))
+    return PortalError(title, message, ErrorKind.DISK, code="disk_full", details={"folder": str(folder), "kept": kept})
+
+
+def _write_error(title: str, part: Path, exc: OSError) -> PortalError:
+    """The file cannot be written (read-only folder, no permission...)."""
+    reason = exc.strerror or str(exc)
+    return PortalError(title, f"cannot write {part}: {reason}", ErrorKind.DISK, code="cannot_write",
+                       details={"path": str(part), "folder": str(part.parent), "reason": reason})
 
 
 def _web_page(response: requests.Response, target: FileTarget) -> bool:

@@ -15,8 +15,10 @@ import logging
 import queue as stdlib_queue
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from ..errors import ErrorKind, Failure
 from ..product import Product
 from .downloader import Downloader, remove_file
 from .job import FINAL_STATES, RETRYABLE_STATES, Control, Job, State, Stopped
@@ -124,16 +126,35 @@ class DownloadManager:
             self._discard_parts(job)
             self._changed(job)
 
-    def retry(self, job_id: str) -> None:
-        """Queue a failed, offline, cancelled or paused job again."""
+    def retry(self, job_id: str, folder: Optional[str] = None, partial: str = "keep") -> None:
+        """Queue a failed, offline, cancelled or paused job again.
+
+        `folder`: the download folder now chosen. A job that has written nothing goes there; one with partial
+        files (`partial_files`) stays where they are (``partial="keep"``), takes them along (``"move"``), or
+        drops them and starts over there (``"restart"``).
+        """
         with self._cond:
             job = self._jobs.get(job_id)
             if job is None or job.state not in RETRYABLE_STATES or job_id in self._threads:
                 return
+            if folder and str(folder) != job.folder:
+                parts = self.downloader.partial_files(job)
+                if not parts or partial == "restart":
+                    self._discard_parts(job)
+                    job.folder, job.bytes_done = str(folder), 0
+                elif partial == "move":
+                    moved = self.downloader.move_partial_files(job, str(folder))
+                    job.folder = str(folder) if moved else job.folder
             job.state = State.QUEUED
-            job.error = ""
+            job.errors = []
             self._changed(job)
             self._cond.notify_all()
+
+    def partial_files(self, job_id: str) -> List[Path]:
+        """The partial files a job has written and kept on disk (for a resume)."""
+        with self._cond:
+            job = self._jobs.get(job_id)
+        return self.downloader.partial_files(job) if job is not None else []
 
     def remove(self, job_id: str) -> None:
         """Forget a job (a running one is cancelled and forgotten once stopped); complete files stay on disk."""
@@ -322,7 +343,9 @@ class DownloadManager:
         except Exception as exc:  # noqa: BLE001 - a bug must end the job, not the worker silently
             LOG.exception("download of %s failed unexpectedly", job.title)
             ended = State.FAILED
-            job.error = f"{job.title}: unexpected error ({self.downloader.accounts.mask(str(exc))})"
+            reason = self.downloader.accounts.mask(str(exc))
+            job.errors = [Failure(job.title, ErrorKind.INTERNAL, "unexpected", f"unexpected error ({reason})",
+                                  details={"reason": reason})]
         finally:
             if held[0] != "\0released":
                 self._release(held[0])

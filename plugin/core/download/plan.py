@@ -2,16 +2,18 @@
 
 The archive is `Source.download_url`, or a STAC asset with role ``archive`` (or ``data`` and a zip); chosen
 assets are fetched over http(s) only, into a folder named after the product. Names are made safe for every
-file system (`paths.safe_name`).
+file system (`paths.safe_name`). Also the plain product questions the Downloads tab asks: does a product need
+its files chosen (`needs_assets`), which files it offers (`http_assets`, `preset_keys`), which can be read in
+place (`is_cog`).
 """
 from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
-from ..catalog import Portal
+from ..catalog import Catalog, Portal
 from ..errors import ErrorKind, PortalError
 from ..paths import safe_name
 from ..product import Asset, Product, Source
@@ -98,10 +100,46 @@ def plan_source(product: Product, source: Source, portal: Portal, assets: Sequen
         files, missing = asset_targets(product, source, assets)
         if not files:
             raise PortalError(portal.title, f"has none of the chosen assets over HTTP ({', '.join(assets)})",
-                              ErrorKind.INVALID)
+                              ErrorKind.INVALID, code="no_assets", details={"assets": ", ".join(assets)})
         return SourcePlan(source, portal, files, missing)
     archive = archive_of(product, source)
     if archive is None:
         raise PortalError(portal.title, "offers no whole-product archive: choose the assets to download",
-                          ErrorKind.INVALID)
+                          ErrorKind.INVALID, code="no_archive")
     return SourcePlan(source, portal, [archive])
+
+
+# Asset keys of the usual choices, as Earth Search, Planetary Computer and CDSE STAC name them.
+TRUE_COLOUR_KEYS = ("visual", "TCI_10m", "TCI", "tci")
+BAND_KEYS = ("blue", "green", "red", "nir", "B02", "B03", "B04", "B08", "B02_10m", "B03_10m", "B04_10m", "B08_10m")
+SCL_KEYS = ("scl", "SCL", "SCL_20m")
+
+
+def needs_assets(product: Product, catalog: Catalog) -> bool:
+    """True when no source of the product offers a whole-product archive (Earth Search, Planetary Computer)."""
+    return not any(archive_of(product, source) is not None for source in product.sources
+                   if source.portal in catalog.portals)
+
+
+def http_assets(product: Product) -> Dict[str, str]:
+    """{asset key: title} of the http(s) assets of every source, in source order."""
+    found: Dict[str, str] = {}
+    for source in product.sources:
+        for key, asset in source.assets.items():
+            if key not in found and asset.href.lower().startswith(("http://", "https://")):
+                found[key] = asset.title or key
+    return found
+
+
+def preset_keys(available: Iterable[str], preset: str) -> List[str]:
+    """The asset keys of a preset ("true_colour", "bands", "scl") among those available."""
+    wanted = {"true_colour": TRUE_COLOUR_KEYS, "bands": BAND_KEYS, "scl": SCL_KEYS}[preset]
+    keys = list(available)
+    return [key for key in wanted if key in keys]
+
+
+def is_cog(href: str, media_type: str = "") -> bool:
+    """Whether an asset can be read in place through /vsicurl/ (GeoTIFF / COG over http)."""
+    path = href.split("?", 1)[0].lower()
+    return href.lower().startswith(("http://", "https://")) and (
+        "tiff" in (media_type or "").lower() or path.endswith((".tif", ".tiff")))

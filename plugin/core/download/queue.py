@@ -5,8 +5,9 @@
     manager.start()                                      # recover() + load(): interrupted jobs are queued again
 
 Each job is a row: the product as plain JSON (`Product.to_dict`: its identity and the version to download, with
-its values, footprint as WKT, and per source its ids, links, sizes, checksums and assets), the chosen assets, the folder, the state, bytes done,
-the error message, the files produced. A job that was DOWNLOADING or VERIFYING when the process died goes
+its values, footprint as WKT, and per source its ids, links, sizes, checksums and assets), the chosen assets, the
+folder, the state, bytes done, its errors as data (kind, code, details: JSON), its notes (as data), the files
+produced. A job that was DOWNLOADING or VERIFYING when the process died goes
 back to QUEUED at start-up and resumes from its ``.part`` file.
 
 No secret is ever written: credentials and tokens are not part of a job, hrefs are stored without their
@@ -24,11 +25,12 @@ from pathlib import Path
 from typing import List, Optional, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..errors import ErrorKind, Failure
 from ..product import Product
-from .job import Job, State
+from .job import Job, Note, State
 
 LOG = logging.getLogger("eo_portals.queue")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the error column holds a JSON list of errors.Failure (1: one English text)
 _ALWAYS_SECRET = {"token", "access_token", "apikey", "api_key", "key", "password", "sig", "signature",
                   "x-amz-signature", "x-amz-credential", "x-amz-security-token", "skoid", "sktid", "sks", "skv",
                   "skt", "ske"}
@@ -49,6 +51,19 @@ def strip_signature(url: Optional[str]) -> Optional[str]:
             and not (signed_sas and k.lower() in _SAS_PARTS)
             and not (signed_s3 and k.lower().startswith("x-amz-"))]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def _failures(text: str) -> List[Failure]:
+    """The errors of a stored job: JSON data, or the English text a queue of schema 1 kept."""
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, list):
+        return [Failure.from_dict(item) for item in data if isinstance(item, dict)]
+    return [Failure("", ErrorKind.INTERNAL, "", text)]  # no kind was kept: shown as it was written
 
 
 class JobQueue:
@@ -91,7 +106,8 @@ class JobQueue:
         """Insert or update a job (everything but its speed)."""
         row = (job.state.value, job.folder, json.dumps(list(job.assets)), int(job.extract),
                json.dumps(job.product.to_dict(href=strip_signature)), job.portal, int(job.bytes_done), job.bytes_total,
-               job.error, json.dumps(job.files), json.dumps(job.notes), json.dumps(job.subset) if job.subset else "",
+               json.dumps([error.to_dict() for error in job.errors]), json.dumps(job.files),
+               json.dumps([note.to_dict() for note in job.notes]), json.dumps(job.subset) if job.subset else "",
                time.time())
         with self._lock:
             updated = self._db.execute(
@@ -134,8 +150,9 @@ class JobQueue:
                 jobs.append(Job(
                     id=row[0], state=State(row[1]), folder=row[2], assets=tuple(json.loads(row[3])),
                     extract=bool(row[4]), product=Product.from_dict(json.loads(row[5])), portal=row[6],
-                    bytes_done=row[7], bytes_total=row[8], error=row[9], files=list(json.loads(row[10])),
-                    notes=list(json.loads(row[11])), created=row[12], subset=json.loads(row[13]) if row[13] else None))
+                    bytes_done=row[7], bytes_total=row[8], errors=_failures(row[9]), files=list(json.loads(row[10])),
+                    notes=[Note.from_dict(note) for note in json.loads(row[11])], created=row[12],
+                    subset=json.loads(row[13]) if row[13] else None))
             except (ValueError, KeyError, TypeError) as exc:
                 LOG.warning("download queue: job %s cannot be read (%s); skipped", row[0], exc)
         return jobs

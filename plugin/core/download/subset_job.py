@@ -4,7 +4,7 @@ same queue, states, progress, cancel, retry and restart as whole downloads.
 Where the product has the bands as COGs (Earth Search, Planetary Computer), only their blocks over the area are
 read, with the portal's account and QGIS's network settings; progress is the bytes read. Where it has none (CDSE,
 GEODES and DHuS zips), the whole product is downloaded as an ordinary job would, then clipped; the archive is kept
-or deleted as the job says. The job's notes say what was saved ("94.0 kB read instead of 3.7 MB").
+or deleted as the job says. The job's notes say what was saved (a `Note` "subset_saved": "94.0 kB read instead of 3.7 MB").
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import threading
 from typing import Callable, Optional
 
 from ..bands import collection_bands
-from ..subset import Access, Cancelled, cog_bands, subset_product
-from .job import Control, Job, State, Stopped
+from ..errors import ErrorKind, Failure
+from ..subset import Access, Cancelled, cog_bands, human_bytes, subset_product
+from .job import Control, Job, Note, State, Stopped
 
 
 def _area(job: Job):
@@ -34,7 +35,8 @@ def run_subset(downloader, job: Job, control: Control, on_progress: Optional[Cal
         area = _area(job)
         spec_bands = collection_bands(job.product.collection).resolve(bands)
     except Exception as exc:  # noqa: BLE001 - a wrong area or band list is the job's error, said plainly
-        job.state, job.error = State.FAILED, f"{job.title}: {exc}"
+        job.state = State.FAILED
+        job.errors = [Failure(job.title, ErrorKind.INVALID, "subset_request", str(exc), details={"reason": str(exc)})]
         notify(job)
         return job
     source, _files = cog_bands(job.product, spec_bands)
@@ -49,7 +51,7 @@ def run_subset(downloader, job: Job, control: Control, on_progress: Optional[Cal
         whole = downloader.run(whole, control, on_progress, on_state=mirror, switch_slot=switch_slot)
         job.portal, job.bytes_done, job.bytes_total = whole.portal, whole.bytes_done, whole.bytes_total
         if whole.state is not State.DONE or not whole.files:
-            job.state, job.error = whole.state, whole.error
+            job.state, job.errors = whole.state, list(whole.errors)
             notify(job)
             return job
         archive = whole.files[0]
@@ -65,7 +67,7 @@ def run_subset(downloader, job: Job, control: Control, on_progress: Optional[Cal
                     collection=collection if isinstance(collection, str) else None)
     cancel = threading.Event()
     job.portal = portal_id
-    job.state, job.error = State.DOWNLOADING, ""
+    job.state, job.errors = State.DOWNLOADING, []
     if source is not None:
         job.bytes_done, job.bytes_total = 0, None
     notify(job)
@@ -87,26 +89,28 @@ def run_subset(downloader, job: Job, control: Control, on_progress: Optional[Cal
         raise Stopped(control.requested or State.CANCELLED) from None
     if not result.ok:
         job.state = State.FAILED
-        job.error = f"{job.title}: {portal.title if portal is not None else portal_id}: " \
-                    f"{downloader.accounts.mask(result.error)}"
+        reason = downloader.accounts.mask(result.error)
+        job.errors = [Failure(portal.title if portal is not None else portal_id, ErrorKind.HTTP, "subset_read", reason,
+                              details={"reason": reason})]
         notify(job)
         return job
     job.files = [result.path]
     if archive is not None:
         if options.get("keep_archive", True):
             job.files.append(archive)
-            job.notes.append(f"clipped from {os.path.basename(archive)} (kept)")
+            job.notes.append(Note("clipped_kept", {"file": os.path.basename(archive)}))
         else:
             try:
                 os.remove(archive)
             except OSError:
                 pass
-            job.notes.append(f"clipped from {os.path.basename(archive)} (deleted)")
+            job.notes.append(Note("clipped_deleted", {"file": os.path.basename(archive)}))
     else:
         job.bytes_done, job.bytes_total = result.bytes_read, result.bytes_read
-        job.notes.append(result.summary())
+        read = {"read": human_bytes(result.bytes_read), "full": human_bytes(result.full_size)}
+        job.notes.append(Note("subset_saved", read) if result.full_size else Note("subset_read", read))
     if result.clipped:
-        job.notes.append("part of the area is outside the product")
-    job.state, job.error = State.DONE, ""
+        job.notes.append(Note("partly_outside"))
+    job.state, job.errors = State.DONE, []
     notify(job)
     return job

@@ -31,6 +31,7 @@ import requests
 from ..auth import Authenticator, same_site
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings, error_for_exception, error_for_status, make_session, mask_url
+from ..portals.base import Request
 from ..portals.stac import parse_multihash
 from ..product import Asset
 from .graph import collections_used, processes_used
@@ -769,3 +770,14 @@ def _next_link(data: Any) -> Optional[str]:
 def absolute(base: str, href: str) -> str:
     """`href` resolved against `base`."""
     return urljoin(base + "/", href)
+
+
+# ---- connection test (the Portals dialog, through core/portals/probe.py) ---------------------------------------
+def probe_request(portal) -> Request:
+    """The small request that tells whether an openEO back-end answers: its capabilities at the API root."""
+    return Request("GET", portal.url, headers=(("Accept", "application/json"),))
+
+
+def probe_answer(data: Dict[str, Any]) -> Tuple[bool, str]:
+    """(an openEO capabilities document answered, its title)."""
+    return "api_version" in data and "endpoints" in data, str(data.get("title") or "")

@@ -1,4 +1,8 @@
-"""Protocol adapters, loaded by name; an adapter that fails to import is recorded, never fatal."""
+"""Protocol adapters, loaded by name; an adapter that fails to import is recorded, never fatal.
+
+Each adapter module has `build_request` and `parse` (a search), and `probe_request` and `probe_answer` (the
+connection test of the Portals dialog, through `probe.probe_request(portal)` and `probe.read_probe(portal, body)`).
+"""
 from __future__ import annotations
 
 import importlib
@@ -26,3 +30,4 @@ def adapter_for(protocol: str) -> ModuleType:
         raise CatalogError(f"The {protocol} adapter could not be loaded ({exc}).") from exc
     _loaded[protocol] = module
     return module
+

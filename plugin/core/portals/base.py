@@ -76,11 +76,13 @@ def parse_json(portal_title: str, body: bytes) -> Any:
     try:
         data = json.loads(body)
     except RecursionError:  # nesting deeper than Python's decoder goes: no real answer looks like that
-        raise PortalError(portal_title, "the answer is nested too deeply to be read", ErrorKind.PARSE) from None
+        raise PortalError(portal_title, "the answer is nested too deeply to be read", ErrorKind.PARSE,
+                          code="too_deep") from None
     except (ValueError, UnicodeDecodeError):
         snippet = body[:80].decode("utf-8", "replace").strip().replace("\n", " ")
         raise PortalError(
-            portal_title, f"the answer is not JSON (starts with: {snippet!r})", ErrorKind.PARSE
+            portal_title, f"the answer is not JSON (starts with: {snippet!r})", ErrorKind.PARSE, code="not_json",
+            details={"start": repr(snippet)}
         ) from None
     finally:
         if collecting:
@@ -126,7 +128,8 @@ def _without_lone_surrogates(data: Any) -> Any:
 
 def bad_answer(portal_title: str, what: str) -> PortalError:
     """A PortalError for an answer of the wrong shape."""
-    return PortalError(portal_title, f"unexpected answer: {what}", ErrorKind.PARSE)
+    return PortalError(portal_title, f"unexpected answer: {what}", ErrorKind.PARSE, code="unexpected",
+                       details={"what": what})
 
 
 def params(pairs: Sequence[Tuple[str, Any]]) -> Tuple[Tuple[str, str], ...]:

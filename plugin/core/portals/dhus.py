@@ -8,7 +8,7 @@ turned into JSON, with its quirks: one entry comes as an object instead of a lis
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..catalog import Portal
 from ..naming import normalise_tile
@@ -205,3 +205,14 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
         following = _page(portal, query, start + count, count)
     return Page(products=products, next=following, total=total)
 
+
+# ---- connection test ----------------------------------------------------------------------------------
+def probe_request(portal: Portal) -> Request:
+    """The small request that tells whether the portal answers: a search for no rows."""
+    return Request("GET", f"{portal.url}/search", (("q", "*"), ("rows", "0"), ("format", "json")),
+                   headers=(("Accept", "application/json"),))
+
+
+def probe_answer(data: Dict[str, Any]) -> Tuple[bool, str]:
+    """(a DHuS OpenSearch feed answered, "")."""
+    return "feed" in data, ""

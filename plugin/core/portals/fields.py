@@ -4,7 +4,6 @@ Each returns None for what is absent or unreadable, so one odd field never costs
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone
@@ -16,9 +15,9 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from ..catalog import BUILTIN_PATH, Portal
-from ..naming import parse_name
+from ..catalog import Portal, builtin_collections
 from ..errors import ErrorKind, PortalError
+from ..naming import parse_name
 from ..query import SearchQuery, covering_simplification
 
 
@@ -234,18 +233,11 @@ def platform_label(short_name: Any, serial: Any = None) -> Optional[str]:
     return None
 
 
-@lru_cache(maxsize=1)
-def _builtin_collections() -> Dict[str, Dict[str, Any]]:
-    try:
-        return dict(json.loads(BUILTIN_PATH.read_text(encoding="utf-8")).get("collections", {}))
-    except (OSError, ValueError):
-        return {}
-
-
 def is_optical(unified: str) -> bool:
-    """Whether a cloud-cover filter means something for this unified collection (unknown ones: yes)."""
-    info = _builtin_collections().get(unified)
-    return bool(info.get("optical", False)) if isinstance(info, dict) else True
+    """Whether a cloud-cover filter means something for this unified collection (its catalog traits; unknown
+    ones: yes, the portal knows better than to drop it)."""
+    collection = builtin_collections().get(unified)
+    return collection.optical if collection is not None else True
 
 
 def collection_for_type(portal: Portal, query: SearchQuery, key: str, product_type: Any) -> str:
@@ -277,8 +269,8 @@ def _names_of(entry: Any) -> List[str]:
 def _name_collection(family: str, level: str, product_type: str) -> Optional[str]:
     """The unified collection a parsed product name belongs to (mission and product type), if the catalog has it."""
     wanted = {level, product_type} - {""}
-    for unified, info in _builtin_collections().items():
-        if isinstance(info, dict) and info.get("mission") == family and info.get("product_type") in wanted:
+    for unified, info in builtin_collections().items():  # the collections' traits, plugin/core/catalog.json
+        if info.mission == family and info.product_type in wanted:
             return unified
     return None
 

@@ -256,3 +256,14 @@ def _product(portal: Portal, query: SearchQuery, record: Any) -> Product:
 
 def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
+
+
+# ---- connection test ----------------------------------------------------------------------------------
+def probe_request(portal: Portal) -> Request:
+    """The small request that tells whether the portal answers: its OData service document."""
+    return Request("GET", portal.url, headers=(("Accept", "application/json"),))
+
+
+def probe_answer(data: Dict[str, Any]) -> Tuple[bool, str]:
+    """(an OData service answered, "") for the service document's JSON."""
+    return "value" in data or "@odata.context" in data or "d" in data, ""

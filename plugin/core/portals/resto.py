@@ -171,3 +171,24 @@ def parse(portal: Portal, query: SearchQuery, body: bytes, request: Request) -> 
         if href:
             following = Request("GET", href)
     return Page(products=products, next=following, total=total)
+
+
+# ---- connection test ----------------------------------------------------------------------------------
+def probe_request(portal: Portal) -> Request:
+    """The small request that tells whether the portal answers: a one-record search in its first collection,
+    or its collections list."""
+    accept = (("Accept", "application/json"),)
+    collection = ""
+    for value in portal.collections.values():
+        collection = value.get("collection", "") if isinstance(value, dict) else str(value)
+        if collection:
+            break
+    if collection:
+        return Request("GET", f"{portal.url}/collections/{collection}/search.json", (("maxRecords", "1"),),
+                       headers=accept)
+    return Request("GET", f"{portal.url}/collections", headers=accept)
+
+
+def probe_answer(data: Dict[str, Any]) -> Tuple[bool, str]:
+    """(a resto search or collections list answered, "")."""
+    return "features" in data or data.get("type") == "FeatureCollection" or "collections" in data, ""

@@ -40,7 +40,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from shapely.geometry import mapping
 
-from ..catalog import Portal
+from ..catalog import Portal, collection_traits
 from ..errors import ErrorKind, PortalError
 from ..naming import normalise_tile
 from ..product import Asset, Product, make_product
@@ -147,10 +147,7 @@ def _query_filters(options: Dict[str, Any], query: SearchQuery) -> List[Filter]:
 
 
 def _family(unified: str) -> str:
-    for prefix, family in (("S2_", "S2"), ("S1_", "S1"), ("LANDSAT_", "LANDSAT")):
-        if unified.startswith(prefix):
-            return family
-    return ""
+    return collection_traits(unified).mission
 
 
 def _platform_value(options: Dict[str, Any], platform: Optional[str]) -> Optional[str]:
@@ -677,3 +674,15 @@ def _quicklook(assets: Dict[str, Asset], flavour: str) -> Optional[str]:
                 href += ("&" if "?" in href else "?") + "scope=gdh"  # GEODES answers 4xx without it (eodag)
             return href
     return None
+
+
+# ---- connection test ----------------------------------------------------------------------------------
+def probe_request(portal: Portal) -> Request:
+    """The small request that tells whether the portal answers: its STAC landing page."""
+    return Request("GET", portal.url, headers=(("Accept", "application/json"),))
+
+
+def probe_answer(data: Dict[str, Any]) -> Tuple[bool, str]:
+    """(a STAC catalog answered, its title) for the landing page's JSON."""
+    ok = "conformsTo" in data or "links" in data or data.get("type") in ("Catalog", "Collection")
+    return ok, str(data.get("title") or data.get("id") or "")

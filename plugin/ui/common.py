@@ -67,7 +67,14 @@ def message_lead(bar, title: str, text: str) -> str:
     head = re.split(r"\s*:\s", text, maxsplit=1)[0]
     if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
         return head + "…"
-    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
+    elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
+    if elided == text or not elided.endswith("…"):
+        return elided
+    # never a word cut in two ("searches go to th…"): back to the end of the last whole word
+    kept = elided[:-1]
+    if kept and text[len(kept)] not in " \t\n":
+        kept = re.sub(r"\S+$", "", kept) or kept  # (one long word: cut it all the same)
+    return kept.rstrip(" ,;:(") + "…"
 
 
 def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration: int) -> None:

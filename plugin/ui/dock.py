@@ -21,7 +21,7 @@ from typing import Optional
 
 from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QByteArray, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QByteArray, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QFileDialog,
@@ -63,6 +63,9 @@ def short_names(catalog: Catalog) -> dict:
 
 QUICKLOOK_MIN = 210  # px the quicklook pane (image and title row) gets at least when the panel first shows
 RESULTS_MIN = 150  # px the results get at least then
+TABLE_ROWS_MIN = 4  # rows the table keeps in sight once the portals' lines are in, room permitting
+QUERY_FLOOR = 60  # px of filters kept above the Search button row when they give up room to the table
+QUICKLOOK_FLOOR = 150  # px the quicklook pane keeps when it gives up room to the table
 
 
 class EOPortalsDock(QgsDockWidget):
@@ -87,6 +90,7 @@ class EOPortalsDock(QgsDockWidget):
         self._shut_down = False
         self._portals_dialog = None
         self._splitter_placed = False
+        self._table_rows_wanted = False  # after a search, until the user drags the splitter (see _keep_table_rows)
 
         self.form = SearchForm(iface, self.project, self)
         self.portal_list = PortalList()
@@ -188,6 +192,9 @@ class EOPortalsDock(QgsDockWidget):
         self.save_search_action.triggered.connect(self._save_search_clicked)
         self.open_search_action.triggered.connect(self._open_search_clicked)
         self.portals_button.clicked.connect(self.open_portals_dialog)
+        # the portals' lines wrap again once laid out at the panel's width: the table keeps its rows then too
+        self.run.status_list.fitted.connect(lambda: QTimer.singleShot(0, self._keep_table_rows))
+        self.splitter.splitterMoved.connect(self._splitter_moved_by_user)
 
     # ===================================================================================== public API ====
     def add_tab(self, widget: QWidget, title: str, icon: Optional[QIcon] = None) -> int:
@@ -315,6 +322,8 @@ class EOPortalsDock(QgsDockWidget):
         self.search_started.emit()
 
     def _on_run_finished(self, result: SearchResult) -> None:
+        self._table_rows_wanted = True
+        QTimer.singleShot(0, self._keep_table_rows)  # once the portals' lines have taken their height
         if not self.results.products() and not self.results.pending_footprints() \
                 and not failed_outcomes(result):
             self._message(self.tr("No product matches this search."), Qgis.MessageLevel.Info)
@@ -343,6 +352,29 @@ class EOPortalsDock(QgsDockWidget):
         query = int(total * 0.3)
         quicklook = sizes[2]
         self.splitter.setSizes([query, max(120, total - query - quicklook), quicklook])
+
+    def _splitter_moved_by_user(self, *_args) -> None:
+        self._table_rows_wanted = False  # the user sizes the panes now
+
+    def _keep_table_rows(self) -> None:
+        """The portals' lines are in, above the table: on a short screen (a 1366x768 laptop) they left it one row.
+        The filters (which scroll) then the quicklook give up height until the table shows TABLE_ROWS_MIN rows."""
+        if self._shut_down or not self._table_rows_wanted or not self.isVisible():
+            return
+        table = self.results.table
+        missing = TABLE_ROWS_MIN * table.verticalHeader().defaultSectionSize() - table.viewport().height()
+        scroll_bar = table.horizontalScrollBar()
+        if not scroll_bar.isVisible():  # it shows once the columns are sized to the rows: room for it too
+            missing += scroll_bar.sizeHint().height()
+        if missing <= 0:
+            return
+        sizes = self.splitter.sizes()
+        actions = self.run.search_button.sizeHint().height() + self.splitter.widget(0).layout().spacing()
+        from_query = min(missing, max(0, sizes[0] - actions - QUERY_FLOOR))
+        from_quicklook = min(missing - from_query, max(0, sizes[2] - QUICKLOOK_FLOOR))
+        if from_query + from_quicklook > 0:
+            self.splitter.setSizes([sizes[0] - from_query, sizes[1] + from_query + from_quicklook,
+                                    sizes[2] - from_quicklook])
 
     # ---- saved searches ---------------------------------------------------------------------------
     def _save_search_clicked(self) -> None:

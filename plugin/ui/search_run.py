@@ -44,12 +44,15 @@ def failed_outcomes(result: SearchResult) -> List[Outcome]:
 class StatusList(QListWidget):
     """The portals' lines, each wrapped to the panel's width and shown whole (up to 8 lines of text)."""
 
+    fitted = pyqtSignal()  # its height follows its lines now
+
     def fit(self) -> None:
         """As tall as its lines need at its width."""
         self.doItemsLayout()  # the lines wrapped at the list's width now
         line = self.fontMetrics().height() + 4
         heights = [max(self.visualItemRect(self.item(row)).height(), line) for row in range(self.count())]
         self.setFixedHeight(min(sum(heights), 8 * line) + 2 * self.frameWidth())
+        self.fitted.emit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -239,6 +242,9 @@ class SearchRun(QObject):
             return
         self.task = None
         for portal_id, cursor in result.cursors.items():
+            outcome = result.outcomes.get(portal_id)
+            if cursor is None and outcome is not None and not outcome.ok and self.cursors.get(portal_id) is not None:
+                continue  # a later page failed or was cancelled: "Load more" asks that page again
             self.cursors[portal_id] = cursor
         self._set_searching(False)
         failed = failed_outcomes(result)

@@ -16,6 +16,7 @@ from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButt
 from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
+from plugin.ui import common
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
@@ -374,3 +375,76 @@ def test_a_message_longer_than_the_bar_is_not_cut(make_dock, tmp_path, monkeypat
         iface.window.close()
         iface.window.deleteLater()
         spin(20)
+
+
+def test_on_a_768_px_laptop_screen_the_table_keeps_rows_in_sight_after_a_search(make_dock, tmp_path, monkeypatch):
+    """Real QGIS on a 1366x768 screen gives the dock about 640 px: after a search with three portals, their lines
+    took the results' room and the table showed one row of 35. The filters (which scroll) and then the quicklook
+    give up height so that several rows show; the Search button and the quicklook stay in sight."""
+    portals = ["planetary_computer", "earth_search", "cdse_stac"]
+    with recorded_portals(tmp_path, portals) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = narrow(make_dock(), 640)
+        prepare(dock, portals)
+        assert dock.start_search()
+        wait_for_search(dock)
+        spin(100)
+    table = dock.results.table
+    assert len(dock.run.status_lines()) == 3 and dock.results.proxy.rowCount() > 10
+    rows_in_sight = table.viewport().height() // table.verticalHeader().defaultSectionSize()
+    assert rows_in_sight >= 4, (rows_in_sight, dock.splitter.sizes())
+    assert dock.run.search_button.isVisible() and dock.run.search_button.visibleRegion().boundingRect().height() \
+        == dock.run.search_button.height()
+    assert dock.quicklook.view.height() >= 100, dock.quicklook.view.height()
+    dock.hide()
+
+
+def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
+    """Real QGIS at 1366x768 showed "Your portal catalog is not used, searches go to th…": the lead of a long
+    message ends on a whole word, at any width of the map's message bar."""
+    text = ("Your portal catalog is not used, searches go to the built-in portals: The portal catalog file "
+            "/home/user/catalog.json is not valid JSON (line 3: Expecting property name enclosed in double quotes).")
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    bar = QgsMessageBar()
+    layout.addWidget(bar)
+    bar.setFont(QFont("DejaVu Sans", 9))
+    try:
+        cut = 0
+        for width in range(420, 1000, 7):
+            window.resize(width, 100)
+            lead = common.message_lead(bar, "EO Portals", text)
+            if not lead:
+                continue
+            assert lead.endswith("…"), lead
+            words = lead[:-1]
+            assert text.startswith(words) and words.strip(), (width, lead)
+            assert text[len(words)] in " :,(", (width, lead)
+            assert words[-1] not in " ,:", (width, lead)
+            cut += 1
+        assert cut > 20
+    finally:
+        window.deleteLater()
+
+
+def test_after_a_later_page_failed_load_more_tries_that_page_again(make_dock, tmp_path, monkeypatch):
+    """Real QGIS: once the third page failed, the line still said "more pages available (47 match)" but Load more
+    was gone, so the user could not try again. It stays, and asks the page that failed."""
+    with recorded_portals(tmp_path, ["earth_search"]) as rp:
+        sizes = paged_portal(rp, tmp_path, monkeypatch, failing_skips=(20,))
+        dock = make_dock()
+        prepare(dock, ["paged"], collection="S1_SAR_GRD")
+        assert dock.start_search()
+        wait_for_search(dock)
+        for _page in range(2):
+            dock.run.load_more_button.click()
+            wait_for_search(dock)
+        assert dock.results.model.rowCount() == sizes[0] + sizes[1]
+        assert "the next page failed" in dock.run.status_lines()[0]
+        button = dock.run.load_more_button
+        assert not button.isHidden() and button.isEnabled()
+        asked = len(rp.server.received("GET", "/paged/odata/v1/Products"))
+        button.click()
+        wait_for_search(dock)
+        again = rp.server.received("GET", "/paged/odata/v1/Products")[asked:]
+        assert [r.query.get("$skip") for r in again] == ["20"]

@@ -293,6 +293,7 @@ class JobsPanel(QWidget):
         title = job_title(spec)
 
         def work() -> JobRecord:
+            client.discover()
             problems = client.check(process)
             if problems:
                 raise EOPortalsError("; ".join(problems))
@@ -314,8 +315,12 @@ class JobsPanel(QWidget):
             if backend is None:
                 continue
             client = self._client(backend)
-            self._start(self.tr("openEO: status of {job}").format(job=record.job_id),
-                        lambda client=client, record=record: refresh(client, record), self._saved)
+
+            def work(client=client, record=record) -> JobRecord:
+                client.discover()
+                return refresh(client, record)
+
+            self._start(self.tr("openEO: status of {job}").format(job=record.job_id), work, self._saved)
 
     def _saved(self, record: Optional[JobRecord], error) -> None:
         if record is not None:
@@ -334,6 +339,7 @@ class JobsPanel(QWidget):
             settings = self.settings()
 
             def work(record=record, backend=backend, client=client) -> JobRecord:
+                client.discover()
                 product = result_product(backend, record.job_id, client.results(record.job_id),
                                          title=f"openEO_{record.job_id}")
                 job = download_results(catalog, backend, client, product, folder, settings=settings)
@@ -411,12 +417,14 @@ class JobsPanel(QWidget):
             client = self._client(backend)
             if action == "cancel":
                 def work(record=record, client=client) -> JobRecord:
+                    client.discover()
                     client.cancel(record.job_id)
                     return refresh(client, record)
 
                 self._start(self.tr("openEO: cancelling {job}").format(job=record.job_id), work, self._saved)
             else:
                 def work(record=record, client=client) -> JobRecord:
+                    client.discover()
                     client.delete(record.job_id)
                     return record
 

@@ -161,3 +161,32 @@ def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, t
                      ("south field", "2024-08-05", 0.35), ("south field", "2024-08-15", None)]
     assert panel.chart.index_name == "NDVI" and messages == []
     panel.shutdown()
+
+
+def test_a_back_end_added_by_its_root_url_is_found_and_runs_the_job(qgis_app, plugin_env, tmp_path):
+    """openeo-driver's dummy back-end at its root URL: the panel finds API 1.2 through /.well-known/openeo."""
+    from tests.support.openeo_driver import PASSWORD as DRIVER_PASSWORD
+    from tests.support.openeo_driver import USER, OpenEODriver
+
+    with OpenEODriver() as driver:
+        plugin_env.catalog({"local_openeo": {"protocol": "openeo", "url": driver.url, "title": "Local openEO",
+                                             "auth": "basic", "collections": {"S2_MSI_L2A": "SENTINEL2_L2A_SENTINELHUB"}}})
+        plugin_env.account("local_openeo", USER, DRIVER_PASSWORD)
+        messages = []
+        from plugin.ui.jobs_panel import JobsPanel
+
+        catalog = load_catalog()
+        panel = JobsPanel(catalog=lambda: catalog, store_path=tmp_path / "profile" / "downloads.sqlite",
+                          query_source=lambda: SearchQuery.create(box(5.0, 51.0, 5.1, 51.1).wkt, "2024-06-01",
+                                                                  "2024-06-30", "S2_MSI_L2A"),
+                          folder=lambda: str(tmp_path / "EO"))
+        panel.message.connect(messages.append)
+        panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("composite"))
+        panel.period_combo.setCurrentIndex(panel.period_combo.findData("whole"))  # saved as GeoTIFF, the dummy's format
+        panel.bands_edit.setText("B04,B08")
+        panel.submit()
+        assert wait_until(lambda: panel.table.rowCount() == 1 and not panel.tasks), messages
+        panel.refresh_all()
+        assert wait_until(lambda: not panel.tasks and status(panel) in ("queued", "running")), (status(panel), messages)
+        assert messages == []
+        panel.shutdown()

@@ -193,26 +193,34 @@ class OpenEOClient:
     # ---- discovery ------------------------------------------------------------------------------------
     @classmethod
     def connect(cls, url: str, title: str, **kwargs: Any) -> "OpenEOClient":
-        """A client on the API 1.2 root of `url`: as given when it already is one, else from
-        ``/.well-known/openeo`` (the newest production 1.x version)."""
+        """A client on the API 1.2 root of `url` (see `discover`)."""
         client = cls(url, title, **kwargs)
-        path = urlsplit(client.url).path.rstrip("/")
-        if path.split("/")[-1:] in (["1.2"], ["1.2.0"]):
-            return client
-        parts = urlsplit(client.url)
-        root = f"{parts.scheme}://{parts.netloc}"
-        try:
-            versions = client._call("GET", root + "/.well-known/openeo", absolute=True, auth=False)
-        except PortalError as exc:
-            if exc.status == 404:
-                return client  # no discovery document: the URL is the API root
-            raise
-        chosen = choose_version(versions)
-        if chosen is None:
-            raise PortalError(title, "offers no openEO API 1.x version this plugin speaks (it needs 1.2, 1.1 or "
-                                     "1.0)", ErrorKind.INVALID)
-        client.url = chosen.rstrip("/")
+        client.discover()
         return client
+
+    def discover(self) -> str:
+        """Move to the API root: the URL as given when it already is one (``…/1.2``), else the newest production
+        1.x version of ``/.well-known/openeo``; a back-end without that document is taken at the URL given."""
+        if self._cache.get("discovered"):
+            return self.url
+        path = urlsplit(self.url).path.rstrip("/")
+        if path.split("/")[-1:] not in (["1.2"], ["1.2.0"]):
+            parts = urlsplit(self.url)
+            try:
+                versions = self._call("GET", f"{parts.scheme}://{parts.netloc}/.well-known/openeo", absolute=True,
+                                      auth=False)
+            except PortalError as exc:
+                if exc.status != 404:
+                    raise
+                versions = None
+            if versions is not None:
+                chosen = choose_version(versions)
+                if chosen is None:
+                    raise PortalError(self.title, "offers no openEO API 1.x version this plugin speaks (it needs 1.2, "
+                                                  "1.1 or 1.0)", ErrorKind.INVALID)
+                self.url = chosen.rstrip("/")
+        self._cache["discovered"] = True
+        return self.url
 
     # ---- transport ------------------------------------------------------------------------------------
     def mask(self, text: str) -> str:

@@ -43,6 +43,9 @@ CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout json
 # openEO back-end software the openEO tests start on loopback (never used by the plugin): openeo-driver's dummy
 # back-end, pinned with its whole dependency set in tests/requirements-openeo.txt.
 VENV_OPENEO := $(ROOT)/.venv-openeo
+# Optional, large: titiler-openeo 0.19 (a second openEO back-end) for tests/core/test_openeo_titiler.py, pinned in
+# tests/requirements-titiler.txt; `make test` does not build it (the test skips without it).
+VENV_TITILER := $(ROOT)/.venv-titiler
 # Gates venv: no system packages; PyQt6 (the Qt6 gate) and the scanners plugins.qgis.org runs on each upload.
 # The tests in tests/release run them through this Python (EO_PORTALS_CHECKS_PYTHON).
 VENV_CHECKS := $(ROOT)/.venv-checks
@@ -83,7 +86,7 @@ RUN_PROFILE := $(PLUGIN)
 RUN_PROFILE_DIR := $(RUN_PROFILES)/profiles/$(RUN_PROFILE)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: help deps venv venv2 venv-openeo venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
+.PHONY: help deps venv venv2 venv-openeo venv-titiler venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
 	translations compile-translations bench screenshots clean distclean
 
 help:
@@ -135,6 +138,13 @@ qgis-chroot: | deps
 
 qgis-chroot-remove:
 	$(SUDO) bash $(CHROOT_TOOL) remove $(QGIS_CHROOT)
+
+venv-titiler: $(VENV_TITILER)/.eo_portals_ready
+$(VENV_TITILER)/.eo_portals_ready: $(ROOT)/tests/requirements-titiler.txt | deps
+	/usr/bin/python3 -m venv --clear $(VENV_TITILER)
+	$(VENV_TITILER)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-titiler.txt
+	$(VENV_TITILER)/bin/python -c "import titiler.openeo, uvicorn"
+	touch $@
 
 venv-openeo: $(VENV_OPENEO)/.eo_portals_ready
 $(VENV_OPENEO)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo.txt | deps
@@ -248,5 +258,5 @@ clean:
 	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS) $(VENV_OPENEO)
+	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS) $(VENV_OPENEO) $(VENV_TITILER)
 	@echo "The QGIS chroot in $(QGIS_CHROOT) is kept (shared by checkouts); 'make qgis-chroot-remove' deletes it."

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsTask, QgsWkbTypes
 from qgis.gui import QgsMapLayerComboBox
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -30,6 +30,7 @@ from ..core.query import SearchQuery
 from .openeo_task import JobCallTask
 
 COLUMN_TITLE, COLUMN_BACKEND, COLUMN_STATUS = range(3)
+POLL_MS = 30000  # unfinished jobs are asked for their state this often while the tab exists
 
 
 def result_layer_specs(files: List[str]):
@@ -82,6 +83,15 @@ class JobsPanel(QWidget):
         self.records: List[JobRecord] = []
         self._build()
         self.reload()
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self._poll)
+        self.poll_timer.start()
+
+    def _poll(self) -> None:
+        """Refresh unfinished jobs now and then (never two rounds at once)."""
+        if not self.tasks and any(not record.done for record in self.records):
+            self.refresh_all()
 
     # ---- widgets --------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -459,6 +469,7 @@ class JobsPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop waiting for running calls (their results are dropped) and close the store."""
+        self.poll_timer.stop()
         for task in list(self.tasks):
             task.done = lambda value, error: None
             task.cancel()

@@ -73,9 +73,15 @@ def test_a_job_from_the_search_runs_is_followed_and_its_results_downloaded(qgis_
     assert wait_until(lambda: panel.table.rowCount() == 1), messages
     assert status(panel) == "queued"
     backend.states.append(finished_status())
-    for expected in ("created", "running, 50 %", "finished"):
-        panel.refresh_all()
-        assert wait_until(lambda: status(panel) == expected and not panel.tasks), (status(panel), messages)
+    panel.poll_timer.setInterval(50)  # the panel asks by itself while jobs are unfinished (every 30 s normally)
+    seen = []
+    panel.changed.connect(lambda: seen.append(status(panel)))
+    assert wait_until(lambda: status(panel) == "finished" and not panel.tasks), (status(panel), messages)
+    assert [text for text in dict.fromkeys(seen)] == ["created", "running, 50 %", "finished"]
+    polls = len(backend.server.received("GET", f"{API}/jobs/{RUNNING_ID}"))
+    from tests.support.qt_wait import spin
+    spin(300)
+    assert len(backend.server.received("GET", f"{API}/jobs/{RUNNING_ID}")) == polls  # finished: no more polling
     added = []
     panel.layers_added.connect(added.append)
     panel.table.selectRow(0)

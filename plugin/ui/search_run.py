@@ -221,8 +221,10 @@ class SearchRun(QObject):
                               total=outcome.total if outcome.total is not None else earlier.total)
         if earlier is not None and earlier.count and not outcome.ok:
             # a later page failed: the line keeps counting the pages that came, and says the next one failed
+            # "more pages available" only while Load more can try that page again (the core keeps its cursor
+            # where trying again may help: a timeout, a dropped connection, a server error)
             line = self.tr("{line}; the next page failed ({reason}), the earlier pages are kept").format(
-                line=self.outcome_text(earlier), reason=self._reason(outcome))
+                line=self.outcome_text(replace(earlier, more=outcome.more)), reason=self._reason(outcome))
             shown = replace(earlier, error=outcome.error)
         else:
             shown, line = outcome, self.outcome_text(outcome)
@@ -242,9 +244,6 @@ class SearchRun(QObject):
             return
         self.task = None
         for portal_id, cursor in result.cursors.items():
-            outcome = result.outcomes.get(portal_id)
-            if cursor is None and outcome is not None and not outcome.ok and self.cursors.get(portal_id) is not None:
-                continue  # a later page failed or was cancelled: "Load more" asks that page again
             self.cursors[portal_id] = cursor
         self._set_searching(False)
         failed = failed_outcomes(result)

@@ -27,16 +27,16 @@ from tests.support.qt_wait import spin, wait_until
 BASE_REAL = "https://catalogue.dataspace.copernicus.eu/odata/v1"
 
 
-def paged_portal(rp, tmp_path, monkeypatch, failing_skips=()):
+def paged_portal(rp, tmp_path, monkeypatch, failing_skips=(), status=404):
     """CDSE's recorded paging (pages of 10 records, by $skip) as a loopback OData portal "Paged OData"; the pages
-    at `failing_skips` answer HTTP 404."""
+    at `failing_skips` answer HTTP `status` (404 by default)."""
     pages = [fixture_bytes(f"cdse_odata/paging/page_{n}.json") for n in range(1, 6)]
     root = rp.server.url + "/paged/odata/v1"
 
     def answer(request):
         skip = int(request.query.get("$skip", "0"))
         if skip in failing_skips:
-            return 404, {"Content-Type": "application/json"}, b'{"detail": "Not Found"}'
+            return status, {"Content-Type": "application/json"}, b'{"detail": "Not Found"}'
         return 200, {"Content-Type": "application/json"}, pages[skip // 10].replace(BASE_REAL.encode(), root.encode())
 
     rp.server.add("GET", "/paged/odata/v1/Products", handler=answer)
@@ -427,24 +427,31 @@ def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
         window.deleteLater()
 
 
-def test_after_a_later_page_failed_load_more_tries_that_page_again(make_dock, tmp_path, monkeypatch):
-    """Real QGIS: once the third page failed, the line still said "more pages available (47 match)" but Load more
-    was gone, so the user could not try again. It stays, and asks the page that failed."""
-    with recorded_portals(tmp_path, ["earth_search"]) as rp:
-        sizes = paged_portal(rp, tmp_path, monkeypatch, failing_skips=(20,))
-        dock = make_dock()
-        prepare(dock, ["paged"], collection="S1_SAR_GRD")
-        assert dock.start_search()
-        wait_for_search(dock)
-        for _page in range(2):
-            dock.run.load_more_button.click()
+def test_after_a_later_page_failed_load_more_is_offered_only_where_trying_again_may_help(make_dock, tmp_path,
+                                                                                        monkeypatch):
+    """Real QGIS: once the third page failed (HTTP 404), the line still said "more pages available (47 match)" but
+    Load more was gone. A page that may come on a second try (a server error) keeps Load more, which asks that
+    page again; one that would fail the same way (404) no longer promises more pages."""
+    for status, retried in ((503, True), (404, False)):
+        with recorded_portals(tmp_path / str(status), ["earth_search"]) as rp:
+            sizes = paged_portal(rp, tmp_path, monkeypatch, failing_skips=(20,), status=status)
+            dock = make_dock()
+            prepare(dock, ["paged"], collection="S1_SAR_GRD")
+            assert dock.start_search()
             wait_for_search(dock)
-        assert dock.results.model.rowCount() == sizes[0] + sizes[1]
-        assert "the next page failed" in dock.run.status_lines()[0]
-        button = dock.run.load_more_button
-        assert not button.isHidden() and button.isEnabled()
-        asked = len(rp.server.received("GET", "/paged/odata/v1/Products"))
-        button.click()
-        wait_for_search(dock)
-        again = rp.server.received("GET", "/paged/odata/v1/Products")[asked:]
-        assert [r.query.get("$skip") for r in again] == ["20"]
+            for _page in range(2):
+                dock.run.load_more_button.click()
+                wait_for_search(dock)
+            assert dock.results.model.rowCount() == sizes[0] + sizes[1]
+            [line] = dock.run.status_lines()
+            assert "the next page failed" in line and f"{status}" in line, line
+            button = dock.run.load_more_button
+            assert ("more pages available" in line) is retried, line
+            assert (not button.isHidden() and button.isEnabled()) is retried
+            if retried:
+                asked = len(rp.server.received("GET", "/paged/odata/v1/Products"))
+                button.click()
+                wait_for_search(dock)
+                again = rp.server.received("GET", "/paged/odata/v1/Products")[asked:]
+                assert [r.query.get("$skip") for r in again] == ["20"]
+            dock.hide()

@@ -311,7 +311,7 @@ class DownloadsPanel(QWidget):
         options.addWidget(self.extract_check)
         layout.addLayout(options)
 
-        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset.py)
+        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset/)
         subset_row = QHBoxLayout()
         self.area_only_check = QCheckBox(translate("DownloadsPanel", "Area of interest only"))
         self.area_only_check.setObjectName("areaOnly")

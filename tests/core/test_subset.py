@@ -506,7 +506,7 @@ def test_reads_go_through_the_proxy_of_the_settings_and_excluded_hosts_go_direct
 
 
 def test_a_large_area_goes_through_a_scratch_file_in_strips(server, tmp_path, monkeypatch):
-    import plugin.core.subset as subset_module
+    import plugin.core.subset.write as subset_module
 
     monkeypatch.setattr(subset_module, "MEMORY_LIMIT", 0)  # every area counts as large
     monkeypatch.setattr(subset_module, "STRIP_ROWS", 7)  # strips that do not fall on block edges

@@ -83,7 +83,7 @@ class Downloader:
         control = control or Control()
         notify = on_state or (lambda _job: None)
         if job.subset:
-            from .subset_job import run_subset  # area of interest only: core/subset.py
+            from .subset_job import run_subset  # area of interest only: core/subset/
 
             return run_subset(self, job, control, on_progress, notify, switch_slot)
         plans, skipped = self.plans(job)

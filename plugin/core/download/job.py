@@ -129,7 +129,7 @@ class Job:
     folder: str  # the download folder chosen by the user
     assets: Tuple[str, ...] = ()  # chosen asset keys; empty: the whole product archive
     extract: bool = False
-    # area of interest only (core/subset.py): {"bands": [...], "area": WKT in EPSG:4326, "resampling": "nearest",
+    # area of interest only (core/subset/): {"bands": [...], "area": WKT in EPSG:4326, "resampling": "nearest",
     # "keep_archive": True}; None: the files themselves
     subset: Optional[Dict[str, Any]] = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -179,15 +179,20 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
         self._bearer = bearer_for(self._catalog, self._backend(parameters, context), self._settings)
         return True
 
+    def _prepared_catalog(self) -> Catalog:
+        """The catalog prepareAlgorithm read (an algorithm run without it is a bug, said as one)."""
+        if self._catalog is None:
+            raise QgsProcessingException("eoportals:openeo_job ran without prepareAlgorithm")
+        return self._catalog
+
     def _backend(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Portal:
-        assert self._catalog is not None
         portal_id = self.parameterAsString(parameters, self.BACKEND, context).strip()
         try:
-            portal = self._catalog.portal(portal_id)
+            portal = self._prepared_catalog().portal(portal_id)
         except EOPortalsError as exc:
             raise QgsProcessingException(str(exc)) from None
         if portal.protocol != "openeo":
-            backends = ", ".join(p.id for p in self._catalog.openeo_backends())
+            backends = ", ".join(p.id for p in self._prepared_catalog().openeo_backends())
             raise QgsProcessingException(translate("EOPortals", "{portal} is not an openEO back-end (openEO back-ends: "
                                                    "{backends}).").format(portal=portal_id, backends=backends))
         return portal
@@ -195,7 +200,6 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
     # ---- worker thread ----------------------------------------------------------------------------------
     def processAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> Dict[str, Any]:
-        assert self._catalog is not None
         backend = self._backend(parameters, context)
         spec = self._spec(parameters, context, backend)
         try:
@@ -335,7 +339,6 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
     def _run_batch(self, client: OpenEOClient, backend: Portal, process: Dict[str, Any], spec: JobSpec,
                    folder: Path, parameters: Dict[str, Any], context: QgsProcessingContext,
                    feedback: QgsProcessingFeedback):
-        assert self._catalog is not None
         title = job_title(spec)
         job_id = client.create_job(process, title=title)
         feedback.pushInfo(translate("EOPortals", "Job {job} created on {backend}").format(job=job_id,

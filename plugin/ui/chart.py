@@ -20,7 +20,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QPointF, QRectF, Qt, QTimer, pyqt
 from qgis.PyQt.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
-_translate = QCoreApplication.translate
+translate = QCoreApplication.translate
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
@@ -153,7 +153,7 @@ class SeriesChart(QWidget):
         ranges = self._ranges()
         if ranges is None:
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter),
-                             _translate("EOPortalsChart", "No statistics yet"))
+                             translate("EOPortalsChart", "No statistics yet"))
             return
         t0, t1, v0, v1 = ranges
         metrics = QFontMetrics(painter.font())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from qgis.core import QgsApplication, QgsMapLayerProxyModel, QgsTask, QgsWkbTypes
+from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsTask
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -27,7 +27,12 @@ from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process,
 from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
+from .aoi_tools import POLYGON_GEOMETRY
 from .openeo_task import JobCallTask
+
+# QGIS 3.34 moved layer filters to Qgis.LayerFilter; QgsMapLayerProxyModel's names are gone in QGIS 4.
+POLYGON_LAYERS = (Qgis.LayerFilter.PolygonLayer if hasattr(Qgis, "LayerFilter")
+                  else QgsMapLayerProxyModel.Filter.PolygonLayer)
 
 COLUMN_TITLE, COLUMN_BACKEND, COLUMN_STATUS = range(3)
 POLL_MS = 30000  # unfinished jobs are asked for their state this often while the tab exists
@@ -120,7 +125,7 @@ class JobsPanel(QWidget):
             self.period_combo.addItem(title, period)
         form.addRow(self.tr("Period"), self.period_combo)
         self.parcels_combo = QgsMapLayerComboBox(self)
-        self.parcels_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
+        self.parcels_combo.setFilters(POLYGON_LAYERS)
         self.parcels_combo.setAllowEmptyLayer(True)
         form.addRow(self.tr("Parcels"), self.parcels_combo)
         layout.addLayout(form)
@@ -237,7 +242,7 @@ class JobsPanel(QWidget):
         features = []
         for feature in layer.getFeatures():
             geometry = feature.geometry()
-            if geometry.isEmpty() or geometry.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
+            if geometry.isEmpty() or geometry.type() != POLYGON_GEOMETRY:
                 continue
             geometry.transform(transform)
             properties = {name: _plain(feature[name]) for name in layer.fields().names()}

@@ -37,7 +37,7 @@ from ..geometry import aoi_to_wgs84
 from ..network import http_settings
 from .chart import SeriesChart
 
-_translate = QCoreApplication.translate
+translate = QCoreApplication.translate
 CONTEXT = "EOPortalsSeries"
 DEFAULT_CONNECTIONS = 4
 
@@ -50,7 +50,7 @@ class SeriesTask(QgsTask):
 
     def __init__(self, products, parcels, index: str, mask, access_for: Callable[[str], Access],
                  portal_title: Callable[[str], str]):
-        super().__init__(_translate(CONTEXT, "EO Portals time series"), QgsTask.Flag.CanCancel)
+        super().__init__(translate(CONTEXT, "EO Portals time series"), QgsTask.Flag.CanCancel)
         self.products, self.parcels, self.index, self.mask = products, parcels, index, mask
         self.access_for, self.portal_title = access_for, portal_title
         self.points = 0
@@ -146,7 +146,7 @@ class SeriesPanel(QWidget):
             self.mask_list.addItem(self.tr("No mask band in this collection"))
             return
         for mask_class in spec.classes:
-            item = QListWidgetItem(_translate("EOPortalsMask", mask_class.label))
+            item = QListWidgetItem(translate("EOPortalsMask", mask_class.label))
             item.setData(Qt.ItemDataRole.UserRole, mask_class.key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             default = Qt.CheckState.Checked if mask_class.key in spec.default else Qt.CheckState.Unchecked
@@ -309,7 +309,7 @@ def attach(dock, iface) -> SeriesPanel:
 
     panel.product_selected.connect(select)
     dock.results.drained.connect(panel.refresh_masks)
-    dock.add_tab(panel, _translate(CONTEXT, "Time series"))
+    dock.add_tab(panel, translate(CONTEXT, "Time series"))
     return panel
 
 

@@ -74,7 +74,7 @@ class BasicBearer(Bearer):
     def __init__(self, username: str, password: str):
         self._username = username
         self._password = password
-        self._token = ""
+        self._token: Optional[str] = None  # none until the first sign-in
         self._obtained = 0.0
         self._lock = threading.Lock()
 
@@ -96,11 +96,11 @@ class BasicBearer(Bearer):
     def invalidate(self, sent_at: Optional[float] = None) -> bool:
         with self._lock:
             if sent_at is None or self._obtained <= sent_at:
-                self._token = ""
+                self._token = None
             return bool(self._username and self._password)
 
     def secrets(self) -> Tuple[str, ...]:
-        return tuple(s for s in (self._password, self._token) if s)
+        return tuple(s for s in (self._password, self._token or "") if s)
 
 
 class OidcBearer(Bearer):

@@ -8,9 +8,9 @@ import pytest
 
 from plugin.core.catalog import load_catalog
 from plugin.core.errors import ErrorKind, PortalError
+from plugin.core.openeo.check import collection_bands, map_collections
 from plugin.core.openeo.client import (
-    BasicBearer, JobFailed, OidcBearer, OpenEOClient, collection_bands, map_collections, multihash_checksum,
-    result_assets,
+    BasicBearer, JobFailed, OidcBearer, OpenEOClient, multihash_checksum, result_assets,
 )
 from plugin.core.openeo.graph import JobSpec, build_process
 from plugin.core.openeo.results import download_results, result_product

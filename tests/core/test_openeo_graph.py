@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import box
 
 from plugin.core.errors import QueryError
-from plugin.core.openeo.client import check_against
+from plugin.core.openeo.check import check_against
 from plugin.core.openeo.graph import (
     INDICES, JobSpec, build_process, collections_used, parcels_geojson, processes_used, spec_from_query,
 )

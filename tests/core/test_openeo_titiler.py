@@ -19,7 +19,8 @@ import pytest
 import requests
 from shapely.geometry import box
 
-from plugin.core.openeo.client import BasicBearer, OpenEOClient, collection_bands
+from plugin.core.openeo.check import collection_bands
+from plugin.core.openeo.client import BasicBearer, OpenEOClient
 from plugin.core.openeo.graph import JobSpec, build_process, parcels_geojson
 from tests.support.fixtures import cassette
 from tests.support.replay import ReplayServer

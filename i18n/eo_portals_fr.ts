@@ -440,7 +440,7 @@
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="259"/>
         <source>Add to the map when done</source>
-        <translation>Ajouter à la carte une fois terminé</translation>
+        <translation>Ajouter à la carte à la fin</translation>
     </message>
     <message>
         <location filename="../plugin/ui/downloads_panel.py" line="262"/>

@@ -256,9 +256,9 @@ def attach_downloads(dock, queue_file: Optional[Path] = None):
     controller.panel = panel
 
     def requested(products) -> None:
-        tabs = getattr(dock, "tabs", None)
-        if tabs is not None:
-            tabs.setCurrentWidget(panel)
+        index = dock.tab_index(panel)
+        if index >= 0:
+            dock.tabs.setCurrentIndex(index)
         panel.request(products)
 
     dock.download_requested.connect(requested)

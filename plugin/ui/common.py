@@ -8,7 +8,7 @@ from typing import Set
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
 from qgis.PyQt.QtGui import QColor, QIcon, QPainter, QPixmap
-from qgis.PyQt.QtWidgets import QMenu, QSizePolicy, QToolButton
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QMenu, QSizePolicy, QToolButton
 
 from ..core.search import Outcome
 
@@ -85,6 +85,20 @@ def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration:
         bar.pushMessage(title, lead, text, level, duration)
     else:
         bar.pushMessage(title, text, level=level, duration=duration)
+
+
+def narrow(combo: QComboBox, characters: int = 8) -> QComboBox:
+    """A combo box that may be narrower than its longest item (its list still shows them whole), so a long item,
+    or a longer French one, never widens the panel past QGIS's 350 px dock."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    return combo
+
+
+def narrow_form(form: QFormLayout) -> QFormLayout:
+    """A form whose long rows put their field under the label rather than widen the panel."""
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 def icon(name: str) -> QIcon:

@@ -198,10 +198,24 @@ class EOPortalsDock(QgsDockWidget):
 
     # ===================================================================================== public API ====
     def add_tab(self, widget: QWidget, title: str, icon: Optional[QIcon] = None) -> int:
-        """Add a tab to the panel (the downloads tab); returns its index."""
+        """Add a tab to the panel (Time series, Downloads, openEO); returns its index. The tab sits in a scroll
+        area, as the Search tab does: a tab wider than the dock (a longer language) scrolls instead of forcing the
+        dock wider than QGIS's 350 px."""
+        area = QScrollArea(self.tabs)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(widget)
         if icon is not None:
-            return self.tabs.addTab(widget, icon, title)
-        return self.tabs.addTab(widget, title)
+            return self.tabs.addTab(area, icon, title)
+        return self.tabs.addTab(area, title)
+
+    def tab_index(self, widget: QWidget) -> int:
+        """The index of the tab showing `widget` (added with `add_tab`), or -1."""
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is widget or (isinstance(page, QScrollArea) and page.widget() is widget):
+                return index
+        return -1
 
     def start_search(self) -> bool:
         """Start a new search from the panel's values; False (with a message) when it cannot start."""

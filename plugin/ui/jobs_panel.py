@@ -14,7 +14,7 @@ from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsTask
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
+    QAbstractItemView, QApplication, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,7 @@ from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
 from .aoi_tools import POLYGON_GEOMETRY
+from .common import narrow, narrow_form
 from .openeo_task import JobCallTask
 
 # QGIS 3.34 moved layer filters to Qgis.LayerFilter; QgsMapLayerProxyModel's names are gone in QGIS 4.
@@ -101,7 +102,7 @@ class JobsPanel(QWidget):
     # ---- widgets --------------------------------------------------------------------------------------
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+        form = narrow_form(QFormLayout())
         self.backend_combo = QComboBox(self)
         self.sign_in_button = QPushButton(self.tr("Sign in…"), self)
         self.sign_in_button.setToolTip(self.tr("Sign in to this back-end in the browser (OpenID Connect device code)"))
@@ -128,6 +129,8 @@ class JobsPanel(QWidget):
         self.parcels_combo.setFilters(POLYGON_LAYERS)
         self.parcels_combo.setAllowEmptyLayer(True)
         form.addRow(self.tr("Parcels"), self.parcels_combo)
+        for combo in (self.backend_combo, self.kind_combo, self.index_combo, self.period_combo, self.parcels_combo):
+            narrow(combo)
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.graph_button = QPushButton(self.tr("Show graph"), self)
@@ -153,13 +156,14 @@ class JobsPanel(QWidget):
         self.chart.setMinimumHeight(160)
         self.chart.setVisible(False)
         layout.addWidget(self.chart)
-        actions = QHBoxLayout()
+        actions = QGridLayout()  # two by two: four buttons in a row do not fit a 350 px dock in French
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.results_button = QPushButton(self.tr("Get results"), self)
         self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
-        for button in (self.refresh_button, self.results_button, self.cancel_button, self.delete_button):
-            actions.addWidget(button)
+        for position, button in enumerate((self.refresh_button, self.results_button, self.cancel_button,
+                                           self.delete_button)):
+            actions.addWidget(button, position // 2, position % 2)
         layout.addLayout(actions)
         self.graph_button.clicked.connect(self.show_graph)
         self.submit_button.clicked.connect(self.submit)

@@ -36,6 +36,7 @@ from ..core.subset import Access, Parcel, SeriesRun
 from ..geometry import aoi_to_wgs84
 from ..network import http_settings
 from .chart import SeriesChart
+from .common import narrow, narrow_form
 
 translate = QCoreApplication.translate
 CONTEXT = "EOPortalsSeries"
@@ -93,12 +94,12 @@ class SeriesPanel(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.parcels_combo = QComboBox()
+        form = narrow_form(QFormLayout())
+        self.parcels_combo = narrow(QComboBox())
         self.parcels_combo.addItem(self.tr("Area of interest"), "aoi")
         self.parcels_combo.addItem(self.tr("Selected features of the active layer"), "selection")
         form.addRow(self.tr("Parcels"), self.parcels_combo)
-        self.index_combo = QComboBox()
+        self.index_combo = narrow(QComboBox())
         for key in INDICES:
             self.index_combo.addItem(key, key)
         form.addRow(self.tr("Index"), self.index_combo)
@@ -111,6 +112,8 @@ class SeriesPanel(QWidget):
         self.run_button = QPushButton(self.tr("Run"))
         self.run_button.clicked.connect(self.toggle)
         buttons.addWidget(self.run_button, 1)
+        layout.addLayout(buttons)
+        buttons = QHBoxLayout()  # the exports on a line of their own: three buttons do not fit 350 px in French
         self.csv_button = QPushButton(self.tr("Export CSV…"))
         self.csv_button.clicked.connect(self._export_csv)
         self.png_button = QPushButton(self.tr("Export PNG…"))

@@ -67,7 +67,10 @@ def test_a_failed_row_wraps_its_path_and_keeps_retry_and_remove_in_view_at_the_d
     panel = controller.panel
     panel.folder_widget.setFilePath(str(folder))
     # the Downloads tab alone, at the default dock width (the Search tab's own width is not this test's matter)
-    dock.tabs.removeTab(dock.tabs.indexOf(panel))
+    index = dock.tab_index(panel)
+    area = dock.tabs.widget(index)
+    dock.tabs.removeTab(index)
+    area.takeWidget()  # out of the tab's scroll area
     panel.setParent(None)
     assert panel.minimumSizeHint().width() <= DOCK_WIDTH
     panel.resize(DOCK_WIDTH, 600)

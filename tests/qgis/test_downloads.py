@@ -169,7 +169,7 @@ def test_real_sentinel2_product_from_the_dock_is_downloaded_verified_and_opened_
             plugin_env.account("cdse", "alice", CDSE_PASSWORD)
             dock, controller = make_dock()
             panel = controller.panel
-            assert dock.tabs.tabText(dock.tabs.indexOf(panel)) == "Downloads"
+            assert dock.tabs.tabText(dock.tab_index(panel)) == "Downloads"
             speeds: List[str] = []
             controller.job_progress.connect(
                 lambda job_id, *_: speeds.append(panel.row(job_id).state_label.text()))
@@ -177,7 +177,7 @@ def test_real_sentinel2_product_from_the_dock_is_downloaded_verified_and_opened_
             controller.layers_added.connect(lambda job_id, ids: added.append((job_id, ids)))
 
             dock.download_requested.emit([s2_product(url, size, md5)])
-            assert dock.tabs.currentWidget() is panel  # the user sees the download start
+            assert dock.tabs.currentIndex() == dock.tab_index(panel)  # the user sees the download start
             assert wait_until(lambda: added, 60), [j.error_text for j in controller.jobs()]
     finally:
         manager.taskAdded.disconnect(on_added)

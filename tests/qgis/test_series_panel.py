@@ -34,7 +34,7 @@ def served():
 def test_series_of_the_drawn_area_over_the_results(qgis_iface, make_dock, served):
     dock = make_dock()
     panel = attach(dock, qgis_iface)
-    assert dock.tabs.tabText(dock.tabs.indexOf(panel)) == "Time series"
+    assert dock.tabs.tabText(dock.tab_index(panel)) == "Time series"
     dock.results.add(served)
     assert wait_until(lambda: len(dock.results.products()) == 4)
     area = to_lonlat(box(250035, 2750025, 251975, 2751975), 32629)

@@ -13,6 +13,7 @@ import plugin.core.download.fetch as fetch_step
 from plugin.core.auth import Accounts
 from plugin.core.catalog import load_catalog
 from plugin.core.credentials import Credentials
+from plugin.core.errors import ErrorKind
 from plugin.core.download.downloader import Downloader
 from plugin.core.download.fetch import FetchContext, RetryPolicy, fetch_file
 from plugin.core.download.job import Job, State
@@ -894,3 +895,29 @@ def test_earth_search_recorded_l1c_assets_are_s3_only(tmp_path):
     assert job.state is State.FAILED
     assert job.error_text == "Earth Search: has none of the chosen assets over HTTP (visual, red)"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_files_of_a_product_into_a_read_only_folder_fail_with_a_clear_reason(tmp_path, hosts):
+    """A product fetched as separate files (STAC assets) makes its own folder first: on a read-only disk that
+    failure is said like any other write failure (kind DISK, the folder named), not as an unexpected error."""
+    from tests.support.faulty_portal import CaseUnavailable, SmallDisk, _run
+
+    a, _ = hosts
+    product, prefix = earth_search_product(a.url)
+    a.add_file(prefix[len(a.url):] + "/TCI.tif", BytesContent(b"II*\0visual"), content_type="image/tiff")
+    try:
+        disk = SmallDisk.mount(tmp_path / "disk", "1m")
+    except CaseUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        _run("mount", "-o", "remount,ro", str(disk.path))
+        env = Env(tmp_path)
+        env.folder = disk.path / "downloads"
+        job = env.run(product, assets=("visual",))
+        assert job.state is State.FAILED
+        failure = job.errors[-1]
+        assert failure.kind is ErrorKind.DISK and failure.code == "cannot_write", job.error_text
+        assert str(disk.path) in job.error_text and "Read-only file system" in job.error_text
+        assert "unexpected" not in job.error_text
+    finally:
+        disk.unmount()

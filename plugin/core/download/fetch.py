@@ -168,7 +168,12 @@ class _FileFetch:
         self.fetched = 0
 
     def run(self) -> FileResult:
-        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        try:  # a product's own folder (files of STAC assets) is made here: a read-only disk fails here first
+            self.dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise _disk_error(self.title, self.dest.parent, 0) from None
+            raise _write_error(self.title, self.part, exc) from None
         if self.dest.exists() and not self.part.exists():
             reused = _verify_existing(self.dest, self.target, self.ctx)
             if reused is not None:

@@ -6,7 +6,7 @@ and the proxy the same way the dock does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterable, Mapping
+from typing import Any, Dict, Iterable, List, Mapping
 
 from qgis.core import Qgis, QgsProcessing, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication
@@ -35,6 +35,11 @@ else:
 def translate(context: str, text: str) -> str:
     """Translate a user-visible text; call it as ``translate("EOPortals", "literal")`` so pylupdate5 finds it."""
     return QCoreApplication.translate(context, text)
+
+
+def tag_list(words: str) -> List[str]:
+    """The toolbox's search words from a translated comma-separated list, plus "EO"."""
+    return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
 
 
 def has_value(parameters: Mapping[str, Any], name: str) -> bool:

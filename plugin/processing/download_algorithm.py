@@ -49,7 +49,7 @@ from ..core.download.manager import DownloadManager
 from ..core.http import HttpSettings
 from ..core.product import Product
 from ..footprints import feature_sources, feature_versions, field_type
-from .common import ICON_PATH, has_value, http_settings, translate
+from .common import ICON_PATH, has_value, http_settings, tag_list, translate
 
 try:  # QGIS >= 3.36
     from qgis.core import Qgis
@@ -191,7 +191,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
     def tags(self) -> List[str]:
         """Words the toolbox search matches."""
         words = translate("EOPortals", "sentinel,landsat,copernicus,stac,download,products,footprints")
-        return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
+        return tag_list(words)
 
     def icon(self) -> QIcon:
         """The plugin's icon."""

@@ -49,7 +49,7 @@ from ..core.download.job import Control, State
 from ..core.paths import safe_name
 from ..settings import current_catalog
 from .common import (
-    FLAG_ADVANCED, ICON_PATH, NUMBER_DOUBLE, VECTOR_POLYGON, has_value, http_settings, translate,
+    FLAG_ADVANCED, ICON_PATH, NUMBER_DOUBLE, VECTOR_POLYGON, has_value, http_settings, tag_list, translate,
 )
 
 FORMATS = ("", "GTiff", "netCDF", "CSV", "JSON")
@@ -97,7 +97,8 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
         return translate("EOPortals", "Composite, index time series or band stack computed by an openEO back-end")
 
     def tags(self) -> List[str]:
-        return ["openeo", "composite", "ndvi", "time series", "sentinel", "copernicus", "cdse"]
+        """Words the toolbox search matches."""
+        return tag_list(translate("EOPortals", "openeo,composite,ndvi,time series,sentinel,copernicus,cdse"))
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON_PATH))

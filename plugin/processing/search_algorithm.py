@@ -51,6 +51,7 @@ from .common import (
     credentials_for_search,
     has_value,
     http_settings,
+    tag_list,
     translate,
 )
 
@@ -105,7 +106,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     def tags(self) -> List[str]:
         """Words the toolbox search matches."""
         words = translate("EOPortals", "sentinel,landsat,copernicus,stac,footprints,catalogue,search,download")
-        return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
+        return tag_list(words)
 
     def icon(self) -> QIcon:
         """The plugin's icon."""

@@ -53,7 +53,7 @@ from ..core.product import Product
 from ..core.subset import Access, Cancelled, Parcel, SeriesRun, cog_bands, subset_product
 from ..footprints import field_type, qdatetime_utc
 from ..geometry import aoi_to_wgs84
-from .common import ICON_PATH, VECTOR_POLYGON, has_value, http_settings, translate
+from .common import ICON_PATH, VECTOR_POLYGON, has_value, http_settings, tag_list, translate
 from .download_algorithm import (DEFAULT_MAX_DOWNLOADS, FILE_FOLDER, NO_GEOMETRY, SEPARATOR, VECTOR_ANY,
                                  VECTOR_TABLE, DownloadAlgorithm, product_from_feature)
 
@@ -189,7 +189,7 @@ class SubsetAlgorithm(_PixelsAlgorithm):
     def tags(self) -> List[str]:
         """Words the toolbox search matches."""
         words = translate("EOPortals", "sentinel,landsat,cog,subset,clip,bands,area,download")
-        return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
+        return tag_list(words)
 
     def shortHelpString(self) -> str:  # noqa: N802
         """Help shown next to the parameters."""
@@ -377,7 +377,7 @@ class TimeSeriesAlgorithm(_PixelsAlgorithm):
     def tags(self) -> List[str]:
         """Words the toolbox search matches."""
         words = translate("EOPortals", "sentinel,landsat,ndvi,ndwi,evi,time series,parcels,statistics,cog")
-        return [word.strip() for word in words.split(",") if word.strip()] + ["EO"]
+        return tag_list(words)
 
     def shortHelpString(self) -> str:  # noqa: N802
         """Help shown next to the parameters."""

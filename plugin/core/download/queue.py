@@ -66,14 +66,21 @@ def _failures(text: str) -> List[Failure]:
     return [Failure("", ErrorKind.INTERNAL, "", text)]  # no kind was kept: shown as it was written
 
 
+def open_database(path: Union[str, Path]) -> sqlite3.Connection:
+    """The queue's SQLite file (its folder made if needed), shared by threads behind the caller's lock, each
+    statement committed at once."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return sqlite3.connect(str(path), timeout=10.0, check_same_thread=False, isolation_level=None)
+
+
 class JobQueue:
     """Download jobs persisted in SQLite; thread-safe (one connection behind a lock)."""
 
     def __init__(self, path: Union[str, Path]):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None)
+        self._db = open_database(self.path)
         with self._lock:
             self._db.execute("""
                 CREATE TABLE IF NOT EXISTS jobs (

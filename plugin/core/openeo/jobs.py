@@ -13,13 +13,13 @@ token or a password (the bearer is made again from the account at start-up).
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
+from ..download.queue import open_database
 from ..errors import PortalError
 from .client import BackendJob, OpenEOClient
 
@@ -61,9 +61,8 @@ class JobStore:
 
     def __init__(self, path: Union[str, Path]):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None)
+        self._db = open_database(self.path)
         with self._lock:
             self._db.execute("""
                 CREATE TABLE IF NOT EXISTS openeo_jobs (

@@ -6,8 +6,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
-from ..bands import Band
-
 
 try:  # osgeo is in every QGIS; the core-only test venv has no GDAL, and this module then cannot read pixels
     from osgeo import gdal, ogr, osr

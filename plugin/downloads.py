@@ -47,6 +47,7 @@ from .core.download.queue import JobQueue
 from .layers import HeaderFiles, LayerSpec, LayerTask, ProjectPathWriter, remote_source, specs_for_files
 from .log import log_exception, log_warning, mask, show_error
 from .network import http_settings
+from .tasks import TaskKeeper
 
 # pylupdate5 and pylupdate6 read translate("Context", "text") calls
 translate = QCoreApplication.translate
@@ -144,7 +145,7 @@ class DownloadsController(QObject):
         self._batch: Set[str] = set()  # jobs the current task's progress covers
         self._removed: Set[str] = set()
         self._credentials: Dict[str, Optional[Credentials]] = {}
-        self._tasks: Set[QgsTask] = set()  # Python references keep running layer tasks alive
+        self._tasks = TaskKeeper()  # the layer tasks; cancelled on shutdown
         self._path_writer = ProjectPathWriter()
         self._stopped = False
         self._bridge = _Bridge()
@@ -192,12 +193,7 @@ class DownloadsController(QObject):
             self.manager.stop(STOP_TIMEOUT)
         if self.store is not None:
             self.store.close()
-        for task in list(self._tasks):
-            try:
-                task.cancel()
-            except RuntimeError:
-                pass
-        self._tasks.clear()
+        self._tasks.shutdown()
         self._path_writer.remove()
         self.header_files.clear()
         try:
@@ -344,14 +340,8 @@ class DownloadsController(QObject):
         task.layers_added.connect(lambda ids, j=job_id: self.layers_added.emit(j, ids))
         task.layers_failed.connect(lambda message, j=job_id: self._layers_failed(j, message))
         task.layers_noted.connect(lambda message, j=job_id: self._layers_noted(j, message))
-        self._tasks.add(task)
-        task.taskCompleted.connect(lambda t=task: self._forget(t))
-        task.taskTerminated.connect(lambda t=task: self._forget(t))
-        QgsApplication.taskManager().addTask(task)
+        self._tasks.start(task)
         return task
-
-    def _forget(self, task: QgsTask) -> None:
-        QTimer.singleShot(0, lambda: self._tasks.discard(task))
 
     def _layers_failed(self, job_id: str, message: str) -> None:
         text = mask(message)

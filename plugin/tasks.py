@@ -1,5 +1,5 @@
 """The search and export QgsTasks: the portal search and the writing of exports off the main thread, visible
-(and cancellable) in QGIS's task manager.
+(and cancellable) in QGIS's task manager; and `TaskKeeper`, which holds any owner's running tasks.
 
 The other tasks live next to their job: `LayerTask` in layers.py, `DownloadsTask` in downloads.py,
 `QuicklookTask` in ui/quicklook.py, `ConnectionTestTask` in ui/portals_dialog.py (docs/ARCHITECTURE.md).
@@ -14,10 +14,10 @@ import os
 import threading
 import traceback
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
-from qgis.core import QgsTask
-from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QCoreApplication, QTimer, pyqtSignal
 
 from .core.catalog import Portal
 from .core.credentials import Credentials
@@ -32,6 +32,48 @@ from .core.search import DEFAULT_BUDGET, Outcome, SearchResult, search, sort_pro
 
 # Called as translate("SearchTask", "literal") so that pylupdate5 finds the texts.
 translate = QCoreApplication.translate
+
+
+class TaskKeeper:
+    """Running QgsTasks of one owner (the panel, the downloads, the openEO tab): a Python reference keeps each
+    alive until QGIS is done with it; shutdown() disconnects the named signals and cancels them all (the plugin
+    is unloading)."""
+
+    def __init__(self, signals: Sequence[str] = ()) -> None:
+        self.signals = tuple(signals)
+        self._tasks: Set[QgsTask] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, task: QgsTask) -> QgsTask:
+        """Hand a task to QGIS's task manager."""
+        self._tasks.add(task)
+        task.taskCompleted.connect(lambda t=task: self._forget(t))
+        task.taskTerminated.connect(lambda t=task: self._forget(t))
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def _forget(self, task: QgsTask) -> None:
+        # Deferred: QGIS deletes the C++ task after these signals; drop our reference afterwards.
+        QTimer.singleShot(0, lambda: self._tasks.discard(task))
+
+    def shutdown(self) -> None:
+        """Disconnect and cancel every task still running."""
+        for task in list(self._tasks):
+            for name in self.signals:
+                signal = getattr(task, name, None)
+                if signal is None:
+                    continue
+                try:
+                    signal.disconnect()
+                except (TypeError, RuntimeError):
+                    pass
+            try:
+                task.cancel()
+            except RuntimeError:
+                pass
+        self._tasks.clear()
 
 
 class SearchTask(QgsTask):

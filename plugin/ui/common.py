@@ -1,12 +1,11 @@
-"""What the panel's parts share: theme icons, the tasks they start, the log, and the texts that reach the panel as
+"""What the panel's parts share: theme icons, the log, and the texts that reach the panel as
 data (translated when shown)."""
 from __future__ import annotations
 
 import re
-from typing import Set
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPainter, QPixmap
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QMenu, QSizePolicy, QToolButton
 
@@ -163,42 +162,3 @@ def log_failure(outcome: Outcome) -> None:
         QgsMessageLog.logMessage(outcome.message, LOG_TAG, Qgis.MessageLevel.Warning)
     else:
         eo_log.log_request_failure(outcome)
-
-
-class TaskKeeper:
-    """The panel's running QgsTasks: a Python reference keeps each alive until QGIS is done with it; shutdown()
-    disconnects and cancels them all (the plugin is unloading)."""
-
-    SIGNALS = ("outcome_ready", "search_done", "search_failed", "loaded", "failed", "written", "write_failed")
-
-    def __init__(self) -> None:
-        self._tasks: Set[QgsTask] = set()
-
-    def start(self, task: QgsTask) -> QgsTask:
-        """Hand a task to QGIS's task manager."""
-        self._tasks.add(task)
-        task.taskCompleted.connect(lambda t=task: self._forget(t))
-        task.taskTerminated.connect(lambda t=task: self._forget(t))
-        QgsApplication.taskManager().addTask(task)
-        return task
-
-    def _forget(self, task: QgsTask) -> None:
-        # Deferred: QGIS deletes the C++ task after these signals; drop our reference afterwards.
-        QTimer.singleShot(0, lambda: self._tasks.discard(task))
-
-    def shutdown(self) -> None:
-        """Disconnect and cancel every task still running."""
-        for task in list(self._tasks):
-            for name in self.SIGNALS:
-                signal = getattr(task, name, None)
-                if signal is None:
-                    continue
-                try:
-                    signal.disconnect()
-                except (TypeError, RuntimeError):
-                    pass
-            try:
-                task.cancel()
-            except RuntimeError:
-                pass
-        self._tasks.clear()

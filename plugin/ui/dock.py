@@ -41,8 +41,8 @@ from ..core.catalog import Catalog
 from ..core.errors import EOPortalsError
 from ..core.export import SavedSearch
 from ..core.search import SearchResult
-from ..tasks import WriteFileTask
-from .common import TaskKeeper, data_text, icon, log_warning, push_message
+from ..tasks import TaskKeeper, WriteFileTask
+from .common import data_text, icon, log_warning, push_message
 from .portal_list import PortalList, portal_shown
 from .quicklook import QuicklookPanel
 from .results_view import ResultsView
@@ -61,6 +61,9 @@ def short_names(catalog: Catalog) -> dict:
             for pid, portal in catalog.portals.items()}
 
 
+# Signals of the panel's tasks (search, quicklooks, exports) cut on unload, so that no late result reaches a
+# panel being deleted.
+PANEL_TASK_SIGNALS = ("outcome_ready", "search_done", "search_failed", "loaded", "failed", "written", "write_failed")
 QUICKLOOK_MIN = 210  # px the quicklook pane (image and title row) gets at least when the panel first shows
 RESULTS_MIN = 150  # px the results get at least then
 TABLE_ROWS_MIN = 4  # rows the table keeps in sight once the portals' lines are in, room permitting
@@ -85,7 +88,7 @@ class EOPortalsDock(QgsDockWidget):
         self.catalog = self._load_catalog()
         self.names = short_names(self.catalog)
         self.preferences = prefs.load_search_preferences()
-        self.tasks = TaskKeeper()
+        self.tasks = TaskKeeper(PANEL_TASK_SIGNALS)
         self._finished_result: Optional[SearchResult] = None  # search_finished waits for the last rows
         self._shut_down = False
         self._portals_dialog = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsTask
+from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -22,11 +22,12 @@ from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError
 from ..core.http import HttpSettings
 from ..core.openeo.client import OpenEOClient
-from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process, job_title, parcels_geojson, \
+from ..core.openeo.graph import INDICES, JobSpec, build_process, job_title, parcels_geojson, \
     spec_from_query, to_json
 from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
+from ..tasks import TaskKeeper
 from .aoi_tools import POLYGON_GEOMETRY
 from .common import narrow, narrow_form
 from .openeo_task import JobCallTask
@@ -85,7 +86,7 @@ class JobsPanel(QWidget):
         self.folder = folder
         self.settings = settings
         self.tasks: List[JobCallTask] = []  # references to running tasks
-        self.layer_tasks: List[QgsTask] = []
+        self.layer_tasks = TaskKeeper()  # opening result layers
         self.records: List[JobRecord] = []
         self._build()
         self.reload()
@@ -408,14 +409,7 @@ class JobsPanel(QWidget):
         task.layers_added.connect(self.layers_added)
         task.layers_failed.connect(lambda text: self._warn(self.tr("The results could not be opened: {error}")
                                                            .format(error=text)))
-        task.taskCompleted.connect(lambda: self._forget(task))
-        task.taskTerminated.connect(lambda: self._forget(task))
-        self.layer_tasks.append(task)
-        QgsApplication.taskManager().addTask(task)
-
-    def _forget(self, task) -> None:
-        if task in self.layer_tasks:
-            self.layer_tasks.remove(task)
+        self.layer_tasks.start(task)
 
     def _on_selected(self, action: str) -> None:
         for record in self.selected():
@@ -491,7 +485,5 @@ class JobsPanel(QWidget):
             task.done = lambda value, error: None
             task.cancel()
         self.tasks.clear()
-        for task in list(self.layer_tasks):
-            task.cancel()
-        self.layer_tasks.clear()
+        self.layer_tasks.shutdown()
         self.store.close()

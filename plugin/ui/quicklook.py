@@ -28,7 +28,8 @@ from ..core.http import HttpSettings, fetch, make_session
 from ..core.portals.base import Request
 from ..core.product import Product
 from ..network import http_settings
-from .common import TaskKeeper, icon
+from ..tasks import TaskKeeper
+from .common import icon
 from .footprints_layer import add_to_group
 from .versions import VersionChooser
 

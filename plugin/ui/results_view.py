@@ -33,8 +33,8 @@ from .. import settings as prefs
 from ..core.export import dumps, to_csv, to_geojson, to_stac_item_collection
 from ..core.product import Product, merge_products
 from ..core.reducers import Reducer, reduce_products
-from ..tasks import WriteFileTask
-from .common import TaskKeeper, icon, menu_button
+from ..tasks import TaskKeeper, WriteFileTask
+from .common import icon, menu_button
 from .footprints_layer import FootprintsLayer
 from .results_model import IDENTITY_ROLE, PRODUCT_ROLE, Column, ResultsFilterProxy, ResultsModel
 

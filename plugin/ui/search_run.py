@@ -21,8 +21,8 @@ from ..core.errors import ErrorKind
 from ..core.query import SearchQuery
 from ..core.search import Outcome, SearchResult
 from ..network import http_settings
-from ..tasks import SearchTask
-from .common import TaskKeeper, icon, log_failure
+from ..tasks import SearchTask, TaskKeeper
+from .common import icon, log_failure
 from .messages import error_text, reason_text
 
 

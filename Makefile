@@ -43,6 +43,10 @@ CORE_TOOLS := "shapely>=2" requests pyyaml pytest hypothesis pytest-timeout json
 # openEO back-end software the openEO tests start on loopback (never used by the plugin): openeo-driver's dummy
 # back-end, pinned with its whole dependency set in tests/requirements-openeo.txt.
 VENV_OPENEO := $(ROOT)/.venv-openeo
+# openeo-processes-dask 2026.9.1 (the engine of openEO's LocalConnection and several back-ends) for
+# tests/core/test_openeo_local.py, which runs the plugin's time-series graph and compares its numbers with the local
+# series; pinned in tests/requirements-openeo-local.txt.
+VENV_OPENEO_LOCAL := $(ROOT)/.venv-openeo-local
 # Optional, large: titiler-openeo 0.19 (a second openEO back-end) for tests/core/test_openeo_titiler.py, pinned in
 # tests/requirements-titiler.txt; `make test` does not build it (the test skips without it).
 VENV_TITILER := $(ROOT)/.venv-titiler
@@ -86,7 +90,7 @@ RUN_PROFILE := $(PLUGIN)
 RUN_PROFILE_DIR := $(RUN_PROFILES)/profiles/$(RUN_PROFILE)
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-.PHONY: help deps venv venv2 venv-openeo venv-titiler venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
+.PHONY: help deps venv venv2 venv-openeo venv-openeo-local venv-titiler venv-checks qgis-chroot qgis-chroot-remove test test-qgis test-core run deploy package \
 	translations compile-translations bench screenshots clean distclean
 
 help:
@@ -153,8 +157,15 @@ $(VENV_OPENEO)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo.txt | deps
 	$(VENV_OPENEO)/bin/python -c "import openeo_driver.dummy.local_app"
 	touch $@
 
+venv-openeo-local: $(VENV_OPENEO_LOCAL)/.eo_portals_ready
+$(VENV_OPENEO_LOCAL)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo-local.txt | deps
+	/usr/bin/python3 -m venv --clear $(VENV_OPENEO_LOCAL)
+	$(VENV_OPENEO_LOCAL)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-openeo-local.txt
+	$(VENV_OPENEO_LOCAL)/bin/python -c "import openeo.local.processing, openeo_pg_parser_networkx, odc.stac, xvec"
+	touch $@
+
 ## Tests: every run always happens; the target fails when any fails or collects nothing (pytest exit 5).
-test: venv venv2 venv-openeo venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroot)
+test: venv venv2 venv-openeo venv-openeo-local venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroot)
 	@cd $(ROOT); \
 	if [ -n "$(FIXTURES)" ] && [ -d "$(FIXTURES)" ]; then echo "Recorded portal answers: $(FIXTURES)"; \
 	else echo "Recorded portal answers not found (set EO_PORTALS_FIXTURES): the tests that replay them are skipped."; fi; \
@@ -258,5 +269,5 @@ clean:
 	find $(ROOT) -name __pycache__ -type d -not -path '$(ROOT)/.venv*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS) $(VENV_OPENEO) $(VENV_TITILER)
+	rm -rf $(ROOT)/build $(VENV) $(VENV2) $(VENV_CHECKS) $(VENV_OPENEO) $(VENV_OPENEO_LOCAL) $(VENV_TITILER)
 	@echo "The QGIS chroot in $(QGIS_CHROOT) is kept (shared by checkouts); 'make qgis-chroot-remove' deletes it."

@@ -58,11 +58,8 @@ def scene_item(scene: Scene) -> dict:
     return json.loads((fixtures_root() / "cogs" / scene.folder / scene.item).read_text(encoding="utf-8"))
 
 
-def served_product(server, scene: Scene, date: Optional[datetime] = None, portal: Optional[str] = None,
-                   prefix: str = "", **route_options):
-    """The scene's real item as a Product whose band assets are served by `server` (under a path per date)."""
-    catalog = load_catalog(env={})
-    adapter_portal = catalog.portal(scene.portal)
+def served_item(server, scene: Scene, date: Optional[datetime] = None, prefix: str = "", **route_options) -> dict:
+    """The scene's real item with its band assets served by `server` (under a path per date) and that date."""
     feature = copy.deepcopy(scene_item(scene))
     stamp = (date or datetime(2000, 1, 1)).strftime("%Y%m%d")
     base = f"{prefix}/{scene.folder}/{stamp}"
@@ -77,6 +74,15 @@ def served_product(server, scene: Scene, date: Optional[datetime] = None, portal
         feature["properties"]["datetime"] = date.strftime("%Y-%m-%dT%H:%M:%SZ")
         for key in ("s2:product_uri", "s1:product_identifier", "identifier"):
             feature["properties"].pop(key, None)
+    return feature
+
+
+def served_product(server, scene: Scene, date: Optional[datetime] = None, portal: Optional[str] = None,
+                   prefix: str = "", **route_options):
+    """The scene's real item as a Product whose band assets are served by `server` (under a path per date)."""
+    catalog = load_catalog(env={})
+    adapter_portal = catalog.portal(scene.portal)
+    feature = served_item(server, scene, date, prefix, **route_options)
     query = SearchQuery.create("POLYGON((0 0,1 0,1 1,0 1,0 0))", "2000-01-01", "2030-01-01", scene.collection)
     product = stac.product_from_item(adapter_portal, query, feature)
     if portal:

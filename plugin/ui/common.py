@@ -2,17 +2,15 @@
 data (translated when shown)."""
 from __future__ import annotations
 
-import re
-
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPainter, QPixmap
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QMenu, QSizePolicy, QToolButton
 
 from ..core.search import Outcome
+from ..log import message_lead
 
 LOG_TAG = "EO Portals"
-BAR_CHROME = 220  # px of QGIS's message bar that are not its text: icon, "Show more", close and menu buttons
 DATA_CONTEXT = "EOPortalsDock"
 
 # Texts that reach the panel as data (catalog collection titles, the core's notes on the area): listed here
@@ -50,30 +48,6 @@ def data_text(text: str) -> str:
     """A text that came as data (a collection title, a note or message of the core), in the user's language when
     it is one of those listed above, else as it came."""
     return QCoreApplication.translate(DATA_CONTEXT, text)
-
-
-def message_lead(bar, title: str, text: str) -> str:
-    """'' when "title: text" fits on the message bar's one line; else what does: the text up to its first colon
-    ("Some portals failed"), or its start."""
-    parent = bar.parentWidget()
-    if parent is None or parent.width() <= 0:
-        return ""  # not in a window: nothing to measure against
-    metrics = bar.fontMetrics()
-    room = parent.width() - BAR_CHROME
-    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
-        return ""
-    room -= metrics.horizontalAdvance(f"{title}: …")
-    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
-    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
-        return head + "…"
-    elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
-    if elided == text or not elided.endswith("…"):
-        return elided
-    # never a word cut in two ("searches go to th…"): back to the end of the last whole word
-    kept = elided[:-1]
-    if kept and text[len(kept)] not in " \t\n":
-        kept = re.sub(r"\S+$", "", kept) or kept  # (one long word: cut it all the same)
-    return kept.rstrip(" ,;:(") + "…"
 
 
 def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration: int) -> None:

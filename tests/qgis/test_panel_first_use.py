@@ -13,10 +13,10 @@ from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from plugin import log
 from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
-from plugin.ui import common
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
@@ -342,6 +342,9 @@ class WindowIface:
     def messageBar(self):  # noqa: N802
         return self.bar
 
+    def mainWindow(self):  # noqa: N802
+        return self.window
+
     def activeLayer(self):  # noqa: N802
         return None
 
@@ -413,7 +416,7 @@ def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
         cut = 0
         for width in range(420, 1000, 7):
             window.resize(width, 100)
-            lead = common.message_lead(bar, "EO Portals", text)
+            lead = log.message_lead(bar, "EO Portals", text)
             if not lead:
                 continue
             assert lead.endswith("…"), lead

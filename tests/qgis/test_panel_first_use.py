@@ -258,6 +258,39 @@ def test_each_search_replaces_the_results_layer_unless_the_user_keeps_it(make_do
     assert scratch_layers_qgis_asks_about(project) == [kept.name()]
 
 
+def test_closing_the_panel_with_the_plugin_takes_its_results_layer_away_and_leaves_the_kept_one(
+        make_dock, tmp_path, monkeypatch):
+    """Unloading the plugin (Plugin Reloader, the plugin manager) left the panel's results layer in the project; the
+    next panel added another of the same name, out of step with any table."""
+    project = QgsProject.instance()
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+        kept = dock.results.footprints.layer
+        dock.results.keep_layer_action.trigger()
+        assert dock.start_search()
+        wait_for_search(dock)
+        own = dock.results.footprints.layer.id()
+        dock.shutdown()  # what the plugin's unload() does
+        assert own not in project.mapLayers()
+        assert [layer.name() for layer in project.mapLayers().values() if layer.providerType() == "memory"] \
+            == [kept.name()]
+        assert project.layerTreeRoot().findGroup("EO Portals") is not None  # it holds the kept layer
+        project.removeMapLayer(kept.id())
+
+        second = make_dock()  # the plugin loaded again; nothing kept this time
+        prepare(second, ["planetary_computer"])
+        assert second.start_search()
+        wait_for_search(second)
+        assert second.results.footprints.layer is not None
+        second.shutdown()
+    assert [layer for layer in project.mapLayers().values() if layer.providerType() == "memory"] == []
+    assert project.layerTreeRoot().findGroup("EO Portals") is None
+
+
 # ---- 11. the default 350 px dock -------------------------------------------------------------------------
 def narrow(dock, height: int = 700):
     """The panel as QGIS docks it by default: 350 px wide, in QGIS's default font (9 pt), shown."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPainter, QPixmap
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QMenu, QSizePolicy, QToolButton
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QMenu, QSizePolicy, QToolButton
 
 from ..core.search import Outcome
 from ..log import message_lead
@@ -58,6 +58,33 @@ def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration:
         bar.pushMessage(title, lead, text, level, duration)
     else:
         bar.pushMessage(title, text, level=level, duration=duration)
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that keeps the height of all its lines as its minimum height, and does not report a
+    height-for-width to its layout: a tab's scroll area then sized the whole tab by height-for-width (every list
+    at its full length) and pushed the last rows out of sight."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        super().setText(text)
+        self._fit()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
 
 
 def narrow(combo: QComboBox, characters: int = 8) -> QComboBox:

@@ -43,7 +43,7 @@ from ..core.download.plan import http_assets, is_cog, needs_assets, preset_keys
 from ..core.naming import parse_name
 from ..core.product import Product
 from ..downloads import DownloadsController
-from .common import narrow_form
+from .common import WrappingLabel, narrow_form
 from .messages import check_text, failures_text, is_account_problem, note_text
 from .quicklook import ElidedLabel
 
@@ -383,17 +383,16 @@ class DownloadsPanel(QWidget):
         self.rows_layout.addStretch(1)
         self.list.setWidget(container)
         layout.addWidget(self.list, 1)
-        self.empty_label = QLabel(translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
-                                                               "and click Download."))
-        self.empty_label.setWordWrap(True)
+        self.empty_label = WrappingLabel(translate("DownloadsPanel", "No downloads yet. Select products in the "
+                                                                     "Search tab and click Download."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: gray;")
         layout.addWidget(self.empty_label)
-        self.summary_label = QLabel()
+        self.summary_label = WrappingLabel()
         self.summary_label.setObjectName("downloadsSummary")
-        self.summary_label.setWordWrap(True)
-        bottom = QHBoxLayout()  # the summary and "Clear finished" share the last line: three buttons in a row
-        bottom.addWidget(self.summary_label, 1)  # do not fit a 350 px dock
+        layout.addWidget(self.summary_label)  # the whole width: beside a button it wrapped on four lines
+        bottom = QHBoxLayout()  # "Clear finished" under the list: three buttons in a row do not fit a 350 px dock
+        bottom.addStretch(1)
         bottom.addWidget(self.clear_button)
         layout.addLayout(bottom)
         self._update_summary()

@@ -22,6 +22,7 @@ from tests.qgis.test_downloads import (  # noqa: F401 (fixtures)
 from tests.qgis.test_panel_first_use import WindowIface
 from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture of test_downloads' fixtures)
 from tests.support.qt_wait import spin
+from tests.support.shots import save_picture
 
 DOCK_WIDTH = 350  # QGIS's default dock width
 
@@ -91,13 +92,7 @@ def test_a_failed_row_wraps_its_path_and_keeps_retry_and_remove_in_view_at_the_d
     assert panel.width() == DOCK_WIDTH
     clear = panel.clear_button
     assert clear.isVisible() and panel.rect().contains(QRect(clear.mapTo(panel, QPoint(0, 0)), clear.size()))
-    image = panel.grab()
-    picture = tmp_path / "failed_row_350px.png"
-    assert image.save(str(picture), "PNG") and picture.stat().st_size > 5_000
-    target = os.environ.get("EO_PORTALS_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        image.save(str(Path(target) / "failed_row_350px.png"), "PNG")
+    save_picture(panel, "downloads-failed-row.png", tmp_path)
     panel.hide()
     panel.deleteLater()
 

@@ -256,8 +256,16 @@ bench: venv compile-translations
 	for s in "$${scripts[@]}"; do echo "== $$s"; \
 		env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" $(PY) "$$s"; done
 
+# docs/*.png: the search panel and QGIS's window (tests/tools/screenshots.py), then the other tabs as the tests
+# drive them (the Downloads tab with rows in several states, a failed row at 350 px, a time series, an openEO job).
+SHOT_TESTS := tests/qgis/test_downloads.py::test_downloads_tab_screenshot_with_rows_in_several_states \
+	tests/qgis/test_download_rows.py::test_a_failed_row_wraps_its_path_and_keeps_retry_and_remove_in_view_at_the_default_width \
+	tests/qgis/test_series_panel.py::test_series_of_the_drawn_area_over_the_results \
+	tests/qgis/test_jobs_panel.py::test_a_time_series_result_is_drawn_in_the_series_chart
 screenshots: venv compile-translations
 	cd $(ROOT) && env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" $(PY) tests/tools/screenshots.py
+	cd $(ROOT) && env QT_QPA_PLATFORM=offscreen EO_PORTALS_FIXTURES="$(FIXTURES)" EO_PORTALS_SCREENSHOTS=$(ROOT)/docs \
+		$(PY) -m pytest $(PYTEST_OPTS) -q $(SHOT_TESTS)
 
 ## clean keeps the venvs and the `make run` profile (it may hold your test accounts); distclean removes all.
 # Nothing may be mounted under the checkout when it is deleted (a chroot's bound /dev would take the host's

@@ -2,241 +2,24 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR" sourcelanguage="en">
 <context>
-    <name>EOPortalsMask</name>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cirrus</source>
-        <translation>Cirrus</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cloud</source>
-        <translation>Nuage</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cloud shadow</source>
-        <translation>Ombre de nuage</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cloud shadows</source>
-        <translation>Ombres de nuages</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Clouds, high probability</source>
-        <translation>Nuages, probabilité forte</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Clouds, medium probability</source>
-        <translation>Nuages, probabilité moyenne</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Dark area pixels</source>
-        <translation>Pixels de zones sombres</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Dilated cloud</source>
-        <translation>Nuage dilaté</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>No data</source>
-        <translation>Pas de données</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>No data (fill)</source>
-        <translation>Pas de données (remplissage)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Not vegetated</source>
-        <translation>Sans végétation</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Saturated or defective</source>
-        <translation>Saturé ou défectueux</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Snow</source>
-        <translation>Neige</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Snow or ice</source>
-        <translation>Neige ou glace</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Thin cirrus</source>
-        <translation>Cirrus fins</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Unclassified</source>
-        <translation>Non classé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Vegetation</source>
-        <translation>Végétation</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Water</source>
-        <translation>Eau</translation>
-    </message>
-</context>
-<context>
-    <name>SeriesPanel</name>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Area of interest</source>
-        <translation>Zone d&apos;intérêt</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>CSV (*.csv)</source>
-        <translation>CSV (*.csv)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cancel</source>
-        <translation>Annuler</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Cancelled after {n} point(s).</source>
-        <translation>Annulé après {n} point(s).</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Choose parcels: draw an area of interest, or select polygons in the active layer.</source>
-        <translation>Choisissez les parcelles : dessinez une zone d&apos;intérêt, ou sélectionnez des polygones dans la couche active.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Export CSV…</source>
-        <translation>Exporter en CSV…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Export PNG…</source>
-        <translation>Exporter en PNG…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Export the chart</source>
-        <translation>Exporter le graphique</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Export the series</source>
-        <translation>Exporter la série</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Index</source>
-        <translation>Indice</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>No mask band in this collection</source>
-        <translation>Pas de bande de masque dans cette collection</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>PNG image (*.png)</source>
-        <translation>Image PNG (*.png)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Parcels</source>
-        <translation>Parcelles</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Pixels left out</source>
-        <translation>Pixels écartés</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Reading {n} product(s) for {p} parcel(s)…</source>
-        <translation>Lecture de {n} produit(s) pour {p} parcelle(s)…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Run</source>
-        <translation>Lancer</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Search first: the series is read from the results (Sentinel-2 L2A, Landsat C2 L2).</source>
-        <translation>Lancez d&apos;abord une recherche : la série est lue dans les résultats (Sentinel-2 L2A, Landsat C2 L2).</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Selected features of the active layer</source>
-        <translation>Entités sélectionnées de la couche active</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>The series stopped: {message}</source>
-        <translation>La série s&apos;est arrêtée : {message}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>{n} point(s), {size} read.</source>
-        <translation>{n} point(s), {size} lus.</translation>
-    </message>
-</context>
-<context>
-    <name>EOPortalsSeries</name>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>EO Portals time series</source>
-        <translation>Série temporelle EO Portals</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/series_panel.py" line="1"/>
-        <source>Time series</source>
-        <translation>Série temporelle</translation>
-    </message>
-</context>
-<context>
-    <name>EOPortalsChart</name>
-    <message>
-        <location filename="../plugin/ui/chart.py" line="1"/>
-        <source>No statistics yet</source>
-        <translation>Pas encore de statistiques</translation>
-    </message>
-</context>
-<context>
     <name>AreaOfInterest</name>
     <message>
-        <location filename="../plugin/ui/aoi_tools.py" line="259"/>
+        <location filename="../plugin/ui/aoi_tools.py" line="257"/>
         <source>The area is empty.</source>
         <translation>La zone est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/aoi_tools.py" line="264"/>
+        <location filename="../plugin/ui/aoi_tools.py" line="262"/>
         <source>The area cannot be converted to longitude/latitude (EPSG:4326) from {crs}.</source>
         <translation>La zone ne peut pas être convertie de {crs} en longitude/latitude (EPSG:4326).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/aoi_tools.py" line="334"/>
+        <location filename="../plugin/ui/aoi_tools.py" line="337"/>
         <source>The map shows nothing yet: there is no extent to use.</source>
         <translation>La carte n'affiche encore rien : il n'y a pas d'emprise à utiliser.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/aoi_tools.py" line="269"/>
+        <location filename="../plugin/ui/aoi_tools.py" line="266"/>
         <source>The area lies beyond the poles (latitudes past ±90°): there is nothing there to search.</source>
         <translation>La zone est au-delà des pôles (latitudes au-delà de ±90°) : il n'y a rien à y chercher.</translation>
     </message>
@@ -246,7 +29,7 @@
         <translation>La carte n'affiche que ce qui est au-delà des pôles : il n'y a rien à y chercher.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/aoi_tools.py" line="357"/>
+        <location filename="../plugin/ui/aoi_tools.py" line="367"/>
         <source>No feature with a geometry is selected: select one in any layer first.</source>
         <translation>Aucune entité avec une géométrie n'est sélectionnée : sélectionnez-en d'abord une dans une couche.</translation>
     </message>
@@ -254,47 +37,47 @@
 <context>
     <name>AssetsDialog</name>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
         <source>True colour</source>
         <translation>Couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
         <source>Bands (10 m)</source>
         <translation>Bandes (10 m)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="438"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
         <source>Scene classification</source>
         <translation>Classification de la scène</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="446"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="603"/>
         <source>Files to download</source>
         <translation>Fichiers à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="449"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="606"/>
         <source>{n} product(s) have no single archive to download ({names}). Choose the files:</source>
         <translation>{n} produit(s) n'ont pas d'archive unique à télécharger ({names}). Choisissez les fichiers :</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="467"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="625"/>
         <source>Not offered by these products</source>
         <translation>Non proposé par ces produits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="483"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="641"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="484"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="642"/>
         <source>Open in map without downloading</source>
         <translation>Ouvrir sur la carte sans télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="486"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="644"/>
         <source>Read the chosen GeoTIFF / COG files from the portal as layers</source>
         <translation>Lire les fichiers GeoTIFF / COG choisis directement sur le portail, comme couches</translation>
     </message>
@@ -302,7 +85,7 @@
 <context>
     <name>ConnectionTestTask</name>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="182"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="143"/>
         <source>Connection test of {title} failed unexpectedly</source>
         <translation>Le test de connexion de {title} a échoué de façon inattendue</translation>
     </message>
@@ -331,266 +114,329 @@
     </message>
 </context>
 <context>
+    <name>DeviceLoginDialog</name>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="42"/>
+        <source>Sign in to {backend}</source>
+        <translation>Se connecter à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="44"/>
+        <source>Asking {backend} how to sign in…</source>
+        <translation>Demande à {backend} comment se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="49"/>
+        <source>Open the browser</source>
+        <translation>Ouvrir le navigateur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="74"/>
+        <source>openEO: sign-in to {backend}</source>
+        <translation>openEO : connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="84"/>
+        <source>Code: {code}</source>
+        <translation>Code : {code}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="85"/>
+        <source>Open the link, sign in with your account and confirm the code; this window closes by itself.</source>
+        <translation>Ouvrez le lien, connectez-vous avec votre compte et confirmez le code ; cette fenêtre se ferme d'elle-même.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="95"/>
+        <source>openEO: waiting for the sign-in to {backend}</source>
+        <translation>openEO : attente de la connexion à {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="108"/>
+        <source>{backend} gave no refresh token: the sign-in cannot be kept.</source>
+        <translation>{backend} n'a pas donné de jeton de renouvellement : la connexion ne peut pas être conservée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="113"/>
+        <source>{backend} (openEO sign-in)</source>
+        <translation>{backend} (connexion openEO)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="118"/>
+        <source>The sign-in could not be kept in QGIS&apos;s authentication database.</source>
+        <translation>La connexion n'a pas pu être conservée dans la base d'authentification de QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/device_login.py" line="126"/>
+        <source>The sign-in failed unexpectedly: {error}</source>
+        <translation>La connexion a échoué de façon inattendue : {error}</translation>
+    </message>
+</context>
+<context>
     <name>DownloadsPanel</name>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="64"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="68"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="65"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="69"/>
         <source>Downloading</source>
         <translation>Téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="66"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="70"/>
         <source>Verifying</source>
         <translation>Vérification</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="67"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="71"/>
         <source>Done</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="68"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="72"/>
         <source>Failed</source>
         <translation>Échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="69"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="73"/>
         <source>Offline</source>
         <translation>Hors ligne</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="70"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="74"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="71"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="75"/>
         <source>Paused</source>
         <translation>En pause</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="127"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="141"/>
         <source>Add to the map</source>
         <translation>Ajouter à la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="128"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="142"/>
         <source>Open the folder holding the files</source>
         <translation>Ouvrir le dossier des fichiers</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="130"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="474"/>
         <source>Retry</source>
         <translation>Réessayer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="131"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="145"/>
         <source>Cancel this download (its partial file is deleted)</source>
         <translation>Annuler ce téléchargement (son fichier partiel est supprimé)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="133"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="147"/>
         <source>Remove from the list (files stay on disk)</source>
         <translation>Retirer de la liste (les fichiers restent sur le disque)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="199"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="231"/>
         <source>{speed}/s</source>
         <translation>{speed}/s</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="201"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="233"/>
         <source>{done} of {total}</source>
         <translation>{done} sur {total}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="207"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="239"/>
         <source>Verifying the checksum</source>
         <translation>Vérification de la somme de contrôle</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="212"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="248"/>
         <source>{n} file(s), {size}</source>
         <translation>{n} fichier(s), {size}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="220"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="256"/>
         <source>Queued (resumes from {done})</source>
         <translation>En attente (reprendra à {done})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="222"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="258"/>
         <source>Paused at {done}</source>
         <translation>En pause à {done}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="248"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="292"/>
         <source>Folder</source>
         <translation>Dossier</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="253"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="297"/>
         <source>Where products are downloaded</source>
         <translation>Où les produits sont téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="259"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="304"/>
         <source>Add to the map when done</source>
         <translation>Ajouter à la carte à la fin</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="262"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="307"/>
         <source>Extract archives</source>
         <translation>Extraire les archives</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="263"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="308"/>
         <source>Unzip downloaded products next to the zip (into &lt;name&gt;.SAFE for Sentinel products)</source>
         <translation>Décompresser les produits téléchargés à côté du zip (dans &lt;name&gt;.SAFE pour les produits Sentinel)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="273"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="356"/>
         <source>Pause all</source>
-        <translation>Tout mettre en pause</translation>
+        <translation>Tout suspendre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="275"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="358"/>
         <source>Pause every download; partial files are kept</source>
         <translation>Mettre en pause tous les téléchargements ; les fichiers partiels sont conservés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="276"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="359"/>
         <source>Resume all</source>
         <translation>Tout reprendre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="278"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="361"/>
         <source>Clear finished</source>
         <translation>Effacer les terminés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="280"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="363"/>
         <source>Remove finished, failed and cancelled downloads from the list (files stay on disk)</source>
         <translation>Retirer de la liste les téléchargements terminés, en échec ou annulés (les fichiers restent sur le disque)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="303"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="386"/>
         <source>No downloads yet. Select products in the Search tab and click Download.</source>
         <translation>Aucun téléchargement pour l'instant. Sélectionnez des produits dans l'onglet Rechercher et cliquez sur Télécharger.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="407"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="564"/>
         <source>{n} downloading</source>
         <translation>{n} en cours</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="409"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="566"/>
         <source>{n} queued</source>
         <translation>{n} en attente</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="411"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="568"/>
         <source>{n} paused</source>
         <translation>{n} en pause</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="413"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="570"/>
         <source>{n} done</source>
         <translation>{n} terminé(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="415"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="572"/>
         <source>{n} failed</source>
         <translation>{n} en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="417"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="574"/>
         <source>{n} offline</source>
         <translation>{n} hors ligne</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="474"/>
         <source>{name}: the partial download is kept in {old}. The download folder is now {new}.</source>
         <translation>{name} : le téléchargement partiel est conservé dans {old}. Le dossier de téléchargement est maintenant {new}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="479"/>
         <source>Resume where it is</source>
         <translation>Reprendre sur place</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="480"/>
         <source>Move it and resume</source>
         <translation>Le déplacer et reprendre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="481"/>
         <source>Restart in the new folder</source>
         <translation>Recommencer dans le nouveau dossier</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="318"/>
         <source>Area of interest only</source>
-        <translation>Zone d&apos;intérêt seulement</translation>
+        <translation>Zone d'intérêt seulement</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="51"/>
         <source>Bands of NDVI</source>
         <translation>Bandes du NDVI</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="420"/>
         <source>Draw an area of interest first (Search tab).</source>
-        <translation>Dessinez d&apos;abord une zone d&apos;intérêt (onglet Recherche).</translation>
+        <translation>Dessinez d'abord une zone d'intérêt (onglet Recherche).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="51"/>
         <source>False colour (near infrared)</source>
         <translation>Fausses couleurs (proche infrarouge)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="320"/>
         <source>Only the chosen bands over the drawn area, read from the portal&apos;s cloud-optimised files (products without them are downloaded, then clipped)</source>
-        <translation>Seulement les bandes choisies sur la zone dessinée, lues dans les fichiers optimisés pour le cloud du portail (les produits qui n&apos;en ont pas sont téléchargés, puis découpés)</translation>
+        <translation>Seulement les bandes choisies sur la zone dessinée, lues dans les fichiers optimisés pour le cloud du portail (les produits qui n'en ont pas sont téléchargés, puis découpés)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="51"/>
         <source>Scene classification</source>
         <translation>Classification de scène</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="51"/>
         <source>True colour</source>
         <translation>Couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="245"/>
         <source>{read} read instead of {full}</source>
         <translation>{read} lus au lieu de {full}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="343"/>
         <source>Resampling</source>
         <translation>Rééchantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="338"/>
         <source>How bands of a coarser resolution are brought to the finest chosen one (class bands such as SCL: always nearest)</source>
         <translation>Comment les bandes de résolution plus grossière sont ramenées à la plus fine choisie (bandes de classes comme SCL : toujours au plus proche voisin)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="344"/>
         <source>Keep archives</source>
         <translation>Garder les archives</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="1"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="345"/>
         <source>Products without cloud-optimised files are downloaded, then clipped: keep the archive too</source>
-        <translation>Les produits sans fichiers optimisés pour le cloud sont téléchargés, puis découpés : garder aussi l&apos;archive</translation>
+        <translation>Les produits sans fichiers optimisés pour le cloud sont téléchargés, puis découpés : garder aussi l'archive</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/downloads_panel.py" line="335"/>
+        <source>Bands</source>
+        <translation>Bandes</translation>
     </message>
 </context>
 <context>
@@ -611,77 +457,77 @@
         <translation>{title} : la configuration d'authentification « {name} » utilise la méthode {method}, qu'EO Portals ne sait pas utiliser ; choisissez une configuration Basic.</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="135"/>
+        <location filename="../plugin/log.py" line="137"/>
         <source>Request: {method} {url}</source>
         <translation>Requête : {method} {url}</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="139"/>
+        <location filename="../plugin/log.py" line="141"/>
         <source>HTTP status: {status}</source>
         <translation>Statut HTTP : {status}</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="142"/>
+        <location filename="../plugin/log.py" line="144"/>
         <source>The portal said: {detail}</source>
         <translation>Réponse du portail : {detail}</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="144"/>
+        <location filename="../plugin/log.py" line="146"/>
         <source>Copy as curl: {command}</source>
         <translation>Commande curl : {command}</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="151"/>
+        <location filename="../plugin/log.py" line="153"/>
         <source>The request failed</source>
         <translation>La requête a échoué</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="188"/>
+        <location filename="../plugin/log.py" line="238"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="190"/>
+        <location filename="../plugin/log.py" line="240"/>
         <source>Open the EO Portals log tab</source>
         <translation>Ouvrir l'onglet EO Portals du journal</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="195"/>
+        <location filename="../plugin/log.py" line="245"/>
         <source>Copy as curl</source>
         <translation>Copier en curl</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="197"/>
+        <location filename="../plugin/log.py" line="247"/>
         <source>Copy a curl command that repeats the failed request (secrets masked)</source>
         <translation>Copier une commande curl qui rejoue la requête en échec (secrets masqués)</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="211"/>
+        <location filename="../plugin/log.py" line="271"/>
         <source>Unexpected error in {title}</source>
         <translation>Erreur inattendue dans {title}</translation>
     </message>
     <message>
-        <location filename="../plugin/log.py" line="212"/>
+        <location filename="../plugin/log.py" line="272"/>
         <source>An unexpected error happened ({name}); details are in the EO Portals log.</source>
         <translation>Une erreur inattendue s'est produite ({name}) ; les détails sont dans le journal EO Portals.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/provider.py" line="29"/>
+        <location filename="../plugin/processing/provider.py" line="34"/>
         <source>EO Portals</source>
         <translation>EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="68"/>
+        <location filename="../plugin/main.py" line="75"/>
         <source>Search and download Earth-observation products from many portals</source>
         <translation>Rechercher et télécharger des produits d'observation de la Terre sur de nombreux portails</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="140"/>
+        <location filename="../plugin/main.py" line="203"/>
         <source>The panel could not be opened; details are in the log.</source>
         <translation>Le panneau n'a pas pu être ouvert ; les détails sont dans le journal.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/provider.py" line="33"/>
+        <location filename="../plugin/processing/provider.py" line="38"/>
         <source>EO Portals (search and download Earth-observation products)</source>
         <translation>EO Portals (recherche et téléchargement de produits d'observation de la Terre)</translation>
     </message>
@@ -714,182 +560,182 @@ Un portail qui échoue ou ne répond pas dans le délai imparti est signalé dan
 Les dates s'écrivent AAAA-MM-JJ (la date de fin est incluse) ou en date et heure ISO 8601, en UTC. Les portails se donnent sous la forme d'une liste d'identifiants séparés par des virgules, p. ex. earth_search,cdse. La liste des portails vient du catalogue intégré, complété par le fichier indiqué dans la variable d'environnement EO_PORTALS_CATALOG ou dans les paramètres de l'extension.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="140"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="146"/>
         <source>Area of interest (WKT in EPSG:4326 unless a CRS is given)</source>
         <translation>Zone d'intérêt (WKT en EPSG:4326 sauf si un SCR est indiqué)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="142"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="148"/>
         <source>Start date (YYYY-MM-DD or ISO 8601, UTC)</source>
         <translation>Date de début (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="144"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="150"/>
         <source>End date, included (YYYY-MM-DD or ISO 8601, UTC)</source>
         <translation>Date de fin, incluse (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="146"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="152"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="152"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="158"/>
         <source>Portals (comma-separated ids; empty: every enabled portal offering the collection)</source>
         <translation>Portails (identifiants séparés par des virgules ; vide : tous les portails activés qui proposent la collection)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="157"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="163"/>
         <source>Known portals: {}</source>
         <translation>Portails connus : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="159"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="165"/>
         <source>Maximum cloud cover (%)</source>
         <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="162"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="168"/>
         <source>Orbit direction</source>
         <translation>Sens de l'orbite</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="167"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="173"/>
         <source>Relative orbit</source>
         <translation>Orbite relative</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="170"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="176"/>
         <source>MGRS tile (e.g. 31TEJ)</source>
         <translation>Tuile MGRS (p. ex. 31TEJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="172"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="178"/>
         <source>Platform (e.g. S2A, S1A, Landsat-8)</source>
         <translation>Plateforme (p. ex. S2A, S1A, Landsat-8)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="174"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="180"/>
         <source>Most products from each portal</source>
         <translation>Nombre maximal de produits par portail</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="179"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="185"/>
         <source>Time limit per portal (seconds)</source>
         <translation>Délai maximal par portail (secondes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="184"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="190"/>
         <source>Footprints</source>
         <translation>Emprises</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="186"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="192"/>
         <source>Number of products</source>
         <translation>Nombre de produits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="187"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="193"/>
         <source>Number of portals that failed</source>
         <translation>Nombre de portails en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="195"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="86"/>
         <source>Portal catalog: {}</source>
         <translation>Catalogue des portails : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="210"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="216"/>
         <source>Searching {collection} on {portals} (at most {limit} products each, {budget:g} s per portal)</source>
         <translation>Recherche de {collection} sur {portals} (au plus {limit} produits chacun, {budget:g} s par portail)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="228"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="234"/>
         <source>{n} product(s) have no footprint; they are kept with an empty geometry.</source>
         <translation>{n} produit(s) sans emprise ; ils sont conservés avec une géométrie vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="231"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="237"/>
         <source>{n} product(s) written from {ok} of {total} portal(s).</source>
         <translation>{n} produit(s) écrit(s), venant de {ok} portail(s) sur {total}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="235"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="241"/>
         <source>Every portal failed: {}</source>
         <translation>Tous les portails ont échoué : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="243"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="249"/>
         <source>An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as CRS=...;WKT).</source>
         <translation>Une zone d'intérêt est nécessaire (un polygone WKT, en EPSG:4326 sauf s'il est écrit CRS=...;WKT).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="253"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="258"/>
         <source>The area of interest cannot be converted from {crs} to EPSG:4326: {error}</source>
         <translation>La zone d'intérêt ne peut pas être convertie de {crs} en EPSG:4326 : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="274"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="279"/>
         <source>The search cannot be made: {}</source>
         <translation>La recherche ne peut pas être lancée : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="290"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="295"/>
         <source>No enabled portal offers the collection {}.</source>
         <translation>Aucun portail activé ne propose la collection {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="337"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="342"/>
         <source>The search failed: {}</source>
         <translation>La recherche a échoué : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="339"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="344"/>
         <source>Search cancelled; the products found so far are kept.</source>
         <translation>Recherche annulée ; les produits déjà trouvés sont conservés.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="358"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="363"/>
         <source>{portal}: {count} product(s) in {seconds:.1f} s</source>
         <translation>{portal} : {count} produit(s) en {seconds:.1f} s</translation>
     </message>
     <message>
         <location filename="../plugin/processing/search_algorithm.py" line="361"/>
         <source> (the portal reports {total} in all)</source>
-        <translation> (le portail en annonce {total} au total)</translation>
+        <translation type="obsolete"> (le portail en annonce {total} au total)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="364"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="377"/>
         <source>{portal}: cancelled</source>
         <translation>{portal} : annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="366"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="379"/>
         <source>{portal} ({id}) failed: {message}</source>
         <translation>{portal} ({id}) a échoué : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="371"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="384"/>
         <source>{portal}: the {count} product(s) read before the failure are kept.</source>
         <translation>{portal} : les {count} produit(s) lus avant l'échec sont conservés.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="205"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="185"/>
         <source>Download EO products</source>
         <translation>Télécharger des produits EO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="209"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="189"/>
         <source>Download the products of a footprints layer made by &apos;Search EO portals&apos;.</source>
         <translation>Télécharger les produits d'une couche d'emprises produite par « Rechercher dans les portails EO ».</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="213"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="193"/>
         <source>sentinel,landsat,copernicus,stac,download,products,footprints</source>
         <translation>sentinel,landsat,copernicus,stac,téléchargement,produits,emprises,satellite,imagerie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="222"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="202"/>
         <source>Downloads the products of a footprints layer written by &apos;Search EO portals&apos; (all features, or the selected ones) into a folder. Each product comes from the first portal in its &apos;portals&apos; field that can deliver it; when a portal fails the next one is tried. Downloads resume where an earlier run stopped when the portal allows it, and are verified against the checksum the portal gives.
 
 Without assets, the whole product archive is downloaded (a zip for Copernicus Data Space, GEODES, DHuS mirrors). Portals without a product archive (Earth Search, Planetary Computer) need asset keys, comma-separated, e.g. visual,scl or B04,B03,B02; their files go into a folder named after the product.
@@ -906,292 +752,292 @@ Les comptes sont ceux choisis dans les paramètres d'EO Portals (base d'authenti
 OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table avec une ligne par fichier et une par produit qui n'a pas pu être téléchargé, avec la raison.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="242"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="402"/>
         <source>Footprints (from &apos;Search EO portals&apos;)</source>
         <translation>Emprises (de « Rechercher dans les portails EO »)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="244"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="229"/>
         <source>Download folder</source>
         <translation>Dossier de téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="246"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="231"/>
         <source>Assets to download (comma-separated keys; empty: the whole product)</source>
         <translation>Assets à télécharger (clés séparées par des virgules ; vide : le produit entier)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="249"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="237"/>
         <source>Extract zip archives</source>
         <translation>Extraire les archives zip</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="251"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="239"/>
         <source>Downloaded files</source>
         <translation>Fichiers téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="254"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="237"/>
         <source>Files (separated by &apos;;&apos;)</source>
         <translation>Fichiers (séparés par ';')</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="255"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="243"/>
         <source>Products downloaded</source>
         <translation>Produits téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="256"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="244"/>
         <source>Products not downloaded</source>
         <translation>Produits non téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="282"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="268"/>
         <source>A download folder is needed.</source>
         <translation>Un dossier de téléchargement est nécessaire.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="299"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="128"/>
         <source>{n} feature(s) have no readable &apos;sources&apos; field and are skipped; is this a layer from &apos;Search EO portals&apos;?</source>
         <translation>{n} entité(s) sans champ « sources » lisible sont ignorées ; cette couche vient-elle de « Rechercher dans les portails EO » ?</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="303"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="293"/>
         <source>The layer holds no product to download.</source>
         <translation>La couche ne contient aucun produit à télécharger.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="304"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="301"/>
         <source>Downloading {n} product(s) into {folder}{assets}</source>
         <translation>Téléchargement de {n} produit(s) dans {folder}{assets}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="304"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="301"/>
         <source> (assets: {})</source>
         <translation> (assets : {})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="327"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="324"/>
         <source>{done} of {total} product(s) downloaded, {files} file(s).</source>
         <translation>{done} produit(s) téléchargé(s) sur {total}, {files} fichier(s).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="331"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="328"/>
         <source>No product could be downloaded: {}</source>
         <translation>Aucun produit n'a pu être téléchargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="369"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="366"/>
         <source>Cancelling the downloads (partial files are deleted).</source>
         <translation>Annulation des téléchargements (les fichiers partiels sont supprimés).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="393"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="390"/>
         <source>{title}: done from {portal} ({notes})</source>
         <translation>{title} : terminé depuis {portal} ({notes})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="397"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="394"/>
         <source>{title}: {state}: {error}</source>
         <translation>{title} : {state} : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="401"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="398"/>
         <source>{title}: cancelled</source>
         <translation>{title} : annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="404"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="401"/>
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="94"/>
         <source>Run an openEO job</source>
         <translation>Lancer un traitement openEO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="97"/>
         <source>Composite, index time series or band stack computed by an openEO back-end</source>
-        <translation>Composite, série temporelle d&apos;indice ou pile de bandes calculés par un serveur openEO</translation>
+        <translation>Composite, série temporelle d'indice ou pile de bandes calculés par un serveur openEO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="107"/>
         <source>Builds an openEO process graph from a search (area, dates, collection, cloud limit, or the footprints of &apos;Search EO portals&apos; as INPUT): a cloud-free composite (median of the cloud-masked observations per month, season, year or the whole period) of chosen bands, an index time series averaged over parcels, or a stack of chosen bands for every date. The graph is written to the process graph file and checked against the back-end&apos;s processes and collection; with &apos;Only build and check&apos; nothing runs. Otherwise the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; Cancel cancels it there) and its result files are downloaded into the output folder.</source>
-        <translation>Construit un graphe de processus openEO à partir d&apos;une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d&apos;indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n&apos;est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu&apos;à sa fin ; Annuler l&apos;y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie.</translation>
+        <translation>Construit un graphe de processus openEO à partir d'une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d'indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n'est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu'à sa fin ; Annuler l'y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="125"/>
         <source>openEO back-end (portal id)</source>
         <translation>Serveur openEO (identifiant du portail)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="127"/>
         <source>Footprints of a search (instead of area, dates and collection)</source>
-        <translation>Emprises d&apos;une recherche (au lieu de la zone, des dates et de la collection)</translation>
+        <translation>Emprises d'une recherche (au lieu de la zone, des dates et de la collection)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="130"/>
         <source>Area of interest</source>
-        <translation>Zone d&apos;intérêt</translation>
+        <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="132"/>
         <source>Start date (YYYY-MM-DD)</source>
         <translation>Date de début (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="134"/>
         <source>End date (YYYY-MM-DD)</source>
         <translation>Date de fin (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="141"/>
         <source>Kind of job</source>
         <translation>Type de traitement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="143"/>
         <source>Bands (comma-separated, composite and stack)</source>
         <translation>Bandes (séparées par des virgules, composite et pile)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="146"/>
         <source>Index (time series)</source>
         <translation>Indice (série temporelle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="148"/>
         <source>Composite period</source>
         <translation>Période du composite</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="150"/>
         <source>Parcels (time series)</source>
         <translation>Parcelles (série temporelle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="152"/>
         <source>Result format</source>
         <translation>Format du résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="156"/>
         <source>Process graph (JSON)</source>
         <translation>Graphe de processus (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="159"/>
         <source>Only build and check the graph (do not run it)</source>
         <translation>Seulement construire et vérifier le graphe (sans le lancer)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="161"/>
         <source>Run synchronously (small requests)</source>
         <translation>Lancer en synchrone (petites demandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="163"/>
         <source>Seconds between status checks</source>
-        <translation>Secondes entre deux consultations de l&apos;état</translation>
+        <translation>Secondes entre deux consultations de l'état</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="167"/>
         <source>Result folder</source>
         <translation>Dossier des résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="169"/>
         <source>Result files</source>
         <translation>Fichiers de résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="170"/>
         <source>openEO job id</source>
         <translation>Identifiant du traitement openEO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="197"/>
         <source>{portal} is not an openEO back-end (openEO back-ends: {backends}).</source>
-        <translation>{portal} n&apos;est pas un serveur openEO (serveurs openEO : {backends}).</translation>
+        <translation>{portal} n'est pas un serveur openEO (serveurs openEO : {backends}).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="215"/>
         <source>Process graph written to {path}</source>
         <translation>Graphe de processus écrit dans {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="219"/>
         <source>Checking the graph on {backend}</source>
         <translation>Vérification du graphe sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="225"/>
         <source>{backend} has every process, band and format the job needs.</source>
         <translation>{backend} a tous les processus, bandes et formats dont le traitement a besoin.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="240"/>
         <source>Result: {path}</source>
         <translation>Résultat : {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="254"/>
         <source>Give an area of interest, or the footprints of a search as input.</source>
-        <translation>Donnez une zone d&apos;intérêt, ou les emprises d&apos;une recherche en entrée.</translation>
+        <translation>Donnez une zone d'intérêt, ou les emprises d'une recherche en entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="266"/>
         <source>{backend} has no collection for {collection}.</source>
-        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
+        <translation>{backend} n'a pas de collection pour {collection}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="303"/>
         <source>The input layer has no footprints with dates: use the output of &apos;Search EO portals&apos;.</source>
-        <translation>La couche en entrée n&apos;a pas d&apos;emprises datées : utilisez la sortie de « Rechercher dans les portails EO ».</translation>
+        <translation>La couche en entrée n'a pas d'emprises datées : utilisez la sortie de « Rechercher dans les portails EO ».</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="329"/>
         <source>Running the graph synchronously on {backend}</source>
         <translation>Exécution synchrone du graphe sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="345"/>
         <source>Job {job} created on {backend}</source>
         <translation>Traitement {job} créé sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="1"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="354"/>
         <source>Job {job}: {state}</source>
         <translation>Traitement {job} : {state}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="255"/>
         <source>An area is needed: a WKT polygon or a polygon layer.</source>
         <translation>Une zone est nécessaire : un polygone WKT ou une couche de polygones.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="266"/>
         <source>An output folder is needed.</source>
         <translation>Un dossier de sortie est nécessaire.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="221"/>
         <source>Area (WKT in EPSG:4326 unless a CRS is given)</source>
         <translation>Zone (WKT en EPSG:4326 sauf si un SCR est donné)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="223"/>
         <source>Area from a polygon layer (all its features)</source>
-        <translation>Zone d&apos;une couche de polygones (toutes ses entités)</translation>
+        <translation>Zone d'une couche de polygones (toutes ses entités)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="218"/>
         <source>Bands (a preset or names separated by commas)</source>
         <translation>Bandes (un préréglage ou des noms séparés par des virgules)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="384"/>
         <source>For each parcel and each product of a footprints layer written by &apos;Search EO portals&apos;, reads the parcel&apos;s window of the bands the index needs (and of the mask band) from the cloud-optimised GeoTIFFs, without downloading the products, and writes mean, median, standard deviation, the count of valid pixels and the valid fraction. Several products are read at once.
 
 Index: NDVI, NDWI, NDMI, EVI, or a band name (B04, SR_B5...).
@@ -1199,7 +1045,7 @@ Index: NDVI, NDWI, NDMI, EVI, or a band name (B04, SR_B5...).
 Mask: the classes to leave out, separated by commas; empty for the usual ones (Sentinel-2 scene classification: no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow; Landsat QA_PIXEL: fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), &apos;none&apos; for no mask.
 
 A date where every pixel is masked is kept, with 0 valid pixels.</source>
-        <translation>Pour chaque parcelle et chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit la fenêtre de la parcelle dans les bandes dont l&apos;indice a besoin (et dans la bande de masque), depuis les GeoTIFF optimisés pour le cloud, sans télécharger les produits, et écrit la moyenne, la médiane, l&apos;écart type, le nombre de pixels valides et la fraction valide. Plusieurs produits sont lus à la fois.
+        <translation>Pour chaque parcelle et chaque produit d'une couche d'emprises écrite par « Rechercher dans les portails EO », lit la fenêtre de la parcelle dans les bandes dont l'indice a besoin (et dans la bande de masque), depuis les GeoTIFF optimisés pour le cloud, sans télécharger les produits, et écrit la moyenne, la médiane, l'écart type, le nombre de pixels valides et la fraction valide. Plusieurs produits sont lus à la fois.
 
 Indice : NDVI, NDWI, NDMI, EVI, ou un nom de bande (B04, SR_B5...).
 
@@ -1208,7 +1054,7 @@ Masque : les classes à écarter, séparées par des virgules ; vide pour les cl
 Une date dont tous les pixels sont masqués est gardée, avec 0 pixel valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="196"/>
         <source>For each product of a footprints layer written by &apos;Search EO portals&apos;, reads only the chosen bands over the area from the portal&apos;s cloud-optimised GeoTIFFs (Earth Search, Planetary Computer) and writes one cloud-optimised GeoTIFF per product, in the bands&apos; own grid and projection. Bands of a coarser resolution are resampled to the finest one (method below; class bands such as SCL always nearest).
 
 Bands: a preset (true_colour, false_colour, ndvi, scene_classification, pixel_quality) or band names separated by commas (B04,B08,SCL; red,nir; SR_B4,SR_B5,QA_PIXEL).
@@ -1216,383 +1062,409 @@ Bands: a preset (true_colour, false_colour, ndvi, scene_classification, pixel_qu
 Portals without cloud-optimised files (Copernicus Data Space, GEODES, DHuS mirrors): the product is downloaded, then clipped; the archive is kept unless unticked.
 
 TABLE has one row per product: the file written, the bytes read against the size of the whole files, or why it failed.</source>
-        <translation>Pour chaque produit d&apos;une couche d&apos;emprises écrite par « Rechercher dans les portails EO », lit seulement les bandes choisies sur la zone dans les GeoTIFF optimisés pour le cloud du portail (Earth Search, Planetary Computer) et écrit un GeoTIFF optimisé pour le cloud par produit, dans la grille et la projection propres des bandes. Les bandes de résolution plus grossière sont rééchantillonnées à la plus fine (méthode ci-dessous ; les bandes de classes comme SCL toujours au plus proche voisin).
+        <translation>Pour chaque produit d'une couche d'emprises écrite par « Rechercher dans les portails EO », lit seulement les bandes choisies sur la zone dans les GeoTIFF optimisés pour le cloud du portail (Earth Search, Planetary Computer) et écrit un GeoTIFF optimisé pour le cloud par produit, dans la grille et la projection propres des bandes. Les bandes de résolution plus grossière sont rééchantillonnées à la plus fine (méthode ci-dessous ; les bandes de classes comme SCL toujours au plus proche voisin).
 
 Bandes : un préréglage (true_colour, false_colour, ndvi, scene_classification, pixel_quality) ou des noms de bandes séparés par des virgules (B04,B08,SCL ; red,nir ; SR_B4,SR_B5,QA_PIXEL).
 
-Portails sans fichiers optimisés pour le cloud (Copernicus Data Space, GEODES, miroirs DHuS) : le produit est téléchargé, puis découpé ; l&apos;archive est gardée sauf si la case est décochée.
+Portails sans fichiers optimisés pour le cloud (Copernicus Data Space, GEODES, miroirs DHuS) : le produit est téléchargé, puis découpé ; l'archive est gardée sauf si la case est décochée.
 
-TABLE a une ligne par produit : le fichier écrit, les octets lus face à la taille des fichiers entiers, ou la raison de l&apos;échec.</translation>
+TABLE a une ligne par produit : le fichier écrit, les octets lus face à la taille des fichiers entiers, ou la raison de l'échec.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="409"/>
         <source>Index (NDVI, NDWI, NDMI, EVI or a band name)</source>
         <translation>Indice (NDVI, NDWI, NDMI, EVI ou un nom de bande)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="231"/>
         <source>Keep downloaded archives (products without COGs)</source>
         <translation>Garder les archives téléchargées (produits sans COG)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="411"/>
         <source>Mask classes (comma-separated; empty: the usual ones; none)</source>
         <translation>Classes masquées (séparées par des virgules ; vide : les habituelles ; none)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="374"/>
         <source>Mean, median and spread of NDVI (or another index) per parcel and date, without downloading.</source>
-        <translation>Moyenne, médiane et dispersion du NDVI (ou d&apos;un autre indice) par parcelle et par date, sans téléchargement.</translation>
+        <translation>Moyenne, médiane et dispersion du NDVI (ou d'un autre indice) par parcelle et par date, sans téléchargement.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="329"/>
         <source>No product could be subset; see the log.</source>
-        <translation>Aucun produit n&apos;a pu être découpé ; voir le journal.</translation>
+        <translation>Aucun produit n'a pu être découpé ; voir le journal.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="187"/>
         <source>Only the pixels you need: chosen bands over an area, one GeoTIFF per product.</source>
         <translation>Seulement les pixels utiles : les bandes choisies sur une zone, un GeoTIFF par produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="226"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="406"/>
         <source>Parcel id field (empty: the feature id)</source>
-        <translation>Champ identifiant des parcelles (vide : l&apos;identifiant de l&apos;entité)</translation>
+        <translation>Champ identifiant des parcelles (vide : l'identifiant de l'entité)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="370"/>
         <source>Parcel time series (index statistics)</source>
-        <translation>Série temporelle de parcelles (statistiques d&apos;indice)</translation>
+        <translation>Série temporelle de parcelles (statistiques d'indice)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="404"/>
         <source>Parcels</source>
         <translation>Parcelles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="239"/>
         <source>Products not written</source>
         <translation>Produits non écrits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="238"/>
         <source>Products written</source>
         <translation>Produits écrits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="228"/>
         <source>Resampling of coarser bands</source>
         <translation>Rééchantillonnage des bandes plus grossières</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="416"/>
         <source>Rows written</source>
         <translation>Lignes écrites</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="183"/>
         <source>Subset EO products (area and bands)</source>
         <translation>Découper des produits EO (zone et bandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="132"/>
         <source>The layer holds no product.</source>
         <translation>La couche ne contient aucun produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="432"/>
         <source>The parcels layer holds no polygon.</source>
         <translation>La couche de parcelles ne contient aucun polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="414"/>
         <source>Time series</source>
         <translation>Série temporelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="234"/>
         <source>What was read</source>
         <translation>Ce qui a été lu</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="344"/>
         <source>download failed</source>
         <translation>échec du téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="191"/>
         <source>sentinel,landsat,cog,subset,clip,bands,area,download</source>
         <translation>sentinel,landsat,cog,sous-ensemble,découpe,bandes,zone,téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="379"/>
         <source>sentinel,landsat,ndvi,ndwi,evi,time series,parcels,statistics,cog</source>
         <translation>sentinel,landsat,ndvi,ndwi,evi,série temporelle,parcelles,statistiques,cog</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="452"/>
         <source>{index} over {parcels} parcel(s) in {products} product(s)</source>
         <translation>{index} sur {parcels} parcelle(s) dans {products} produit(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="472"/>
         <source>{rows} row(s); {size} read in {requests} request(s)</source>
         <translation>{rows} ligne(s) ; {size} lus en {requests} requête(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="339"/>
         <source>{title}: no cloud-optimised files, downloading the product to clip it</source>
         <translation>{title} : pas de fichiers optimisés pour le cloud, téléchargement du produit pour le découper</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="312"/>
         <source>{title}: {file} ({message})</source>
         <translation>{title} : {file} ({message})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="1"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="470"/>
         <source>{title}: {message}</source>
         <translation>{title} : {message}</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="366"/>
         <source>, from {records} records</source>
         <translation>, issus de {records} enregistrements</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="368"/>
         <source>, more pages available (the portal reports {total} in all)</source>
         <translation>, d’autres pages disponibles (le portail en annonce {total} au total)</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="371"/>
         <source>, more pages available</source>
         <translation>, d’autres pages disponibles</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="373"/>
         <source>; {n} product(s) of other collections left out</source>
         <translation>, {n} produit(s) d’autres collections écarté(s)</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="234"/>
         <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
         <translation>Versions à télécharger (noms de produits séparés par des virgules ; vide : la version préférée de chaque produit)</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="297"/>
         <source>No product of the layer has a version named {name}.</source>
         <translation>Aucun produit de la couche n’a de version nommée {name}.</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/download_algorithm.py" line="214"/>
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), its feature lists them all and the version it shows is downloaded (the newest one, unless another was chosen); &apos;Versions to download&apos; names others. A version is fetched only from the portals holding that version, and saved under its own name.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), son entité les liste toutes et la version qu’elle affiche est téléchargée (la plus récente, sauf si une autre a été choisie) ; « Versions à télécharger » en désigne d’autres. Une version n’est téléchargée que depuis les portails qui détiennent cette version, et enregistrée sous son propre nom.</translation>
     </message>
     <message>
+        <location filename="../plugin/processing/search_algorithm.py" line="129"/>
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
     </message>
     <message>
-        <location filename="../plugin/openeo_jobs.py" line="1"/>
+        <location filename="../plugin/main.py" line="279"/>
         <source>openEO</source>
         <translation>openEO</translation>
+    </message>
+    <message>
+        <location filename="../plugin/log.py" line="202"/>
+        <source>Show more</source>
+        <translation>Afficher plus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="101"/>
+        <source>openeo,composite,ndvi,time series,sentinel,copernicus,cdse</source>
+        <translation>openeo,composite,ndvi,série temporelle,sentinel,copernicus,cdse</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsChart</name>
+    <message>
+        <location filename="../plugin/ui/chart.py" line="155"/>
+        <source>No statistics yet</source>
+        <translation>Pas encore de statistiques</translation>
     </message>
 </context>
 <context>
     <name>EOPortalsDock</name>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Sentinel-2 L1C (top-of-atmosphere reflectance)</source>
         <translation>Sentinel-2 L1C (réflectance au sommet de l'atmosphère)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Sentinel-2 L2A (surface reflectance)</source>
         <translation>Sentinel-2 L2A (réflectance de surface)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Sentinel-1 GRD (ground range detected)</source>
         <translation>Sentinel-1 GRD (détecté, géométrie sol)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Sentinel-1 SLC (single look complex)</source>
         <translation>Sentinel-1 SLC (complexe, une vue)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Landsat 8-9 Collection 2 Level-2 (surface reflectance)</source>
         <translation>Landsat 8-9 Collection 2 niveau 2 (réflectance de surface)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest was self-intersecting and has been repaired.</source>
         <translation>La zone d'intérêt se recoupait elle-même ; elle a été réparée.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest crosses the antimeridian and has been split in two.</source>
         <translation>La zone d'intérêt traverse l'antiméridien ; elle a été coupée en deux.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is not valid WKT.</source>
         <translation>La zone d'intérêt n'est pas un WKT valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>An area of interest is needed: draw one, or give a WKT or GeoJSON geometry.</source>
         <translation>Une zone d'intérêt est nécessaire : dessinez-en une, ou donnez une géométrie WKT ou GeoJSON.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is wider than the whole globe.</source>
         <translation>La zone d'intérêt est plus large que le globe entier.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest lies outside longitudes -180..180 and latitudes -90..90.</source>
         <translation>La zone d'intérêt est hors des longitudes -180..180 et des latitudes -90..90.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>Both a start and an end date are needed.</source>
         <translation>Une date de début et une date de fin sont nécessaires.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is empty.</source>
         <translation>La zone d'intérêt est vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is an invalid polygon that could not be repaired.</source>
         <translation>La zone d'intérêt est un polygone invalide qui n'a pas pu être réparé.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest has no area.</source>
         <translation>La zone d'intérêt n'a pas de superficie.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is not in longitude/latitude (EPSG:4326): latitudes exceed ±90°.</source>
         <translation>La zone d'intérêt n'est pas en longitude/latitude (EPSG:4326) : des latitudes dépassent ±90°.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The area of interest is not in longitude/latitude (EPSG:4326): longitudes exceed ±180°.</source>
         <translation>La zone d'intérêt n'est pas en longitude/latitude (EPSG:4326) : des longitudes dépassent ±180°.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>This file is not an EO Portals saved search.</source>
         <translation>Ce fichier n'est pas une recherche enregistrée d'EO Portals.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>This saved search was written by a newer version of EO Portals.</source>
         <translation>Cette recherche enregistrée a été écrite par une version plus récente d'EO Portals.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The saved search has no area of interest or no collection.</source>
         <translation>La recherche enregistrée n'a pas de zone d'intérêt ou pas de collection.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="102"/>
+        <location filename="../plugin/ui/common.py" line="18"/>
         <source>The saved search&apos;s portals must be a list.</source>
         <translation>Les portails de la recherche enregistrée doivent être une liste.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1646"/>
+        <location filename="../plugin/ui/dock.py" line="425"/>
         <source>EO Portals</source>
         <translation>EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1051"/>
+        <location filename="../plugin/ui/dock.py" line="126"/>
         <source>Search</source>
         <translation>Rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="428"/>
+        <location filename="../plugin/ui/dock.py" line="139"/>
         <source>Save this search, or open a saved one</source>
         <translation>Enregistrer cette recherche, ou en ouvrir une enregistrée</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="430"/>
+        <location filename="../plugin/ui/dock.py" line="141"/>
         <source>Save search…</source>
         <translation>Enregistrer la recherche…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="431"/>
+        <location filename="../plugin/ui/dock.py" line="142"/>
         <source>Open a saved search…</source>
         <translation>Ouvrir une recherche enregistrée…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="435"/>
+        <location filename="../plugin/ui/dock.py" line="146"/>
         <source>Portals…</source>
         <translation>Portails…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="437"/>
+        <location filename="../plugin/ui/dock.py" line="148"/>
         <source>Portals and accounts</source>
         <translation>Portails et comptes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="746"/>
+        <location filename="../plugin/ui/dock.py" line="235"/>
         <source>Check at least one portal that offers this collection.</source>
         <translation>Cochez au moins un portail qui propose cette collection.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="754"/>
+        <location filename="../plugin/ui/dock.py" line="245"/>
         <source>{collection} – {stamp}</source>
         <translation>{collection} – {stamp}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="888"/>
+        <location filename="../plugin/ui/dock.py" line="299"/>
         <source>The portals dialog is not available in this version.</source>
         <translation>La fenêtre des portails n'est pas disponible dans cette version.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1025"/>
+        <location filename="../plugin/ui/dock.py" line="346"/>
         <source>No product matches this search.</source>
         <translation>Aucun produit ne correspond à cette recherche.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1607"/>
+        <location filename="../plugin/ui/dock.py" line="407"/>
         <source>Save search</source>
         <translation>Enregistrer la recherche</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1615"/>
+        <location filename="../plugin/ui/dock.py" line="415"/>
         <source>EO Portals search (*.json)</source>
         <translation>Recherche EO Portals (*.json)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1608"/>
+        <location filename="../plugin/ui/dock.py" line="408"/>
         <source>Search saved to {path}</source>
         <translation>Recherche enregistrée dans {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1610"/>
+        <location filename="../plugin/ui/dock.py" line="410"/>
         <source>The search could not be saved: {reason}</source>
         <translation>La recherche n'a pas pu être enregistrée : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1615"/>
+        <location filename="../plugin/ui/dock.py" line="415"/>
         <source>Open a saved search</source>
         <translation>Ouvrir une recherche enregistrée</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="1627"/>
+        <location filename="../plugin/ui/dock.py" line="269"/>
         <source>This saved search cannot be used: {reason}</source>
         <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="303"/>
+        <location filename="../plugin/ui/dock.py" line="333"/>
         <source>Your portal catalog is not used, searches go to the built-in portals: {problem}</source>
-        <translation>Votre catalogue de portails n&apos;est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
+        <translation>Votre catalogue de portails n'est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
     </message>
 </context>
 <context>
@@ -1600,60 +1472,60 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
     <message>
         <location filename="../plugin/downloads.py" line="60"/>
         <source>login refused, check the account in EO Portals settings</source>
-        <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
+        <translation type="obsolete">connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
     </message>
     <message>
         <location filename="../plugin/downloads.py" line="60"/>
         <source>an account is needed to download from this portal: add it in EO Portals settings</source>
-        <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
+        <translation type="obsolete">un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
     </message>
     <message>
         <location filename="../plugin/downloads.py" line="60"/>
         <source>offers no whole-product archive: choose the assets to download</source>
-        <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
+        <translation type="obsolete">ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
     </message>
     <message>
         <location filename="../plugin/downloads.py" line="60"/>
         <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
-        <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
+        <translation type="obsolete">le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
     </message>
     <message>
         <location filename="../plugin/downloads.py" line="60"/>
         <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
-        <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
+        <translation type="obsolete">le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="383"/>
+        <location filename="../plugin/downloads.py" line="301"/>
         <source>EO Portals: opening {name}</source>
         <translation>EO Portals : ouverture de {name}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="416"/>
+        <location filename="../plugin/downloads.py" line="334"/>
         <source>EO Portals: opening {name} from the portal</source>
         <translation>EO Portals : ouverture de {name} depuis le portail</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="437"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="284"/>
         <source>Could not add to the map: {message}</source>
         <translation>Impossible d'ajouter à la carte : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="482"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="503"/>
         <source>Download failed: {reason}</source>
         <translation>Échec du téléchargement : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="501"/>
+        <location filename="../plugin/downloads.py" line="416"/>
         <source>EO Portals downloads</source>
         <translation>Téléchargements EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="600"/>
+        <location filename="../plugin/main.py" line="255"/>
         <source>Downloads</source>
         <translation>Téléchargements</translation>
     </message>
     <message>
-        <location filename="../plugin/downloads.py" line="256"/>
+        <location filename="../plugin/downloads.py" line="168"/>
         <source>The download queue {path} cannot be used ({error}); downloads will not be resumed after QGIS restarts.</source>
         <translation>La file de téléchargement {path} est inutilisable ({error}) ; les téléchargements ne reprendront pas après un redémarrage de QGIS.</translation>
     </message>
@@ -1661,418 +1533,747 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>EOPortalsLayers</name>
     <message>
-        <location filename="../plugin/layers.py" line="396"/>
+        <location filename="../plugin/layers.py" line="526"/>
         <source>GDAL could not open {names}</source>
         <translation>GDAL n'a pas pu ouvrir {names}</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="399"/>
+        <location filename="../plugin/layers.py" line="529"/>
         <source>nothing in it can be shown on the map</source>
         <translation>rien ne peut en être affiché sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="406"/>
+        <location filename="../plugin/layers.py" line="538"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="180"/>
+        <location filename="../plugin/layers.py" line="190"/>
         <source>the true-colour image (TCI)</source>
-        <translation>l&apos;image en couleurs naturelles (TCI)</translation>
+        <translation>l'image en couleurs naturelles (TCI)</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="180"/>
+        <location filename="../plugin/layers.py" line="194"/>
         <source>true colour ({resolution})</source>
         <translation>les couleurs naturelles ({resolution})</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="180"/>
+        <location filename="../plugin/layers.py" line="202"/>
         <source>band {band} ({resolution})</source>
         <translation>la bande {band} ({resolution})</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="180"/>
+        <location filename="../plugin/layers.py" line="206"/>
         <source>none of the product&apos;s image bands is in it (a partial download?): missing {bands}</source>
-        <translation>aucune des bandes d&apos;image du produit n&apos;y est (téléchargement partiel ?) : il manque {bands}</translation>
+        <translation>aucune des bandes d'image du produit n'y est (téléchargement partiel ?) : il manque {bands}</translation>
     </message>
     <message>
-        <location filename="../plugin/layers.py" line="180"/>
+        <location filename="../plugin/layers.py" line="209"/>
         <source>bands missing from the product: {bands}; the map shows {shown}</source>
         <translation>bandes absentes du produit : {bands} ; la carte montre {shown}</translation>
     </message>
 </context>
 <context>
+    <name>EOPortalsMask</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Cirrus</source>
+        <translation>Cirrus</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Cloud</source>
+        <translation>Nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Cloud shadow</source>
+        <translation>Ombre de nuage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Cloud shadows</source>
+        <translation>Ombres de nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Clouds, high probability</source>
+        <translation>Nuages, probabilité forte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Clouds, medium probability</source>
+        <translation>Nuages, probabilité moyenne</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Dark area pixels</source>
+        <translation>Pixels de zones sombres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Dilated cloud</source>
+        <translation>Nuage dilaté</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>No data</source>
+        <translation>Pas de données</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>No data (fill)</source>
+        <translation>Pas de données (remplissage)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Not vegetated</source>
+        <translation>Sans végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Saturated or defective</source>
+        <translation>Saturé ou défectueux</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Snow</source>
+        <translation>Neige</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Snow or ice</source>
+        <translation>Neige ou glace</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Thin cirrus</source>
+        <translation>Cirrus fins</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Unclassified</source>
+        <translation>Non classé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Vegetation</source>
+        <translation>Végétation</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="320"/>
+        <source>Water</source>
+        <translation>Eau</translation>
+    </message>
+</context>
+<context>
+    <name>EOPortalsSeries</name>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="54"/>
+        <source>EO Portals time series</source>
+        <translation>Série temporelle EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="315"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+</context>
+<context>
     <name>EndpointDialog</name>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="220"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="39"/>
         <source>Add a mirror or a custom endpoint</source>
         <translation>Ajouter un miroir ou un point d'accès personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="223"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="42"/>
         <source>A mirror answers like an existing portal at another address; a custom endpoint is any STAC API, OData catalogue, DHuS or resto server. It is saved in your portal catalog file.</source>
         <translation>Un miroir répond comme un portail existant, à une autre adresse ; un point d'accès personnalisé est n'importe quelle API STAC, catalogue OData, serveur DHuS ou resto. Il est enregistré dans votre fichier de catalogue des portails.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="230"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="49"/>
         <source>None (custom endpoint)</source>
         <translation>Aucun (point d'accès personnalisé)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="232"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="51"/>
         <source>Mirror of {title}</source>
         <translation>Miroir de {title}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="233"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="52"/>
         <source>Based on</source>
         <translation>Basé sur</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="237"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="56"/>
         <source>Protocol</source>
         <translation>Protocole</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="239"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="58"/>
         <source>e.g. My institute&apos;s STAC catalogue</source>
         <translation>p. ex. Catalogue STAC de mon institut</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="240"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="59"/>
         <source>Title</source>
         <translation>Titre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="243"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="62"/>
         <source>lower case letters, digits and _</source>
         <translation>minuscules, chiffres et _</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="244"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="63"/>
         <source>Identifier</source>
         <translation>Identifiant</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="247"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="66"/>
         <source>URL</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="249"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="68"/>
         <source>No account</source>
         <translation>Aucun compte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="250"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="69"/>
         <source>User name and password</source>
         <translation>Nom d'utilisateur et mot de passe</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="251"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="70"/>
         <source>API key</source>
         <translation>Clé d'API</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="252"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="71"/>
         <source>Account</source>
         <translation>Compte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="261"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="80"/>
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="289"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="108"/>
         <source>{title} (mirror)</source>
         <translation>{title} (miroir)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="308"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="127"/>
         <source>Give the endpoint a title.</source>
         <translation>Donnez un titre au point d'accès.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="310"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="129"/>
         <source>Give the endpoint an identifier.</source>
         <translation>Donnez un identifiant au point d'accès.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="312"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="131"/>
         <source>A portal with the identifier &apos;{id}&apos; exists already.</source>
         <translation>Un portail d'identifiant « {id} » existe déjà.</translation>
     </message>
 </context>
 <context>
-    <name>Messages</name>
+    <name>JobsPanel</name>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>HTTP {status}, check your account</source>
-        <translation>HTTP {status}, vérifiez votre compte</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <source>Back-end</source>
+        <translation>Serveur</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>an account is needed to download from this portal: add it in EO Portals settings</source>
-        <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="120"/>
+        <source>Bands</source>
+        <translation>Bandes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>login refused, check the account in EO Portals settings</source>
-        <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="163"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>the session expired</source>
-        <translation>la session a expiré</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <source>Cloud-free composite</source>
+        <translation>Composite sans nuages</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>{service} refused the account (HTTP {status}), check it in EO Portals settings</source>
-        <translation>{service} a refusé le compte (HTTP {status}), vérifiez-le dans les paramètres d'EO Portals</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="164"/>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>the proxy {proxy} wants a valid user name and password (HTTP {status}): check them in QGIS Settings &gt; Options &gt; Network</source>
-        <translation>le proxy {proxy} demande un nom d'utilisateur et un mot de passe valides (HTTP {status}) : vérifiez-les dans Préférences QGIS &gt; Options &gt; Réseau</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="162"/>
+        <source>Get results</source>
+        <translation>Récupérer les résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>HTTP 401 from the proxy {proxy} or the portal: check the proxy's user name and password (QGIS Settings &gt; Options &gt; Network) and your account</source>
-        <translation>HTTP 401 du proxy {proxy} ou du portail : vérifiez le nom d'utilisateur et le mot de passe du proxy (Préférences QGIS &gt; Options &gt; Réseau) et votre compte</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <source>Index time series</source>
+        <translation>Série temporelle d'indice</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
-        <source>timed out after {seconds} s</source>
-        <translation>délai dépassé après {seconds} s</translation>
+        <location filename="../plugin/ui/jobs_panel.py" line="123"/>
+        <source>Index</source>
+        <translation>Indice</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <source>Job</source>
+        <translation>Traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="118"/>
+        <source>Kind</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <source>Month</source>
+        <translation>Mois</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="226"/>
+        <source>No openEO back-end is available: add one in EO Portals settings.</source>
+        <translation>Aucun serveur openEO n'est disponible : ajoutez-en un dans les paramètres d'EO Portals.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="132"/>
+        <source>Parcels</source>
+        <translation>Parcelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="128"/>
+        <source>Period</source>
+        <translation>Période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="161"/>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="138"/>
+        <source>Run job</source>
+        <translation>Lancer le traitement</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <source>Season</source>
+        <translation>Saison</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
+        <source>Show graph</source>
+        <translation>Voir le graphe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <source>Stack of bands</source>
+        <translation>Pile de bandes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="144"/>
+        <source>The process graph, to copy into openEO&apos;s editor or Python</source>
+        <translation>Le graphe de processus, à copier dans l'éditeur d'openEO ou en Python</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <source>Whole period</source>
+        <translation>Toute la période</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <source>Year</source>
+        <translation>Année</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <source>created</source>
+        <translation>créé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
+        <source>failed</source>
+        <translation>en échec</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
+        <source>finished</source>
+        <translation>terminé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="288"/>
+        <source>openEO call failed unexpectedly: {error}</source>
+        <translation>L'appel openEO a échoué de façon inattendue : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="427"/>
+        <source>openEO: cancelling {job}</source>
+        <translation>openEO : annulation de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="439"/>
+        <source>openEO: deleting {job}</source>
+        <translation>openEO : suppression de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="363"/>
+        <source>openEO: results of {job}</source>
+        <translation>openEO : résultats de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="319"/>
+        <source>openEO: starting a job on {backend}</source>
+        <translation>openEO : lancement d'un traitement sur {backend}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="333"/>
+        <source>openEO: status of {job}</source>
+        <translation>openEO : état de {job}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <source>queued</source>
+        <translation>en attente</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <source>running</source>
+        <translation>en cours</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="230"/>
+        <source>{backend} has no collection for {collection}.</source>
+        <translation>{backend} n'a pas de collection pour {collection}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="476"/>
+        <source>{credits:g} credits</source>
+        <translation>{credits:g} crédits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="478"/>
+        <source>{n} file(s)</source>
+        <translation>{n} fichier(s)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="108"/>
+        <source>Sign in…</source>
+        <translation>Se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="109"/>
+        <source>Sign in to this back-end in the browser (OpenID Connect device code)</source>
+        <translation>Se connecter à ce serveur dans le navigateur (code d'appareil OpenID Connect)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="206"/>
+        <source>Signed in to {backend}.</source>
+        <translation>Connecté à {backend}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="408"/>
+        <source>openEO: opening the results</source>
+        <translation>openEO : ouverture des résultats</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="410"/>
+        <source>The results could not be opened: {error}</source>
+        <translation>Les résultats n'ont pas pu être ouverts : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="386"/>
+        <source>The time series {path} could not be read: {error}</source>
+        <translation>La série temporelle {path} n'a pas pu être lue : {error}</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="30"/>
+        <source>HTTP {status}, check your account</source>
+        <translation>HTTP {status}, vérifiez votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="31"/>
+        <source>an account is needed to download from this portal: add it in EO Portals settings</source>
+        <translation>un compte est nécessaire pour télécharger depuis ce portail : ajoutez-le dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="33"/>
+        <source>login refused, check the account in EO Portals settings</source>
+        <translation>connexion refusée, vérifiez le compte dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="35"/>
+        <source>the session expired</source>
+        <translation>la session a expiré</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="36"/>
+        <source>{service} refused the account (HTTP {status}), check it in EO Portals settings</source>
+        <translation>{service} a refusé le compte (HTTP {status}), vérifiez-le dans les paramètres d'EO Portals</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="38"/>
+        <source>the proxy {proxy} wants a valid user name and password (HTTP {status}): check them in QGIS Settings &gt; Options &gt; Network</source>
+        <translation>le proxy {proxy} demande un nom d'utilisateur et un mot de passe valides (HTTP {status}) : vérifiez-les dans Préférences QGIS &gt; Options &gt; Réseau</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="41"/>
+        <source>HTTP 401 from the proxy {proxy} or the portal: check the proxy&apos;s user name and password (QGIS Settings &gt; Options &gt; Network) and your account</source>
+        <translation>HTTP 401 du proxy {proxy} ou du portail : vérifiez le nom d'utilisateur et le mot de passe du proxy (Préférences QGIS &gt; Options &gt; Réseau) et votre compte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="44"/>
+        <source>timed out after {seconds} s</source>
+        <translation>délai dépassé après {seconds} s</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="45"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/messages.py" line="46"/>
         <source>too many requests, try again later</source>
         <translation>trop de requêtes, réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="47"/>
         <source>too many parallel downloads for this account (HTTP 403), retry when others have finished</source>
         <translation>trop de téléchargements simultanés pour ce compte (HTTP 403), réessayez quand d'autres seront terminés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="50"/>
         <source>the portal asks to wait {minutes} min (HTTP {status}); retry later</source>
         <translation>le portail demande d'attendre {minutes} min (HTTP {status}) ; réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="52"/>
         <source>cannot be reached ({reason})</source>
         <translation>injoignable ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="53"/>
         <source>request failed ({reason})</source>
         <translation>la requête a échoué ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="54"/>
         <source>cannot reach the proxy {proxy} ({reason})</source>
         <translation>le proxy {proxy} est injoignable ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="56"/>
         <source>secure connection refused: the certificate could not be verified ({reason})</source>
         <translation>connexion sécurisée refusée : le certificat n'a pas pu être vérifié ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="58"/>
         <source>the connection was cut in the middle of the answer</source>
         <translation>la connexion a été coupée au milieu de la réponse</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="60"/>
         <source>the connection was cut after {received} of {declared} bytes</source>
         <translation>la connexion a été coupée après {received} octets sur {declared}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="62"/>
         <source>download interrupted: {cause}</source>
         <translation>téléchargement interrompu : {cause}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="63"/>
         <source>the proxy {proxy} answered HTTP {status}</source>
         <translation>le proxy {proxy} a répondu HTTP {status}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="64"/>
         <source>HTTP {status}</source>
         <translation>HTTP {status}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="65"/>
         <source>server error (HTTP {status})</source>
         <translation>erreur du serveur (HTTP {status})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="66"/>
         <source>too many redirects</source>
         <translation>trop de redirections</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="67"/>
         <source>the portal answered with a web page instead of the file</source>
         <translation>le portail a répondu par une page web au lieu du fichier</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="69"/>
         <source>the portal sent {sent} bytes where {announced} were announced</source>
         <translation>le portail a envoyé {sent} octets au lieu des {announced} annoncés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="71"/>
         <source>the answer could not be read: not JSON (starts with: {start})</source>
         <translation>la réponse n'a pas pu être lue : ce n'est pas du JSON (elle commence par : {start})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="73"/>
         <source>the answer could not be read: {what}</source>
         <translation>la réponse n'a pas pu être lue : {what}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="74"/>
         <source>the answer could not be read: it is larger than {megabytes} MB</source>
         <translation>la réponse n'a pas pu être lue : elle dépasse {megabytes} Mo</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="76"/>
         <source>the answer could not be read: it is nested too deeply</source>
         <translation>la réponse n'a pas pu être lue : elle est imbriquée trop profondément</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="78"/>
         <source>the product is offline (in the long-term archive): order it on the portal, then retry</source>
         <translation>le produit est hors ligne (dans l'archive à long terme) : commandez-le sur le portail, puis réessayez</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="80"/>
         <source>the product is offline: the portal is bringing it back from its long-term archive, retry later</source>
         <translation>le produit est hors ligne : le portail le récupère de son archive à long terme, réessayez plus tard</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="83"/>
         <source>offers no whole-product archive: choose the assets to download</source>
         <translation>ne propose pas d'archive du produit entier : choisissez les assets à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="85"/>
         <source>has none of the chosen assets over HTTP ({assets})</source>
         <translation>n'a aucun des assets choisis en HTTP ({assets})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="87"/>
         <source>this portal is not in the catalog</source>
         <translation>ce portail n'est pas dans le catalogue</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="88"/>
         <source>no source to download from</source>
         <translation>aucune source où télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="89"/>
         <source>cannot write {path}: {reason}</source>
         <translation>impossible d'écrire {path} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="90"/>
         <source>the disk is full ({folder}): free some space and retry</source>
         <translation>le disque est plein ({folder}) : libérez de la place et réessayez</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="92"/>
         <source>the disk is too full for this download ({folder}): {needed} needed and {margin} kept free, {free} free; free some space and retry</source>
         <translation>le disque est trop plein pour ce téléchargement ({folder}) : {needed} nécessaires et {margin} gardés libres, {free} libres ; libérez de la place et réessayez</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="95"/>
         <source>downloaded, but the extraction failed ({reason})</source>
         <translation>téléchargé, mais l'extraction a échoué ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="96"/>
         <source>checksum mismatch ({algorithm}): the file is corrupt; it was deleted</source>
         <translation>somme de contrôle différente ({algorithm}) : le fichier est corrompu ; il a été supprimé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="98"/>
         <source>size mismatch: {received} bytes received, {expected} expected; it was deleted</source>
         <translation>taille différente : {received} octets reçus, {expected} attendus ; il a été supprimé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="100"/>
         <source>unexpected error ({reason})</source>
         <translation>erreur inattendue ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="102"/>
         <source> (the partial download is kept)</source>
         <translation> (le téléchargement partiel est conservé)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="103"/>
         <source>{name}: {reason}</source>
         <translation>{name} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="104"/>
         <source>{reason}: {portal_says}</source>
         <translation>{reason} : {portal_says}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="109"/>
         <source>{file}: {algorithm} verified</source>
         <translation>{file} : {algorithm} vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="110"/>
         <source>{file}: not verified ({algorithms})</source>
         <translation>{file} : non vérifié ({algorithms})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="111"/>
         <source>{file}: no checksum given</source>
         <translation>{file} : aucune somme de contrôle fournie</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="112"/>
         <source>{portal} has no asset {key}</source>
         <translation>{portal} n'a pas l'asset {key}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="113"/>
         <source>fell back to {portal} after: {reasons}</source>
         <translation>repli sur {portal} après : {reasons}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="114"/>
         <source>extracted: {files}</source>
         <translation>extrait : {files}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="117"/>
         <source>{algorithm} verified</source>
         <translation>{algorithm} vérifié</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="118"/>
         <source>not verified ({algorithms})</source>
         <translation>non vérifié ({algorithms})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/messages.py" line="1"/>
+        <location filename="../plugin/ui/messages.py" line="119"/>
         <source>no checksum given</source>
         <translation>aucune somme de contrôle fournie</translation>
     </message>
@@ -2080,37 +2281,37 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>PortalList</name>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="152"/>
+        <location filename="../plugin/ui/portal_list.py" line="153"/>
         <source>Does not offer this collection.</source>
         <translation>Ne propose pas cette collection.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="125"/>
+        <location filename="../plugin/ui/portal_list.py" line="126"/>
         <source>Failed last time: {message}</source>
         <translation>Échec la dernière fois : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="127"/>
+        <location filename="../plugin/ui/portal_list.py" line="128"/>
         <source>Needs an account (set one with Portals…)</source>
         <translation>Compte nécessaire (à définir dans Portails…)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="123"/>
+        <location filename="../plugin/ui/portal_list.py" line="124"/>
         <source>Needs an account: {message}</source>
         <translation>Compte nécessaire : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="128"/>
+        <location filename="../plugin/ui/portal_list.py" line="129"/>
         <source>Not searched yet</source>
         <translation>Pas encore interrogé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="39"/>
+        <location filename="../plugin/ui/portal_list.py" line="40"/>
         <source>Portals</source>
         <translation>Portails</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portal_list.py" line="121"/>
+        <location filename="../plugin/ui/portal_list.py" line="122"/>
         <source>Reachable (last search: {message})</source>
         <translation>Joignable (dernière recherche : {message})</translation>
     </message>
@@ -2118,282 +2319,282 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>PortalsDialog</name>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="192"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="23"/>
         <source>The URL must start with https:// or http://.</source>
         <translation>L'URL doit commencer par https:// ou http://.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="195"/>
+        <location filename="../plugin/ui/endpoint_dialog.py" line="26"/>
         <source>Remove the user name and password from the URL: choose an account instead.</source>
         <translation>Retirez le nom d'utilisateur et le mot de passe de l'URL : choisissez plutôt un compte.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="361"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="172"/>
         <source>EO Portals: portals and accounts</source>
         <translation>EO Portals : portails et comptes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="380"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="192"/>
         <source>Tick the portals EO Portals searches. An account is a QGIS authentication configuration: the password stays in QGIS&apos;s encrypted authentication database, EO Portals keeps only its id.</source>
         <translation>Cochez les portails qu'EO Portals interroge. Un compte est une configuration d'authentification QGIS : le mot de passe reste dans la base d'authentification chiffrée de QGIS, EO Portals n'en garde que l'identifiant.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="207"/>
         <source>Portal</source>
         <translation>Portail</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="207"/>
         <source>Protocol</source>
         <translation>Protocole</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="421"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="233"/>
         <source>URL</source>
         <translation>URL</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="426"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="238"/>
         <source>Account</source>
         <translation>Compte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="395"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="207"/>
         <source>Status</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="435"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="247"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="437"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="249"/>
         <source>Send one small request to the portal, with the chosen account</source>
         <translation>Envoyer une petite requête au portail, avec le compte choisi</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="450"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="262"/>
         <source>Add mirror or custom endpoint…</source>
         <translation>Ajouter un miroir ou un point d'accès…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="456"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="268"/>
         <source>Your catalog file: {path}</source>
         <translation>Votre fichier de catalogue : {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="502"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="313"/>
         <source>Added in your catalog file</source>
         <translation>Ajouté dans votre fichier de catalogue</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="504"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="315"/>
         <source>Set its URL to use it</source>
         <translation>Indiquez son URL pour l'utiliser</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="529"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="340"/>
         <source>(set its URL below)</source>
         <translation>(indiquez son URL ci-dessous)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="542"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="353"/>
         <source>Not needed</source>
         <translation>Inutile</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="550"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="361"/>
         <source>Needed to search</source>
         <translation>Nécessaire pour rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="552"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="363"/>
         <source>Needed to download</source>
         <translation>Nécessaire pour télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="553"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="364"/>
         <source>Optional</source>
         <translation>Facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="722"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="533"/>
         <source>Testing…</source>
         <translation>Test en cours…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="566"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="377"/>
         <source>Reachable</source>
         <translation>Joignable</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="568"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="379"/>
         <source>Needs an account</source>
         <translation>Compte nécessaire</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="570"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="381"/>
         <source>Failed: {message}</source>
         <translation>Échec : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="570"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="381"/>
         <source>Failed</source>
         <translation>Échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="571"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="382"/>
         <source>Not tested</source>
         <translation>Non testé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="602"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="413"/>
         <source>https://your-mirror.example.org/</source>
         <translation>https://votre-miroir.example.org/</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="603"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="414"/>
         <source>Setting the URL enables the portal</source>
         <translation>Indiquer l'URL active le portail</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="603"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="414"/>
         <source>Built-in portal: add a mirror to use another address</source>
         <translation>Portail intégré : ajoutez un miroir pour utiliser une autre adresse</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="620"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="431"/>
         <source>Without one of its own, it uses the account of {title}.</source>
         <translation>Sans compte propre, il utilise celui de {title}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="623"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="434"/>
         <source>Needed to download. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration holding your {title} user name and password.</source>
         <translation>Nécessaire pour télécharger. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; contenant votre nom d'utilisateur et votre mot de passe {title}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="628"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="439"/>
         <source>an &lt;b&gt;API Header&lt;/b&gt; configuration with the header {header} and your key, or a &lt;b&gt;Basic&lt;/b&gt; configuration with your key as password</source>
         <translation>une configuration &lt;b&gt;API Header&lt;/b&gt; avec l'en-tête {header} et votre clé, ou une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé comme mot de passe</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="631"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="442"/>
         <source>a &lt;b&gt;Basic&lt;/b&gt; configuration with your API key as password (the user name is not used)</source>
         <translation>une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé d'API comme mot de passe (le nom d'utilisateur n'est pas utilisé)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="633"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="444"/>
         <source>Needed to download. Choose or create {how}.</source>
         <translation>Nécessaire pour télécharger. Choisissez ou créez {how}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="635"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="446"/>
         <source>Needed to search and download. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration with your user name and password for this server.</source>
         <translation>Nécessaire pour rechercher et télécharger. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre nom d'utilisateur et votre mot de passe pour ce serveur.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="638"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="449"/>
         <source>Needed to download: files are signed by the portal&apos;s signing service. Choose or create a &lt;b&gt;Basic&lt;/b&gt; configuration with your access key as user name and your secret key as password.</source>
         <translation>Nécessaire pour télécharger : les fichiers sont signés par le service de signature du portail. Choisissez ou créez une configuration &lt;b&gt;Basic&lt;/b&gt; avec votre clé d'accès comme nom d'utilisateur et votre clé secrète comme mot de passe.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="642"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="453"/>
         <source>Optional: searching and downloading are open. A subscription key gives fewer rate limits; put it as password in a &lt;b&gt;Basic&lt;/b&gt; configuration.</source>
         <translation>Facultatif : la recherche et le téléchargement sont ouverts à tous. Une clé d'abonnement réduit les limitations de débit ; mettez-la comme mot de passe dans une configuration &lt;b&gt;Basic&lt;/b&gt;.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="644"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="455"/>
         <source>No account is needed: searching and downloading are open.</source>
         <translation>Aucun compte n'est nécessaire : la recherche et le téléchargement sont ouverts à tous.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="687"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="498"/>
         <source>Not tested yet.</source>
         <translation>Pas encore testé.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="687"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="498"/>
         <source>Set its URL to test it.</source>
         <translation>Indiquez son URL pour le tester.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="714"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="525"/>
         <source>EO Portals: testing {title}</source>
         <translation>EO Portals : test de {title}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="737"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="548"/>
         <source>{what}, account accepted</source>
         <translation>{what}, compte accepté</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="738"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="549"/>
         <source>account accepted</source>
         <translation>compte accepté</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="743"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="554"/>
         <source>it answered, but not as a {protocol} portal{start}</source>
         <translation>il a répondu, mais pas comme un portail {protocol}{start}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="743"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="554"/>
         <source> (it said: {text})</source>
         <translation> (réponse : {text})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="748"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="559"/>
         <source>the login was refused: {text}</source>
         <translation>la connexion a été refusée : {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="750"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="561"/>
         <source>the account was refused: {text}</source>
         <translation>le compte a été refusé : {text}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="752"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="563"/>
         <source>choose an account</source>
         <translation>choisissez un compte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="757"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="568"/>
         <source>Connection test of {title}: {result}</source>
         <translation>Test de connexion de {title} : {result}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="779"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="590"/>
         <source>{title}: {message}</source>
         <translation>{title} : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="782"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="593"/>
         <source>Reading the STAC options of {title} failed</source>
         <translation>La lecture des options STAC de {title} a échoué</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="792"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="603"/>
         <source>Saving the STAC options of {title} failed</source>
         <translation>L'enregistrement des options STAC de {title} a échoué</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="817"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="628"/>
         <source>The portal could not be saved: {error}</source>
         <translation>Le portail n'a pas pu être enregistré : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="832"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="643"/>
         <source>Added the portal {title} ({protocol}, {url}) to {path}</source>
         <translation>Portail {title} ({protocol}, {url}) ajouté à {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="849"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="660"/>
         <source>Saving the URL of {id} failed</source>
         <translation>L'enregistrement de l'URL de {id} a échoué</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/portals_dialog.py" line="882"/>
+        <location filename="../plugin/ui/portals_dialog.py" line="693"/>
         <source>Reading QGIS&apos;s network settings failed; testing without a proxy</source>
         <translation>La lecture des paramètres réseau de QGIS a échoué ; test sans proxy</translation>
     </message>
@@ -2401,42 +2602,42 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>QuicklookPanel</name>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="325"/>
+        <location filename="../plugin/ui/quicklook.py" line="328"/>
         <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
         <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="351"/>
+        <location filename="../plugin/ui/quicklook.py" line="358"/>
         <source>Loading the quicklook…</source>
         <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="349"/>
+        <location filename="../plugin/ui/quicklook.py" line="356"/>
         <source>No quicklook for this product.</source>
         <translation>Pas d'aperçu pour ce produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="385"/>
+        <location filename="../plugin/ui/quicklook.py" line="397"/>
         <source>No quicklook: {reason}</source>
         <translation>Pas d'aperçu : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="391"/>
+        <location filename="../plugin/ui/quicklook.py" line="403"/>
         <source>Quicklook {title}</source>
         <translation>Aperçu {title}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="368"/>
+        <location filename="../plugin/ui/quicklook.py" line="376"/>
         <source>Select a product to see its quicklook.</source>
         <translation>Sélectionnez un produit pour voir son aperçu.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="324"/>
+        <location filename="../plugin/ui/quicklook.py" line="327"/>
         <source>Show on map</source>
         <translation>Afficher sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="394"/>
+        <location filename="../plugin/ui/quicklook.py" line="406"/>
         <source>The quicklook could not be placed on the map.</source>
         <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
     </message>
@@ -2444,27 +2645,27 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>Quicklooks</name>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="136"/>
+        <location filename="../plugin/ui/quicklook.py" line="145"/>
         <source>Quicklook</source>
         <translation>Aperçu</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="142"/>
+        <location filename="../plugin/ui/quicklook.py" line="151"/>
         <source>The portal</source>
         <translation>Le portail</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="162"/>
+        <location filename="../plugin/ui/quicklook.py" line="171"/>
         <source>the quicklook is not an image</source>
         <translation>l'aperçu n'est pas une image</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="169"/>
+        <location filename="../plugin/ui/quicklook.py" line="178"/>
         <source>the cached quicklook could not be read</source>
         <translation>l'aperçu en cache n'a pas pu être lu</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="187"/>
+        <location filename="../plugin/ui/quicklook.py" line="196"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
@@ -2472,121 +2673,122 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>ResultsModel</name>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <location filename="../plugin/ui/results_model.py" line="44"/>
         <source>B</source>
         <comment>size unit: bytes</comment>
         <translation>o</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <location filename="../plugin/ui/results_model.py" line="44"/>
         <source>kB</source>
         <comment>size unit</comment>
         <translation>ko</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <location filename="../plugin/ui/results_model.py" line="44"/>
         <source>MB</source>
         <comment>size unit</comment>
         <translation>Mo</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <location filename="../plugin/ui/results_model.py" line="44"/>
         <source>GB</source>
         <comment>size unit</comment>
         <translation>Go</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="43"/>
+        <location filename="../plugin/ui/results_model.py" line="44"/>
         <source>TB</source>
         <comment>size unit</comment>
         <translation>To</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="148"/>
+        <location filename="../plugin/ui/results_model.py" line="155"/>
         <source>Date (UTC)</source>
         <translation>Date (UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="149"/>
+        <location filename="../plugin/ui/results_model.py" line="156"/>
         <source>Cloud</source>
         <translation>Nuages</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="150"/>
+        <location filename="../plugin/ui/results_model.py" line="157"/>
         <source>Platform</source>
         <translation>Plateforme</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="151"/>
+        <location filename="../plugin/ui/results_model.py" line="158"/>
         <source>Tile</source>
         <translation>Tuile</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="152"/>
+        <location filename="../plugin/ui/results_model.py" line="159"/>
         <source>Orbit</source>
         <translation>Orbite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="153"/>
+        <location filename="../plugin/ui/results_model.py" line="160"/>
         <source>Size</source>
         <translation>Taille</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="154"/>
+        <location filename="../plugin/ui/results_model.py" line="161"/>
         <source>Portals</source>
         <translation>Portails</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="155"/>
+        <location filename="../plugin/ui/results_model.py" line="162"/>
         <source>Product</source>
         <translation>Produit</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="159"/>
+        <location filename="../plugin/ui/results_model.py" line="166"/>
         <source>Acquisition start, in UTC</source>
         <translation>Début de l'acquisition, en UTC</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="160"/>
+        <location filename="../plugin/ui/results_model.py" line="167"/>
         <source>Cloud cover, in percent</source>
         <translation>Couverture nuageuse, en pourcentage</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="161"/>
+        <location filename="../plugin/ui/results_model.py" line="168"/>
         <source>Relative orbit and direction (A: ascending, D: descending)</source>
         <translation>Orbite relative et sens (A : ascendante, D : descendante)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="162"/>
+        <location filename="../plugin/ui/results_model.py" line="169"/>
         <source>MGRS tile</source>
         <translation>Tuile MGRS</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="163"/>
+        <location filename="../plugin/ui/results_model.py" line="170"/>
         <source>Size of the whole product, when the portal says</source>
         <translation>Taille du produit entier, quand le portail l'indique</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="164"/>
+        <location filename="../plugin/ui/results_model.py" line="171"/>
         <source>Portals that hold this product; downloads try them in this order</source>
         <translation>Portails qui détiennent ce produit ; les téléchargements les essaient dans cet ordre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="189"/>
+        <location filename="../plugin/ui/results_model.py" line="198"/>
         <source>Portals: {portals}</source>
         <translation>Portails : {portals}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="210"/>
+        <location filename="../plugin/ui/results_model.py" line="223"/>
         <source>A</source>
         <translation>A</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_model.py" line="210"/>
+        <location filename="../plugin/ui/results_model.py" line="223"/>
         <source>D</source>
         <translation>D</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/results_model.py" line="200"/>
         <source>Versions (choose one under the quicklook):</source>
         <translation>Versions (choisissez-en une sous l’aperçu) :</translation>
     </message>
@@ -2594,177 +2796,177 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>ResultsView</name>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="402"/>
+        <location filename="../plugin/ui/results_view.py" line="510"/>
         <source>1 product</source>
         <translation>1 produit</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="101"/>
+        <location filename="../plugin/ui/results_view.py" line="116"/>
         <source>All results</source>
         <translation>Tous les résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="384"/>
+        <location filename="../plugin/ui/results_view.py" line="492"/>
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="106"/>
+        <location filename="../plugin/ui/results_view.py" line="121"/>
         <source>CSV…</source>
         <translation>CSV…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="378"/>
+        <location filename="../plugin/ui/results_view.py" line="469"/>
         <source>Copy product name</source>
         <translation>Copier le nom du produit</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="373"/>
+        <location filename="../plugin/ui/results_view.py" line="464"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="142"/>
+        <location filename="../plugin/ui/results_view.py" line="163"/>
         <source>Download the selected products</source>
         <translation>Télécharger les produits sélectionnés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="103"/>
+        <location filename="../plugin/ui/results_view.py" line="118"/>
         <source>Export</source>
         <translation>Exporter</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="386"/>
+        <location filename="../plugin/ui/results_view.py" line="494"/>
         <source>Export results</source>
         <translation>Exporter les résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="103"/>
+        <location filename="../plugin/ui/results_view.py" line="118"/>
         <source>Export the rows shown</source>
         <translation>Exporter les lignes affichées</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="284"/>
+        <location filename="../plugin/ui/results_view.py" line="355"/>
         <source>Export {count} products</source>
         <translation>Export de {count} produits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="92"/>
+        <location filename="../plugin/ui/results_view.py" line="107"/>
         <source>Filter results…</source>
         <translation>Filtrer les résultats…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="384"/>
+        <location filename="../plugin/ui/results_view.py" line="492"/>
         <source>GeoJSON (*.geojson)</source>
         <translation>GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="105"/>
+        <location filename="../plugin/ui/results_view.py" line="120"/>
         <source>GeoJSON…</source>
         <translation>GeoJSON…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="96"/>
+        <location filename="../plugin/ui/results_view.py" line="111"/>
         <source>Keep one product per tile</source>
         <translation>Garder un produit par tuile</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="98"/>
+        <location filename="../plugin/ui/results_view.py" line="113"/>
         <source>Least cloudy per tile</source>
         <translation>Le moins nuageux par tuile</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="99"/>
+        <location filename="../plugin/ui/results_view.py" line="114"/>
         <source>Newest per tile</source>
         <translation>Le plus récent par tuile</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="96"/>
+        <location filename="../plugin/ui/results_view.py" line="111"/>
         <source>Reduce</source>
         <translation>Réduire</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="385"/>
+        <location filename="../plugin/ui/results_view.py" line="493"/>
         <source>STAC ItemCollection (*.json)</source>
         <translation>STAC ItemCollection (*.json)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="107"/>
+        <location filename="../plugin/ui/results_view.py" line="122"/>
         <source>STAC ItemCollection…</source>
         <translation>STAC ItemCollection…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="400"/>
+        <location filename="../plugin/ui/results_view.py" line="508"/>
         <source>Searching…</source>
         <translation>Recherche en cours…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="94"/>
+        <location filename="../plugin/ui/results_view.py" line="109"/>
         <source>Show only the rows holding every word typed (in any column)</source>
         <translation>N'afficher que les lignes contenant tous les mots saisis (dans n'importe quelle colonne)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="288"/>
+        <location filename="../plugin/ui/results_view.py" line="359"/>
         <source>The export failed: {reason}</source>
         <translation>L'export a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="375"/>
+        <location filename="../plugin/ui/results_view.py" line="466"/>
         <source>Zoom to footprint</source>
         <translation>Zoomer sur l'emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="402"/>
+        <location filename="../plugin/ui/results_view.py" line="510"/>
         <source>{count} products</source>
         <translation>{count} produits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="285"/>
+        <location filename="../plugin/ui/results_view.py" line="356"/>
         <source>{count} products exported to {path}</source>
         <translation>{count} produits exportés dans {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="405"/>
+        <location filename="../plugin/ui/results_view.py" line="512"/>
         <source>{shown} of {count} products shown</source>
         <translation>Produits affichés : {shown} sur {count}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="119"/>
+        <location filename="../plugin/ui/results_view.py" line="124"/>
         <source>Keep the footprints layer</source>
         <translation>Garder la couche des emprises</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="120"/>
+        <location filename="../plugin/ui/results_view.py" line="125"/>
         <source>Leave this search&apos;s footprints layer in the project under a name of its own; the next search makes a new one</source>
         <translation>Laisser la couche des emprises de cette recherche dans le projet, sous un nom à elle ; la prochaine recherche en crée une nouvelle</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="286"/>
+        <location filename="../plugin/ui/results_view.py" line="322"/>
         <source>{name} (kept)</source>
         <translation>{name} (gardée)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="290"/>
+        <location filename="../plugin/ui/results_view.py" line="326"/>
         <source>The footprints stay in the project as “{name}”; the next search makes a new layer.</source>
         <translation>Les emprises restent dans le projet sous le nom « {name} » ; la prochaine recherche crée une nouvelle couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="464"/>
+        <location filename="../plugin/ui/results_view.py" line="517"/>
         <source>least cloudy per tile, of {found} found</source>
         <translation>le moins nuageux par tuile, sur {found} trouvés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="466"/>
+        <location filename="../plugin/ui/results_view.py" line="519"/>
         <source>newest per tile, of {found} found</source>
         <translation>le plus récent par tuile, sur {found} trouvés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="467"/>
+        <location filename="../plugin/ui/results_view.py" line="520"/>
         <source>{count} ({reduction})</source>
         <translation>{count} ({reduction})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/results_view.py" line="153"/>
+        <location filename="../plugin/ui/results_view.py" line="154"/>
         <source>Right click to choose the columns</source>
         <translation>Clic droit pour choisir les colonnes</translation>
     </message>
@@ -2772,207 +2974,207 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>SearchForm</name>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="170"/>
+        <location filename="../plugin/ui/search_form.py" line="163"/>
         <source>Advanced filters</source>
         <translation>Filtres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="380"/>
+        <location filename="../plugin/ui/search_form.py" line="373"/>
         <source>Any</source>
         <translation>Indifférent</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="86"/>
+        <location filename="../plugin/ui/search_form.py" line="79"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="454"/>
+        <location filename="../plugin/ui/search_form.py" line="446"/>
         <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
         <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="175"/>
+        <location filename="../plugin/ui/search_form.py" line="168"/>
         <source>Ascending</source>
         <translation>Ascendante</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="273"/>
+        <location filename="../plugin/ui/search_form.py" line="266"/>
         <source>Choose a collection.</source>
         <translation>Choisissez une collection.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="101"/>
+        <location filename="../plugin/ui/search_form.py" line="94"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="165"/>
+        <location filename="../plugin/ui/search_form.py" line="158"/>
         <source>Cloud cover</source>
         <translation>Couverture nuageuse</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="124"/>
+        <location filename="../plugin/ui/search_form.py" line="117"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="139"/>
+        <location filename="../plugin/ui/search_form.py" line="132"/>
         <source>Dates</source>
         <translation>Dates</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="176"/>
+        <location filename="../plugin/ui/search_form.py" line="169"/>
         <source>Descending</source>
         <translation>Descendante</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="93"/>
+        <location filename="../plugin/ui/search_form.py" line="86"/>
         <source>Draw a polygon on the map: click to add vertices, right click to finish, Backspace to undo, Esc to cancel</source>
         <translation>Dessiner un polygone sur la carte : cliquez pour ajouter des sommets, clic droit pour terminer, Retour arrière pour annuler le dernier sommet, Échap pour abandonner</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="91"/>
+        <location filename="../plugin/ui/search_form.py" line="84"/>
         <source>Draw a rectangle on the map (Esc cancels)</source>
         <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="270"/>
+        <location filename="../plugin/ui/search_form.py" line="263"/>
         <source>Draw an area of interest first (or use the map extent or selected features).</source>
         <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="96"/>
+        <location filename="../plugin/ui/search_form.py" line="89"/>
         <source>Extent</source>
         <translation>Emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="115"/>
+        <location filename="../plugin/ui/search_form.py" line="108"/>
         <source>Filters</source>
         <translation>Filtres</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="134"/>
+        <location filename="../plugin/ui/search_form.py" line="127"/>
         <source>First day of acquisition (UTC)</source>
         <translation>Premier jour d'acquisition (UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="148"/>
+        <location filename="../plugin/ui/search_form.py" line="141"/>
         <source>From {days} days ago until today</source>
         <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="153"/>
+        <location filename="../plugin/ui/search_form.py" line="146"/>
         <source>Last</source>
         <translation>Derniers</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="135"/>
+        <location filename="../plugin/ui/search_form.py" line="128"/>
         <source>Last day of acquisition (UTC), included</source>
         <translation>Dernier jour d'acquisition (UTC), inclus</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="189"/>
+        <location filename="../plugin/ui/search_form.py" line="182"/>
         <source>MGRS tile</source>
         <translation>Tuile MGRS</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="160"/>
+        <location filename="../plugin/ui/search_form.py" line="153"/>
         <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
         <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="449"/>
+        <location filename="../plugin/ui/search_form.py" line="441"/>
         <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
         <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="187"/>
+        <location filename="../plugin/ui/search_form.py" line="180"/>
         <source>Orbit direction</source>
         <translation>Sens de l'orbite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="190"/>
+        <location filename="../plugin/ui/search_form.py" line="183"/>
         <source>Platform</source>
         <translation>Plateforme</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="93"/>
+        <location filename="../plugin/ui/search_form.py" line="86"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="91"/>
+        <location filename="../plugin/ui/search_form.py" line="84"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="188"/>
+        <location filename="../plugin/ui/search_form.py" line="181"/>
         <source>Relative orbit</source>
         <translation>Orbite relative</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="180"/>
+        <location filename="../plugin/ui/search_form.py" line="173"/>
         <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
         <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="101"/>
+        <location filename="../plugin/ui/search_form.py" line="94"/>
         <source>Remove the area of interest from the map</source>
         <translation>Retirer la zone d'intérêt de la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="98"/>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
         <source>Selected features</source>
         <translation>Entités sélectionnées</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="185"/>
+        <location filename="../plugin/ui/search_form.py" line="178"/>
         <source>Sentinel-2 MGRS tile</source>
         <translation>Tuile MGRS Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="314"/>
+        <location filename="../plugin/ui/search_form.py" line="307"/>
         <source>The collection {collection} is not offered by any portal shown.</source>
         <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="275"/>
+        <location filename="../plugin/ui/search_form.py" line="268"/>
         <source>The end date ({end}) is before the start date ({start}).</source>
         <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="123"/>
+        <location filename="../plugin/ui/search_form.py" line="116"/>
         <source>The kind of products to search for</source>
         <translation>Le type de produits à rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="96"/>
+        <location filename="../plugin/ui/search_form.py" line="89"/>
         <source>Use the extent the map shows now</source>
         <translation>Utiliser l'emprise affichée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="98"/>
+        <location filename="../plugin/ui/search_form.py" line="91"/>
         <source>Use the selected features (of the active layer, else of every layer)</source>
         <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="408"/>
+        <location filename="../plugin/ui/search_form.py" line="400"/>
         <source>any</source>
         <translation>sans limite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="182"/>
+        <location filename="../plugin/ui/search_form.py" line="175"/>
         <source>e.g. 31TCJ</source>
         <translation>p. ex. 31TCJ</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="145"/>
+        <location filename="../plugin/ui/search_form.py" line="138"/>
         <source>{days} days</source>
         <translation>{days} jours</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="408"/>
+        <location filename="../plugin/ui/search_form.py" line="400"/>
         <source>≤ {value} %</source>
         <translation>≤ {value} %</translation>
     </message>
@@ -2980,132 +3182,137 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>SearchRun</name>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="218"/>
+        <location filename="../plugin/ui/search_run.py" line="268"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="166"/>
+        <location filename="../plugin/ui/search_run.py" line="195"/>
         <source>EO Portals: searching {count} portals</source>
         <translation>EO Portals : recherche sur {count} portails</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="79"/>
+        <location filename="../plugin/ui/search_run.py" line="112"/>
         <source>Fetch the next page of results from the portals that have more, and ask again the portals that failed</source>
         <translation>Récupérer la page de résultats suivante auprès des portails qui en ont d'autres, et interroger de nouveau les portails en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="78"/>
+        <location filename="../plugin/ui/search_run.py" line="111"/>
         <source>Load more</source>
         <translation>Charger la suite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="223"/>
+        <location filename="../plugin/ui/search_run.py" line="273"/>
         <source>Search</source>
         <translation>Rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="225"/>
+        <location filename="../plugin/ui/search_run.py" line="275"/>
         <source>Search the checked portals (runs in the background)</source>
         <translation>Interroger les portails cochés (en arrière-plan)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="202"/>
+        <location filename="../plugin/ui/search_run.py" line="252"/>
         <source>Some portals failed: {lines}</source>
         <translation>Certains portails ont échoué : {lines}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="220"/>
+        <location filename="../plugin/ui/search_run.py" line="270"/>
         <source>Stop the search; the products found so far stay</source>
         <translation>Arrêter la recherche ; les produits déjà trouvés restent</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="210"/>
+        <location filename="../plugin/ui/search_run.py" line="260"/>
         <source>The search stopped: {reason}</source>
         <translation>La recherche s'est arrêtée : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="144"/>
+        <location filename="../plugin/ui/search_run.py" line="177"/>
         <source>{name}: 1 product</source>
         <translation>{name} : 1 produit</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="149"/>
         <source>{name}: HTTP {status}, check your account</source>
-        <translation>{name} : HTTP {status}, vérifiez votre compte</translation>
+        <translation type="obsolete">{name} : HTTP {status}, vérifiez votre compte</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="155"/>
         <source>{name}: cancelled</source>
-        <translation>{name} : annulé</translation>
+        <translation type="obsolete">{name} : annulé</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="159"/>
         <source>{name}: cannot be reached ({reason})</source>
-        <translation>{name} : injoignable ({reason})</translation>
+        <translation type="obsolete">{name} : injoignable ({reason})</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="247"/>
+        <location filename="../plugin/ui/search_run.py" line="301"/>
         <source>{name}: searching…</source>
         <translation>{name} : recherche en cours…</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="161"/>
         <source>{name}: the answer could not be read ({reason})</source>
-        <translation>{name} : la réponse n'a pas pu être lue ({reason})</translation>
+        <translation type="obsolete">{name} : la réponse n'a pas pu être lue ({reason})</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="153"/>
         <source>{name}: timed out after {seconds} s</source>
-        <translation>{name} : délai dépassé après {seconds} s</translation>
+        <translation type="obsolete">{name} : délai dépassé après {seconds} s</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="157"/>
         <source>{name}: too many requests, try again later</source>
-        <translation>{name} : trop de requêtes, réessayez plus tard</translation>
+        <translation type="obsolete">{name} : trop de requêtes, réessayez plus tard</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="141"/>
         <source>{name}: {count} of {total} products</source>
-        <translation>{name} : {count} produits sur {total}</translation>
+        <translation type="obsolete">{name} : {count} produits sur {total}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="145"/>
+        <location filename="../plugin/ui/search_run.py" line="179"/>
         <source>{name}: {count} products</source>
         <translation>{name} : {count} produits</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_run.py" line="162"/>
         <source>{name}: {reason}</source>
-        <translation>{name} : {reason}</translation>
+        <translation type="obsolete">{name} : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="258"/>
+        <location filename="../plugin/ui/search_run.py" line="313"/>
         <source>{seconds:.1f} s, {pages} page(s)</source>
         <translation>{seconds:.1f} s, {pages} page(s)</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/search_run.py" line="181"/>
         <source> from {records} records</source>
         <translation> issus de {records} enregistrements</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/search_run.py" line="183"/>
         <source>, more pages available ({total} match)</source>
         <translation>, d’autres pages disponibles ({total} correspondent)</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/search_run.py" line="185"/>
         <source>, more pages available</source>
         <translation>, d’autres pages disponibles</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/search_run.py" line="187"/>
         <source>; 1 product of another collection left out</source>
         <translation>, 1 produit d’une autre collection écarté</translation>
     </message>
     <message>
+        <location filename="../plugin/ui/search_run.py" line="189"/>
         <source>; {n} products of other collections left out</source>
         <translation>, {n} produits d’autres collections écartés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_run.py" line="199"/>
+        <location filename="../plugin/ui/search_run.py" line="226"/>
         <source>{line}; the next page failed ({reason}), the earlier pages are kept</source>
         <translation>{line} ; la page suivante a échoué ({reason}), les pages précédentes sont conservées</translation>
     </message>
@@ -3113,17 +3320,17 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>SearchTask</name>
     <message>
-        <location filename="../plugin/tasks.py" line="143"/>
+        <location filename="../plugin/tasks.py" line="189"/>
         <source>The search was cancelled.</source>
         <translation>La recherche a été annulée.</translation>
     </message>
     <message>
-        <location filename="../plugin/tasks.py" line="145"/>
+        <location filename="../plugin/tasks.py" line="191"/>
         <source>The search failed.</source>
         <translation>La recherche a échoué.</translation>
     </message>
     <message>
-        <location filename="../plugin/tasks.py" line="184"/>
+        <location filename="../plugin/tasks.py" line="230"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
@@ -3137,295 +3344,119 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
     </message>
 </context>
 <context>
-    <name>Versions</name>
+    <name>SeriesPanel</name>
     <message>
-        <source>{n} versions</source>
-        <translation>{n} versions</translation>
+        <location filename="../plugin/ui/series_panel.py" line="176"/>
+        <source>Area of interest</source>
+        <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
-        <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
-    </message>
-</context>
-<context>
-    <name>JobsPanel</name>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Back-end</source>
-        <translation>Serveur</translation>
+        <location filename="../plugin/ui/series_panel.py" line="286"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Bands</source>
-        <translation>Bandes</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <location filename="../plugin/ui/series_panel.py" line="279"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Cloud-free composite</source>
-        <translation>Composite sans nuages</translation>
+        <location filename="../plugin/ui/series_panel.py" line="267"/>
+        <source>Cancelled after {n} point(s).</source>
+        <translation>Annulé après {n} point(s).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Delete</source>
-        <translation>Supprimer</translation>
+        <location filename="../plugin/ui/series_panel.py" line="207"/>
+        <source>Choose parcels: draw an area of interest, or select polygons in the active layer.</source>
+        <translation>Choisissez les parcelles : dessinez une zone d'intérêt, ou sélectionnez des polygones dans la couche active.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Get results</source>
-        <translation>Récupérer les résultats</translation>
+        <location filename="../plugin/ui/series_panel.py" line="117"/>
+        <source>Export CSV…</source>
+        <translation>Exporter CSV…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Index time series</source>
-        <translation>Série temporelle d&apos;indice</translation>
+        <location filename="../plugin/ui/series_panel.py" line="119"/>
+        <source>Export PNG…</source>
+        <translation>Exporter PNG…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <location filename="../plugin/ui/series_panel.py" line="291"/>
+        <source>Export the chart</source>
+        <translation>Exporter le graphique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="286"/>
+        <source>Export the series</source>
+        <translation>Exporter la série</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/series_panel.py" line="105"/>
         <source>Index</source>
         <translation>Indice</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Job</source>
-        <translation>Traitement</translation>
+        <location filename="../plugin/ui/series_panel.py" line="149"/>
+        <source>No mask band in this collection</source>
+        <translation>Pas de bande de masque dans cette collection</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Kind</source>
-        <translation>Type</translation>
+        <location filename="../plugin/ui/series_panel.py" line="291"/>
+        <source>PNG image (*.png)</source>
+        <translation>Image PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Month</source>
-        <translation>Mois</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>No openEO back-end is available: add one in EO Portals settings.</source>
-        <translation>Aucun serveur openEO n&apos;est disponible : ajoutez-en un dans les paramètres d&apos;EO Portals.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
+        <location filename="../plugin/ui/series_panel.py" line="101"/>
         <source>Parcels</source>
         <translation>Parcelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Period</source>
-        <translation>Période</translation>
+        <location filename="../plugin/ui/series_panel.py" line="107"/>
+        <source>Pixels left out</source>
+        <translation>Pixels écartés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Refresh</source>
-        <translation>Actualiser</translation>
+        <location filename="../plugin/ui/series_panel.py" line="220"/>
+        <source>Reading {n} product(s) for {p} parcel(s)…</source>
+        <translation>Lecture de {n} produit(s) pour {p} parcelle(s)…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Run job</source>
-        <translation>Lancer le traitement</translation>
+        <location filename="../plugin/ui/series_panel.py" line="279"/>
+        <source>Run</source>
+        <translation>Lancer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Season</source>
-        <translation>Saison</translation>
+        <location filename="../plugin/ui/series_panel.py" line="204"/>
+        <source>Search first: the series is read from the results (Sentinel-2 L2A, Landsat C2 L2).</source>
+        <translation>Lancez d'abord une recherche : la série est lue dans les résultats (Sentinel-2 L2A, Landsat C2 L2).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Show graph</source>
-        <translation>Afficher le graphe</translation>
+        <location filename="../plugin/ui/series_panel.py" line="100"/>
+        <source>Selected features of the active layer</source>
+        <translation>Entités sélectionnées de la couche active</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Stack of bands</source>
-        <translation>Pile de bandes</translation>
+        <location filename="../plugin/ui/series_panel.py" line="265"/>
+        <source>The series stopped: {message}</source>
+        <translation>La série s'est arrêtée : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Status</source>
-        <translation>État</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>The process graph, to copy into openEO&apos;s editor or Python</source>
-        <translation>Le graphe de processus, à copier dans l&apos;éditeur d&apos;openEO ou en Python</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Whole period</source>
-        <translation>Toute la période</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Year</source>
-        <translation>Année</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>cancelled</source>
-        <translation>annulé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>created</source>
-        <translation>créé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>failed</source>
-        <translation>en échec</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>finished</source>
-        <translation>terminé</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO call failed unexpectedly: {error}</source>
-        <translation>L&apos;appel openEO a échoué de façon inattendue : {error}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: cancelling {job}</source>
-        <translation>openEO : annulation de {job}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: deleting {job}</source>
-        <translation>openEO : suppression de {job}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: results of {job}</source>
-        <translation>openEO : résultats de {job}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: starting a job on {backend}</source>
-        <translation>openEO : lancement d&apos;un traitement sur {backend}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: status of {job}</source>
-        <translation>openEO : état de {job}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>queued</source>
-        <translation>en attente</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>running</source>
-        <translation>en cours</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>{backend} has no collection for {collection}.</source>
-        <translation>{backend} n&apos;a pas de collection pour {collection}.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>{credits:g} credits</source>
-        <translation>{credits:g} crédits</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>{n} file(s)</source>
-        <translation>{n} fichier(s)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Sign in…</source>
-        <translation>Se connecter…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Sign in to this back-end in the browser (OpenID Connect device code)</source>
-        <translation>Se connecter à ce serveur dans le navigateur (code d&apos;appareil OpenID Connect)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>Signed in to {backend}.</source>
-        <translation>Connecté à {backend}.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>openEO: opening the results</source>
-        <translation>openEO : ouverture des résultats</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>The results could not be opened: {error}</source>
-        <translation>Les résultats n&apos;ont pas pu être ouverts : {error}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="1"/>
-        <source>The time series {path} could not be read: {error}</source>
-        <translation>La série temporelle {path} n&apos;a pas pu être lue : {error}</translation>
+        <location filename="../plugin/ui/series_panel.py" line="271"/>
+        <source>{n} point(s), {size} read.</source>
+        <translation>{n} point(s), {size} lus.</translation>
     </message>
 </context>
 <context>
-    <name>DeviceLoginDialog</name>
+    <name>Versions</name>
     <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>Sign in to {backend}</source>
-        <translation>Se connecter à {backend}</translation>
+        <location filename="../plugin/ui/versions.py" line="28"/>
+        <source>{n} versions</source>
+        <translation>{n} versions</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>Asking {backend} how to sign in…</source>
-        <translation>Demande à {backend} comment se connecter…</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>Open the browser</source>
-        <translation>Ouvrir le navigateur</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>openEO: sign-in to {backend}</source>
-        <translation>openEO : connexion à {backend}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>Code: {code}</source>
-        <translation>Code : {code}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>Open the link, sign in with your account and confirm the code; this window closes by itself.</source>
-        <translation>Ouvrez le lien, connectez-vous avec votre compte et confirmez le code ; cette fenêtre se ferme d&apos;elle-même.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>openEO: waiting for the sign-in to {backend}</source>
-        <translation>openEO : attente de la connexion à {backend}</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>{backend} gave no refresh token: the sign-in cannot be kept.</source>
-        <translation>{backend} n&apos;a pas donné de jeton de renouvellement : la connexion ne peut pas être conservée.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>{backend} (openEO sign-in)</source>
-        <translation>{backend} (connexion openEO)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>The sign-in could not be kept in QGIS&apos;s authentication database.</source>
-        <translation>La connexion n&apos;a pas pu être conservée dans la base d&apos;authentification de QGIS.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/ui/device_login.py" line="1"/>
-        <source>The sign-in failed unexpectedly: {error}</source>
-        <translation>La connexion a échoué de façon inattendue : {error}</translation>
+        <location filename="../plugin/ui/versions.py" line="55"/>
+        <source>Portals hold several versions of this acquisition (another processing baseline, or a product generated again). The version chosen here is the one the row, the footprint, the quicklook and a download use.</source>
+        <translation>Des portails détiennent plusieurs versions de cette acquisition (une autre version de traitement, ou un produit généré à nouveau). La version choisie ici est celle qu’utilisent la ligne, l’emprise, l’aperçu et un téléchargement.</translation>
     </message>
 </context>
 </TS>

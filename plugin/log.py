@@ -19,8 +19,9 @@ from typing import Any, List, Optional, Set
 from urllib.parse import quote, quote_plus
 
 from qgis.core import Qgis, QgsMessageLog
-from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QApplication, QPushButton
+from qgis.gui import QgsMessageViewer
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import QAction, QApplication, QPushButton, QToolButton
 
 from .core.errors import EOPortalsError
 from .core.http import mask_url
@@ -28,6 +29,7 @@ from .core.portals.base import Request
 
 LOG_TAG = "EO Portals"
 MASK = "***"
+BAR_CHROME = 220  # px of QGIS's message bar that are not its text: icon, "Show more", close and menu buttons
 
 _secrets: Set[str] = set()
 _secrets_lock = threading.Lock()
@@ -169,11 +171,58 @@ def log_request_failure(outcome_or_error: Any, request: Optional[Request] = None
     return text
 
 
+def message_lead(bar, title: str, text: str, reserved: int = 0) -> str:
+    """'' when "title: text" fits on the message bar's one line (besides `reserved` px of the entry's own
+    buttons); else what does: the text up to its first colon ("Some portals failed"), or its start, ending on a
+    whole word."""
+    parent = bar.parentWidget()
+    if parent is None or parent.width() <= 0:
+        return ""  # not in a window: nothing to measure against
+    metrics = bar.fontMetrics()
+    room = parent.width() - BAR_CHROME - reserved
+    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
+        return ""
+    room -= metrics.horizontalAdvance(f"{title}: …")
+    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
+    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
+        return head + "…"
+    elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
+    if elided == text or not elided.endswith("…"):
+        return elided
+    # never a word cut in two ("searches go to th…"): back to the end of the last whole word
+    kept = elided[:-1]
+    if kept and text[len(kept)] not in " \t\n":
+        kept = re.sub(r"\S+$", "", kept) or kept  # (one long word: cut it all the same)
+    return kept.rstrip(" ,;:(") + "…"
+
+
+def _show_more_button(parent: Any, title: str, text: str) -> QToolButton:
+    """QGIS's own "Show more" link of a message bar entry: opens the whole text in a message viewer."""
+    button = QToolButton()
+    action = QAction(translate("EOPortals", "Show more"), button)
+    button.setDefaultAction(action)
+    button.setObjectName("eoPortalsShowMoreButton")
+    button.setStyleSheet("background-color: rgba(255, 255, 255, 0); text-decoration: underline;")
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+    def show() -> None:
+        viewer = QgsMessageViewer(parent)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.setWindowTitle(title)
+        viewer.setMessageAsPlainText(text)
+        viewer.show()
+
+    action.triggered.connect(lambda _checked=False: show())
+    return button
+
+
 def show_error(iface: Any, title: str, message: str, details: Optional[str] = None,
                request: Optional[Request] = None, level: Qgis.MessageLevel = Qgis.MessageLevel.Critical,
                duration: int = 0) -> Any:
     """Push a message bar entry in plain words, with "Details" (opens the log) and, for a request, "Copy as curl".
 
+    The bar shows one line: a longer message shows its lead there and the whole of it behind "Show more".
     `details` and the failed `request` (method, URL, curl) are written to the log first, masked, in one entry.
     `duration` 0 keeps the entry until the user closes it. Returns the message bar item. Main thread only.
     """
@@ -184,21 +233,32 @@ def show_error(iface: Any, title: str, message: str, details: Optional[str] = No
         parts.extend(_failure_lines(None, request))
         _log("\n".join(parts), level if level != Qgis.MessageLevel.Success else Qgis.MessageLevel.Info)
     bar = iface.messageBar()
-    item = bar.createMessage(mask(title), mask(message))
-    details_button = QPushButton(translate("EOPortals", "Details"), item)
+    title, message = mask(title), mask(message)
+    buttons = []
+    details_button = QPushButton(translate("EOPortals", "Details"))
     details_button.setObjectName("eoPortalsDetailsButton")
     details_button.setToolTip(translate("EOPortals", "Open the EO Portals log tab"))
     details_button.clicked.connect(lambda _checked=False: _open_log(iface))
-    item.layout().addWidget(details_button)
+    buttons.append(details_button)
     if request is not None:
         command = curl_command(request)
-        curl_button = QPushButton(translate("EOPortals", "Copy as curl"), item)
+        curl_button = QPushButton(translate("EOPortals", "Copy as curl"))
         curl_button.setObjectName("eoPortalsCurlButton")
         curl_button.setToolTip(translate("EOPortals", "Copy a curl command that repeats the failed request "
                                                       "(secrets masked)"))
         curl_button.clicked.connect(lambda _checked=False: QApplication.clipboard().setText(command))
-        item.layout().addWidget(curl_button)
-    bar.pushWidget(item, level, duration)
+        buttons.append(curl_button)
+    lead = message_lead(bar, title, message, sum(button.sizeHint().width() + 6 for button in buttons))
+    item = bar.createMessage(title, lead or message)
+    item.setLevel(level)
+    item.setDuration(duration)
+    if lead:
+        item.setToolTip(message)
+        buttons.insert(0, _show_more_button(getattr(iface, "mainWindow", lambda: None)(), title, message))
+    for button in buttons:
+        button.setParent(item)
+        item.layout().addWidget(button)
+    bar.pushItem(item)
     return item
 
 

@@ -134,6 +134,29 @@ class SeriesChart(QWidget):
         y = rect.bottom() - (point.mean - v0) / (v1 - v0) * rect.height()
         return QPointF(x, y)
 
+    def x_labels(self, metrics: Optional[QFontMetrics] = None) -> List[Tuple[float, float, str]]:
+        """(tick x, text left, date) of the x axis: the first and last dates, and the middle one when it fits
+        between them without touching either (a narrow dock has room for two)."""
+        ranges = self._ranges()
+        if ranges is None:
+            return []
+        metrics = metrics or self.fontMetrics()
+        t0, t1 = ranges[0], ranges[1]
+        rect = self._plot_rect()
+        gap = metrics.horizontalAdvance("  ")
+        placed: Dict[float, Tuple[float, float, str]] = {}
+        for fraction in (0.0, 1.0, 0.5):
+            label = datetime.fromtimestamp(t0 + (t1 - t0) * fraction, tz=timezone.utc).strftime("%Y-%m-%d")
+            x = rect.left() + rect.width() * fraction
+            width = metrics.horizontalAdvance(label)
+            left = min(max(0.0, x - width / 2), self.width() - width)
+            if fraction == 0.5 and placed:
+                first_end = placed[0.0][1] + metrics.horizontalAdvance(placed[0.0][2])
+                if left < first_end + gap or left + width + gap > placed[1.0][1]:
+                    continue
+            placed[fraction] = (x, left, label)
+        return [placed[f] for f in sorted(placed)]
+
     # -- painting ----------------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
         painter = QPainter(self)
@@ -166,13 +189,8 @@ class SeriesChart(QWidget):
             painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 5, 16),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
         # x ticks: first, middle and last date
-        for fraction in (0.0, 0.5, 1.0):
-            moment = datetime.fromtimestamp(t0 + (t1 - t0) * fraction, tz=timezone.utc)
-            x = rect.left() + rect.width() * fraction
+        for x, left, label in self.x_labels(metrics):
             painter.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 3))
-            label = moment.strftime("%Y-%m-%d")
-            width = metrics.horizontalAdvance(label)
-            left = min(max(0.0, x - width / 2), self.width() - width)
             painter.drawText(QPointF(left, rect.bottom() + 4 + metrics.ascent()), label)
         by_parcel: Dict[str, List[Any]] = {}
         for point in self._points:

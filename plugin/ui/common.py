@@ -2,17 +2,15 @@
 data (translated when shown)."""
 from __future__ import annotations
 
-import re
-
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QPainter, QPixmap
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QMenu, QSizePolicy, QToolButton
+from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QLabel, QMenu, QSizePolicy, QToolButton
 
 from ..core.search import Outcome
+from ..log import message_lead
 
 LOG_TAG = "EO Portals"
-BAR_CHROME = 220  # px of QGIS's message bar that are not its text: icon, "Show more", close and menu buttons
 DATA_CONTEXT = "EOPortalsDock"
 
 # Texts that reach the panel as data (catalog collection titles, the core's notes on the area): listed here
@@ -52,30 +50,6 @@ def data_text(text: str) -> str:
     return QCoreApplication.translate(DATA_CONTEXT, text)
 
 
-def message_lead(bar, title: str, text: str) -> str:
-    """'' when "title: text" fits on the message bar's one line; else what does: the text up to its first colon
-    ("Some portals failed"), or its start."""
-    parent = bar.parentWidget()
-    if parent is None or parent.width() <= 0:
-        return ""  # not in a window: nothing to measure against
-    metrics = bar.fontMetrics()
-    room = parent.width() - BAR_CHROME
-    if metrics.horizontalAdvance(f"{title}: {text}") * 1.1 <= room:  # (the title is bold)
-        return ""
-    room -= metrics.horizontalAdvance(f"{title}: …")
-    head = re.split(r"\s*:\s", text, maxsplit=1)[0]
-    if head != text and metrics.horizontalAdvance(head) * 1.1 <= room:
-        return head + "…"
-    elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(int(room / 1.1), 80))
-    if elided == text or not elided.endswith("…"):
-        return elided
-    # never a word cut in two ("searches go to th…"): back to the end of the last whole word
-    kept = elided[:-1]
-    if kept and text[len(kept)] not in " \t\n":
-        kept = re.sub(r"\S+$", "", kept) or kept  # (one long word: cut it all the same)
-    return kept.rstrip(" ,;:(") + "…"
-
-
 def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration: int) -> None:
     """A message in QGIS's message bar, which shows one line: a longer text shows its lead there, and the whole
     of it behind the bar's "Show more"."""
@@ -84,6 +58,33 @@ def push_message(bar, title: str, text: str, level: Qgis.MessageLevel, duration:
         bar.pushMessage(title, lead, text, level, duration)
     else:
         bar.pushMessage(title, text, level=level, duration=duration)
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that keeps the height of all its lines as its minimum height, and does not report a
+    height-for-width to its layout: a tab's scroll area then sized the whole tab by height-for-width (every list
+    at its full length) and pushed the last rows out of sight."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        super().setText(text)
+        self._fit()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
 
 
 def narrow(combo: QComboBox, characters: int = 8) -> QComboBox:

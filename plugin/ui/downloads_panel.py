@@ -20,6 +20,7 @@ from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -42,6 +43,7 @@ from ..core.download.plan import http_assets, is_cog, needs_assets, preset_keys
 from ..core.naming import parse_name
 from ..core.product import Product
 from ..downloads import DownloadsController
+from .common import WrappingLabel, narrow_form
 from .messages import check_text, failures_text, is_account_problem, note_text
 from .quicklook import ElidedLabel
 
@@ -311,8 +313,8 @@ class DownloadsPanel(QWidget):
         options.addWidget(self.extract_check)
         layout.addLayout(options)
 
-        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset/)
-        subset_row = QHBoxLayout()
+        # "Area of interest only": the chosen bands over the drawn area, one COG per product (core/subset/); its
+        # choices (bands, resampling, archives) show under it, one per line, when it is ticked
         self.area_only_check = QCheckBox(translate("DownloadsPanel", "Area of interest only"))
         self.area_only_check.setObjectName("areaOnly")
         self.area_only_check.setToolTip(translate(
@@ -326,13 +328,11 @@ class DownloadsPanel(QWidget):
         for key, title in SUBSET_PRESETS:
             self.bands_combo.addItem(translate("DownloadsPanel", title), key)
         self.bands_combo.setEnabled(False)
-        subset_row.addWidget(self.area_only_check)
-        subset_row.addWidget(self.bands_combo, 1)
-        layout.addLayout(subset_row)
+        layout.addWidget(self.area_only_check)
         self.subset_options = QWidget()  # shown with "Area of interest only"
-        options_row = QHBoxLayout(self.subset_options)
-        options_row.setContentsMargins(0, 0, 0, 0)
-        options_row.addWidget(QLabel(translate("DownloadsPanel", "Resampling")))
+        options_form = narrow_form(QFormLayout(self.subset_options))
+        options_form.setContentsMargins(0, 0, 0, 0)
+        options_form.addRow(translate("DownloadsPanel", "Bands"), self.bands_combo)
         self.resampling_combo = QComboBox()
         self.resampling_combo.setObjectName("subsetResampling")
         self.resampling_combo.setToolTip(translate(
@@ -340,13 +340,13 @@ class DownloadsPanel(QWidget):
                               "such as SCL: always nearest)"))
         for method in RESAMPLING:
             self.resampling_combo.addItem(method, method)
-        options_row.addWidget(self.resampling_combo, 1)
+        options_form.addRow(translate("DownloadsPanel", "Resampling"), self.resampling_combo)
         self.keep_archive_check = QCheckBox(translate("DownloadsPanel", "Keep archives"))
         self.keep_archive_check.setToolTip(translate(
             "DownloadsPanel", "Products without cloud-optimised files are downloaded, then clipped: keep the archive "
                               "too"))
         self.keep_archive_check.setChecked(True)
-        options_row.addWidget(self.keep_archive_check)
+        options_form.addRow(self.keep_archive_check)
         self.subset_options.setVisible(False)
         layout.addWidget(self.subset_options)
         self.area_only_check.toggled.connect(self.bands_combo.setEnabled)
@@ -383,17 +383,16 @@ class DownloadsPanel(QWidget):
         self.rows_layout.addStretch(1)
         self.list.setWidget(container)
         layout.addWidget(self.list, 1)
-        self.empty_label = QLabel(translate("DownloadsPanel", "No downloads yet. Select products in the Search tab "
-                                                               "and click Download."))
-        self.empty_label.setWordWrap(True)
+        self.empty_label = WrappingLabel(translate("DownloadsPanel", "No downloads yet. Select products in the "
+                                                                     "Search tab and click Download."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: gray;")
         layout.addWidget(self.empty_label)
-        self.summary_label = QLabel()
+        self.summary_label = WrappingLabel()
         self.summary_label.setObjectName("downloadsSummary")
-        self.summary_label.setWordWrap(True)
-        bottom = QHBoxLayout()  # the summary and "Clear finished" share the last line: three buttons in a row
-        bottom.addWidget(self.summary_label, 1)  # do not fit a 350 px dock
+        layout.addWidget(self.summary_label)  # the whole width: beside a button it wrapped on four lines
+        bottom = QHBoxLayout()  # "Clear finished" under the list: three buttons in a row do not fit a 350 px dock
+        bottom.addStretch(1)
         bottom.addWidget(self.clear_button)
         layout.addLayout(bottom)
         self._update_summary()

@@ -43,6 +43,14 @@ def layer_group(project: QgsProject, name: str = GROUP_NAME) -> QgsLayerTreeGrou
     return group
 
 
+def remove_empty_group(project: QgsProject, name: str = GROUP_NAME) -> None:
+    """Take the plugin's layer group out of the layer tree when no layer is left in it."""
+    root = project.layerTreeRoot()
+    group = root.findGroup(name)
+    if group is not None and not group.findLayers():
+        root.removeChildNode(group)
+
+
 def add_to_group(project: QgsProject, layer: QgsMapLayer, position: int = 0) -> None:
     """Add a layer to the project inside the plugin's group."""
     project.addMapLayer(layer, False)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from qgis.core import Qgis, QgsProject, QgsRasterLayer, QgsTask
-from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QImage, QPixmap
 from qgis.PyQt.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -268,6 +268,11 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # (bold set after the text, a new QGIS font)
+            self._elide()
 
 
 def quicklook_url(product: Product) -> str:

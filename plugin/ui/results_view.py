@@ -35,7 +35,7 @@ from ..core.product import Product, merge_products
 from ..core.reducers import Reducer, reduce_products
 from ..tasks import TaskKeeper, WriteFileTask
 from .common import icon, menu_button
-from .footprints_layer import FootprintsLayer
+from .footprints_layer import FootprintsLayer, remove_empty_group
 from .results_model import IDENTITY_ROLE, PRODUCT_ROLE, Column, ResultsFilterProxy, ResultsModel
 
 BATCH_SECONDS = 0.010  # main-thread time spent adding rows and footprints per event-loop turn
@@ -305,11 +305,14 @@ class ResultsView(QWidget):
         self._update_actions()
 
     def shutdown(self) -> None:
-        """Stop adding rows; the footprints layer leaves the panel's hands."""
+        """Stop adding rows. The panel's own footprints layer leaves the project with the panel (a plugin reload
+        would otherwise leave one more layer of the same name, out of step with any table); a layer the user kept
+        is theirs and stays. The plugin's layer group goes when nothing is left in it."""
         self._pending_timer.stop()
         self._incoming.clear()
         if self.footprints is not None:
-            self._detach_footprints().detach()  # it stays in the project
+            self._drop_footprints()
+        remove_empty_group(self.project)
 
     def keep_layer(self) -> Optional[str]:
         """Leave the footprints layer in the project under a name of its own; the next search makes a new one.

@@ -39,7 +39,7 @@ from .chart import SeriesChart
 from .common import narrow, narrow_form
 
 translate = QCoreApplication.translate
-CONTEXT = "EOPortalsSeries"
+# Called as translate("EOPortalsSeries", "literal"): pylupdate5 finds no text whose context is a variable.
 DEFAULT_CONNECTIONS = 4
 
 
@@ -51,7 +51,7 @@ class SeriesTask(QgsTask):
 
     def __init__(self, products, parcels, index: str, mask, access_for: Callable[[str], Access],
                  portal_title: Callable[[str], str]):
-        super().__init__(translate(CONTEXT, "EO Portals time series"), QgsTask.Flag.CanCancel)
+        super().__init__(translate("EOPortalsSeries", "EO Portals time series"), QgsTask.Flag.CanCancel)
         self.products, self.parcels, self.index, self.mask = products, parcels, index, mask
         self.access_for, self.portal_title = access_for, portal_title
         self.points = 0
@@ -312,7 +312,7 @@ def attach(dock, iface) -> SeriesPanel:
 
     panel.product_selected.connect(select)
     dock.results.drained.connect(panel.refresh_masks)
-    dock.add_tab(panel, translate(CONTEXT, "Time series"))
+    dock.add_tab(panel, translate("EOPortalsSeries", "Time series"))
     return panel
 
 

@@ -115,3 +115,19 @@ def test_empty_chart_says_so_in_french(french):
     chart = SeriesChart()
     chart.resize(300, 200)
     rendered(chart)  # draws the message without a point
+
+
+def test_date_labels_never_overlap_in_a_narrow_dock(qgis_app, series_points):
+    """In a 350 px dock the three x-axis dates ran into each other ("2020-03-082020-03-16"): the first and last
+    dates always show, the middle one only when it fits between them."""
+    chart = SeriesChart()
+    chart.set_points(series_points)
+    for width, expected in ((220, 2), (330, None), (800, 3)):  # (at 330 px: whatever the font lets fit)
+        chart.resize(width, 220)
+        labels = chart.x_labels()
+        assert [label for _x, _left, label in labels][::len(labels) - 1] == ["2020-04-01", "2020-04-21"]
+        assert expected is None or len(labels) == expected, (width, labels)
+        metrics = chart.fontMetrics()
+        spans = [(left, left + metrics.horizontalAdvance(label)) for _x, left, label in labels]
+        assert all(end < next_start for (_s, end), (next_start, _e) in zip(spans, spans[1:])), (width, spans)
+        assert spans[0][0] >= 0 and spans[-1][1] <= width

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 from qgis.PyQt.QtCore import QPoint, QRect
-from qgis.PyQt.QtWidgets import QMessageBox
+from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QPushButton, QTextBrowser, QTextEdit, QToolButton
 
 import plugin.core.download.fetch as fetch_step
 from plugin.core.download.job import State
 from tests.qgis.test_downloads import (  # noqa: F401 (fixtures)
     A, B, add_slow, dhus, make_dock, md5_of, plugin_env, wait_until,
 )
+from tests.qgis.test_panel_first_use import WindowIface
 from tests.qgis.test_plugin_lifecycle import qgis_window  # noqa: F401 (fixture of test_downloads' fixtures)
 from tests.support.qt_wait import spin
+from tests.support.shots import save_picture
 
 DOCK_WIDTH = 350  # QGIS's default dock width
 
@@ -90,15 +92,45 @@ def test_a_failed_row_wraps_its_path_and_keeps_retry_and_remove_in_view_at_the_d
     assert panel.width() == DOCK_WIDTH
     clear = panel.clear_button
     assert clear.isVisible() and panel.rect().contains(QRect(clear.mapTo(panel, QPoint(0, 0)), clear.size()))
-    image = panel.grab()
-    picture = tmp_path / "failed_row_350px.png"
-    assert image.save(str(picture), "PNG") and picture.stat().st_size > 5_000
-    target = os.environ.get("EO_PORTALS_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        image.save(str(Path(target) / "failed_row_350px.png"), "PNG")
+    save_picture(panel, "downloads-failed-row.png", tmp_path)
     panel.hide()
     panel.deleteLater()
+
+
+def test_a_failure_too_long_for_the_message_bar_shows_its_lead_and_the_whole_text_behind_show_more(
+        make_dock, plugin_env, dhus, read_only, tmp_path, qgis_iface):
+    """The downloads' message bar entry showed "Download failed: DHuS mirror: cannot write /home/…" cut at the
+    bar's edge: like the panel's own messages, it shows a lead that fits and the whole text behind "Show more",
+    with its Details button still there."""
+    folder = long_folder(tmp_path)
+    read_only.add(folder)
+    product, _, _ = add_slow(dhus, A, rate=5_000_000)
+    dock, controller = make_dock()
+    iface = WindowIface(qgis_iface)  # QGIS's message bar, 1000 px wide
+    controller.iface = iface
+    try:
+        controller.panel.folder_widget.setFilePath(str(folder))
+        dock.download_requested.emit([product])
+        assert wait_until(lambda: iface.bar.currentItem() is not None)
+        item = iface.bar.currentItem()
+        whole = f"Download failed: DHuS mirror: cannot write {folder / A}.zip.part: Read-only file system"
+        assert item.text() != whole and item.text().endswith("…")
+        assert whole.startswith(item.text()[:-1])
+        shown_text = item.findChild(QTextEdit)
+        assert shown_text.document().size().height() <= shown_text.viewport().height() + 1  # one line, not cut
+        more = item.findChild(QToolButton, "eoPortalsShowMoreButton")
+        assert more is not None and more.text() == "Show more"
+        more.defaultAction().trigger()
+        viewers = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.findChild(QTextBrowser)
+                   and w.findChild(QTextBrowser).toPlainText() == whole]
+        assert viewers, [w.findChild(QTextBrowser).toPlainText() for w in QApplication.topLevelWidgets()
+                         if w.findChild(QTextBrowser)]
+        assert item.findChild(QPushButton, "eoPortalsDetailsButton").isVisible()
+        for viewer in viewers:
+            viewer.close()
+    finally:
+        iface.window.close()
+        iface.window.deleteLater()
 
 
 def test_retry_of_a_job_that_wrote_nothing_goes_to_the_folder_chosen_since(make_dock, plugin_env, dhus, read_only,

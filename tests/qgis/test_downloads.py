@@ -30,6 +30,7 @@ from tests.support.download_servers import DownloadServer, FileContent, OidcProv
 from tests.support.fixtures import fixture_path
 from tests.support.rendering import rendered, shows_data
 from tests.support.qt_wait import spin, wait_until as _wait_until
+from tests.support.shots import DOCK_WIDTH, save_picture
 
 S2 = "S2A_MSIL1C_20180101T105441_N0206_R051_T31TDH_20180101T124911"
 S2_ZIP = f"products/{S2}.zip"
@@ -502,9 +503,6 @@ def test_unloading_the_plugin_stops_the_queue_and_leaves_nothing_running(plugin_
 
 # ---- what the tab looks like ---------------------------------------------------------------------------------
 def test_downloads_tab_screenshot_with_rows_in_several_states(make_dock, plugin_env, dhus, tmp_path):
-    import os
-    import shutil as _shutil
-
     done, _, _ = add_slow(dhus, "S2A_MSIL1C_20230110T105421_N0509_R051_T31TCJ_20230110T113927", size=400_000,
                           rate=10_000_000, seed=3)
     missing = dhus_product(dhus.url + "/dhus/odata/v1/Products('gone')/$value",
@@ -533,16 +531,15 @@ def test_downloads_tab_screenshot_with_rows_in_several_states(make_dock, plugin_
     assert sum(1 for t in texts.values() if re.match(r"Downloading · [\d.]+ kB/s · [\d.]+ (kB|MB) of 8\.0 MB", t)) == 2
     assert sum(1 for t in texts.values() if t == "Queued") == 1
     assert panel.summary_label.text() == "2 downloading · 1 queued · 1 done · 1 failed · 1 offline"
-    dock.tabs.setCurrentWidget(panel)
+    dock.tabs.setCurrentWidget(dock.tabs.widget(dock.tab_index(panel)))
+    dock.resize(DOCK_WIDTH, 760)
     dock.show()
     spin(100)
-    image = dock.grab()
-    path = tmp_path / "downloads_tab.png"
-    assert image.save(str(path), "PNG") and path.stat().st_size > 10_000
-    target = os.environ.get("EO_PORTALS_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        _shutil.copy(path, Path(target) / "downloads_tab.png")
+    # at the default width the summary wraps, and every line of it shows (a row layout gave it one line)
+    summary = panel.summary_label
+    assert summary.height() >= summary.heightForWidth(summary.width()) > summary.fontMetrics().height()
+    assert summary.visibleRegion().boundingRect().height() == summary.height()
+    save_picture(dock, "downloads-tab.png", tmp_path)
     dock.hide()
     for job in controller.jobs():
         controller.cancel(job.id)

@@ -301,6 +301,23 @@ def test_no_literal_text_hides_behind_a_translation_wrapper():
     assert not hidden, f"{len(hidden)} texts pylupdate5 cannot extract:\n" + "\n".join(lines)
 
 
+def test_every_literal_text_is_translated_under_a_literal_context():
+    """``translate(CONTEXT, "Time series")`` works at run time, but pylupdate5 cannot resolve the variable: `make
+    translations` marked the text obsolete and the French tab title went back to English."""
+    unresolved = []
+    for path in shipped_sources():
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call) or len(call.args) < 2:
+                continue
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            if name in ("translate", "QT_TRANSLATE_NOOP") and isinstance(call.args[1], ast.Constant) \
+                    and isinstance(call.args[1].value, str) \
+                    and not isinstance(call.args[0], ast.Constant):
+                unresolved.append(f"  {path}:{call.lineno} {call.args[1].value!r}")
+    assert not unresolved, "texts whose context pylupdate5 cannot read:\n" + "\n".join(sorted(unresolved))
+
+
 def placeholders(text: str) -> Counter:
     """{name}, {name:spec}, {} (str.format), %1 (Qt) and %s/%d (printf) placeholders, counted."""
     found: Counter = Counter()

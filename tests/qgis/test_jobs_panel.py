@@ -17,6 +17,7 @@ from tests.support.download_servers import DownloadServer, FileContent
 from tests.support.fixtures import fixture_json, fixture_path
 from tests.support.qt_wait import wait_until
 from tests.support.replay import ReplayServer
+from tests.support.shots import DOCK_WIDTH, save_picture
 
 
 def query():
@@ -160,6 +161,10 @@ def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, t
     assert drawn == [("north field", "2024-08-05", 0.61), ("north field", "2024-08-15", 0.72),
                      ("south field", "2024-08-05", 0.35), ("south field", "2024-08-15", None)]
     assert panel.chart.index_name == "NDVI" and messages == []
+    panel.resize(DOCK_WIDTH, 900)
+    panel.show()
+    save_picture(panel, "openeo-tab.png", tmp_path)
+    panel.hide()
     panel.shutdown()
 
 

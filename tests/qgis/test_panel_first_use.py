@@ -13,10 +13,10 @@ from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtWidgets import QApplication, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from plugin import log
 from plugin import settings as prefs
 from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
-from plugin.ui import common
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
 from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
@@ -258,6 +258,39 @@ def test_each_search_replaces_the_results_layer_unless_the_user_keeps_it(make_do
     assert scratch_layers_qgis_asks_about(project) == [kept.name()]
 
 
+def test_closing_the_panel_with_the_plugin_takes_its_results_layer_away_and_leaves_the_kept_one(
+        make_dock, tmp_path, monkeypatch):
+    """Unloading the plugin (Plugin Reloader, the plugin manager) left the panel's results layer in the project; the
+    next panel added another of the same name, out of step with any table."""
+    project = QgsProject.instance()
+    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make_dock()
+        prepare(dock, ["planetary_computer"])
+        assert dock.start_search()
+        wait_for_search(dock)
+        kept = dock.results.footprints.layer
+        dock.results.keep_layer_action.trigger()
+        assert dock.start_search()
+        wait_for_search(dock)
+        own = dock.results.footprints.layer.id()
+        dock.shutdown()  # what the plugin's unload() does
+        assert own not in project.mapLayers()
+        assert [layer.name() for layer in project.mapLayers().values() if layer.providerType() == "memory"] \
+            == [kept.name()]
+        assert project.layerTreeRoot().findGroup("EO Portals") is not None  # it holds the kept layer
+        project.removeMapLayer(kept.id())
+
+        second = make_dock()  # the plugin loaded again; nothing kept this time
+        prepare(second, ["planetary_computer"])
+        assert second.start_search()
+        wait_for_search(second)
+        assert second.results.footprints.layer is not None
+        second.shutdown()
+    assert [layer for layer in project.mapLayers().values() if layer.providerType() == "memory"] == []
+    assert project.layerTreeRoot().findGroup("EO Portals") is None
+
+
 # ---- 11. the default 350 px dock -------------------------------------------------------------------------
 def narrow(dock, height: int = 700):
     """The panel as QGIS docks it by default: 350 px wide, in QGIS's default font (9 pt), shown."""
@@ -342,6 +375,9 @@ class WindowIface:
     def messageBar(self):  # noqa: N802
         return self.bar
 
+    def mainWindow(self):  # noqa: N802
+        return self.window
+
     def activeLayer(self):  # noqa: N802
         return None
 
@@ -413,7 +449,7 @@ def test_a_message_cut_to_the_bar_ends_on_a_whole_word(qgis_iface):
         cut = 0
         for width in range(420, 1000, 7):
             window.resize(width, 100)
-            lead = common.message_lead(bar, "EO Portals", text)
+            lead = log.message_lead(bar, "EO Portals", text)
             if not lead:
                 continue
             assert lead.endswith("…"), lead

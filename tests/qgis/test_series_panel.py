@@ -21,7 +21,8 @@ from tests.core.test_subset import to_lonlat
 from tests.qgis.test_dock import make_dock, offline  # noqa: F401 (fixtures)
 from tests.support.cog_server import CogServer
 from tests.support.cogs import S2_CLEAR, served_product, utc
-from tests.support.qt_wait import wait_until
+from tests.support.qt_wait import spin, wait_until
+from tests.support.shots import DOCK_WIDTH, save_picture
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def served():
         yield [served_product(server, S2_CLEAR, utc(2020, 3, day), prefix=base) for day in (1, 6, 11, 16)]
 
 
-def test_series_of_the_drawn_area_over_the_results(qgis_iface, make_dock, served):
+def test_series_of_the_drawn_area_over_the_results(qgis_iface, make_dock, served, tmp_path):
     dock = make_dock()
     panel = attach(dock, qgis_iface)
     assert dock.tabs.tabText(dock.tab_index(panel)) == "Time series"
@@ -57,6 +58,12 @@ def test_series_of_the_drawn_area_over_the_results(qgis_iface, make_dock, served
     QTest.mouseClick(panel.chart, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(int(where.x()), int(where.y())))
     assert [p.title for p in dock.results.selected_products()] == [target.product]
+    dock.tabs.setCurrentWidget(dock.tabs.widget(dock.tab_index(panel)))
+    dock.resize(DOCK_WIDTH, 700)
+    dock.show()
+    spin(200)  # the layout settles
+    save_picture(dock, "time-series-tab.png", tmp_path)
+    dock.hide()
 
 
 def test_series_of_selected_polygons_and_what_is_missing(qgis_iface, make_dock, served):

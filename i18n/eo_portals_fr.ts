@@ -3126,7 +3126,7 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
     <message>
         <location filename="../plugin/ui/search_form.py" line="91"/>
         <source>Selected features</source>
-        <translation>Entités sélectionnées</translation>
+        <translation>Sélection</translation>
     </message>
     <message>
         <location filename="../plugin/ui/search_form.py" line="178"/>

@@ -8,8 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping
 
-from qgis.core import Qgis, QgsProcessing, QgsProcessingParameterDefinition, QgsProcessingParameterNumber
+from qgis.core import (
+    Qgis,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
+)
 from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
 
 from .. import accounts, network
 from ..core.catalog import Portal
@@ -35,6 +42,19 @@ else:
 def translate(context: str, text: str) -> str:
     """Translate a user-visible text; call it as ``translate("EOPortals", "literal")`` so pylupdate5 finds it."""
     return QCoreApplication.translate(context, text)
+
+
+class EOPortalsAlgorithm(QgsProcessingAlgorithm):
+    """What every EO Portals algorithm has alike: the plugin's icon, and a fresh copy of itself for each run
+    (Processing may run several at once)."""
+
+    def icon(self) -> QIcon:
+        """The plugin's icon."""
+        return QIcon(str(ICON_PATH))
+
+    def createInstance(self) -> "EOPortalsAlgorithm":  # noqa: N802
+        """A fresh copy for each run."""
+        return type(self)()
 
 
 def tag_list(words: str) -> List[str]:

@@ -23,7 +23,6 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
     QgsFields,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -37,7 +36,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime
-from qgis.PyQt.QtGui import QIcon
 
 from .. import accounts, settings
 from ..core.auth import Accounts
@@ -49,7 +47,7 @@ from ..core.download.manager import DownloadManager
 from ..core.http import HttpSettings
 from ..core.product import Product
 from ..footprints import feature_sources, feature_versions, field_type
-from .common import ICON_PATH, has_value, http_settings, tag_list, translate
+from .common import EOPortalsAlgorithm, has_value, http_settings, tag_list, translate
 
 try:  # QGIS >= 3.36
     from qgis.core import Qgis
@@ -155,7 +153,7 @@ def files_fields() -> QgsFields:
     return fields
 
 
-class DownloadAlgorithm(QgsProcessingAlgorithm):
+class DownloadAlgorithm(EOPortalsAlgorithm):
     """Download the products of a footprints layer into a folder."""
 
     INPUT = "INPUT"
@@ -193,10 +191,6 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         words = translate("EOPortals", "sentinel,landsat,copernicus,stac,download,products,footprints")
         return tag_list(words)
 
-    def icon(self) -> QIcon:
-        """The plugin's icon."""
-        return QIcon(str(ICON_PATH))
-
     def shortHelpString(self) -> str:  # noqa: N802
         """Help shown next to the parameters."""
         return translate(
@@ -217,10 +211,6 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             "generated again), its feature lists them all and the version it shows is downloaded (the newest one, "
             "unless another was chosen); 'Versions to download' names others. A version is fetched only from the "
             "portals holding that version, and saved under its own name.")
-
-    def createInstance(self) -> "DownloadAlgorithm":  # noqa: N802
-        """A fresh copy for each run."""
-        return DownloadAlgorithm()
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""

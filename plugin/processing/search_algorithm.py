@@ -18,7 +18,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from qgis.core import (
     QgsFeatureSink,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -29,7 +28,6 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from .. import settings
 from ..core.catalog import Catalog, Portal
@@ -44,7 +42,7 @@ from ..geometry import aoi_to_wgs84
 from ..log import request_failure_text
 from .common import (
     FLAG_ADVANCED,
-    ICON_PATH,
+    EOPortalsAlgorithm,
     NUMBER_DOUBLE,
     NUMBER_INTEGER,
     VECTOR_POLYGON,
@@ -61,7 +59,7 @@ _POLL = 0.1  # seconds between looks at the cancel button and the finished porta
 _CANCEL_GRACE = 1.0  # seconds the portals get to stop cleanly after a cancel
 
 
-class SearchAlgorithm(QgsProcessingAlgorithm):
+class SearchAlgorithm(EOPortalsAlgorithm):
     """Search the EO portals of a collection over an area and a period; write the merged footprints."""
 
     AOI = "AOI"
@@ -108,10 +106,6 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         words = translate("EOPortals", "sentinel,landsat,copernicus,stac,footprints,catalogue,search,download")
         return tag_list(words)
 
-    def icon(self) -> QIcon:
-        """The plugin's icon."""
-        return QIcon(str(ICON_PATH))
-
     def shortHelpString(self) -> str:  # noqa: N802
         """Help shown next to the parameters."""
         return translate(
@@ -133,10 +127,6 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             "'versions' field lists every version with, per portal, its id, links and checksums (JSON). Products "
             "of another collection than the one asked for (a portal that ignored the filter) are left out and "
             "counted in the log.")
-
-    def createInstance(self) -> "SearchAlgorithm":  # noqa: N802
-        """A fresh copy for each run (Processing may run several at once)."""
-        return SearchAlgorithm()
 
     # ---- parameters ------------------------------------------------------------------------------------
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802

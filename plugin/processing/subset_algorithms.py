@@ -25,7 +25,6 @@ from qgis.core import (
     QgsField,
     QgsFields,
     QgsGeometry,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -40,7 +39,6 @@ from qgis.core import (
     QgsProcessingParameterGeometry,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtGui import QIcon
 from shapely.ops import unary_union
 
 from .. import accounts, settings
@@ -53,12 +51,12 @@ from ..core.product import Product
 from ..core.subset import Access, Cancelled, Parcel, SeriesRun, cog_bands, subset_product
 from ..footprints import field_type, qdatetime_utc
 from ..geometry import aoi_to_wgs84
-from .common import ICON_PATH, VECTOR_POLYGON, has_value, http_settings, tag_list, translate
+from .common import VECTOR_POLYGON, EOPortalsAlgorithm, has_value, http_settings, tag_list, translate
 from .download_algorithm import (DEFAULT_MAX_DOWNLOADS, FILE_FOLDER, NO_GEOMETRY, SEPARATOR, VECTOR_ANY,
                                  VECTOR_TABLE, DownloadAlgorithm, product_from_feature)
 
 
-class _PixelsAlgorithm(QgsProcessingAlgorithm):
+class _PixelsAlgorithm(EOPortalsAlgorithm):
     """What both algorithms share: accounts and settings from the main thread, products from the input layer."""
 
     INPUT = "INPUT"
@@ -73,10 +71,6 @@ class _PixelsAlgorithm(QgsProcessingAlgorithm):
         self._accounts: Optional[Accounts] = None
         self._access: Dict[str, Access] = {}
         self._lock = threading.Lock()
-
-    def icon(self) -> QIcon:
-        """The plugin's icon."""
-        return QIcon(str(ICON_PATH))
 
     def prepareAlgorithm(self, parameters: Dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> bool:
@@ -206,10 +200,6 @@ class SubsetAlgorithm(_PixelsAlgorithm):
             "downloaded, then clipped; the archive is kept unless unticked.\n\n"
             "TABLE has one row per product: the file written, the bytes read against the size of the whole "
             "files, or why it failed.")
-
-    def createInstance(self) -> "SubsetAlgorithm":  # noqa: N802
-        """A fresh copy for each run."""
-        return SubsetAlgorithm()
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""
@@ -392,10 +382,6 @@ class TimeSeriesAlgorithm(_PixelsAlgorithm):
             "classification: no_data, saturated, cloud_shadow, cloud_medium, cloud_high, cirrus, snow; Landsat "
             "QA_PIXEL: fill, dilated_cloud, cirrus, cloud, cloud_shadow, snow), 'none' for no mask.\n\n"
             "A date where every pixel is masked is kept, with 0 valid pixels.")
-
-    def createInstance(self) -> "TimeSeriesAlgorithm":  # noqa: N802
-        """A fresh copy for each run."""
-        return TimeSeriesAlgorithm()
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         """Declare the parameters and outputs."""

@@ -121,6 +121,9 @@ class EOPortalsDock(QgsDockWidget):
     def _build_ui(self) -> None:
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        # every tab in sight at QGIS's 350 px dock: titles are shortened when they do not fit, not scrolled away
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.setUsesScrollButtons(False)
         self.setWidget(self.tabs)
         self.search_tab = QWidget()
         self.tabs.addTab(self.search_tab, icon("/search.svg"), self.tr("Search"))

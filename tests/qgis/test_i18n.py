@@ -167,7 +167,7 @@ def test_the_panel_shows_in_french_when_qgis_is_in_french(french_dock):
     assert [form.aoi_box.title(), form.filters_box.title(), dock.portal_list.title(), form.advanced_box.title()] == \
         ["Zone d'intérêt", "Filtres", "Portails", "Filtres avancés"]
     assert [dock.form.polygon_button.text(), dock.form.extent_button.text(), dock.form.selection_button.text(),
-            dock.form.clear_aoi_button.text()] == ["Polygone", "Emprise", "Entités sélectionnées", "Effacer"]
+            dock.form.clear_aoi_button.text()] == ["Polygone", "Emprise", "Sélection", "Effacer"]
     assert [dock.results.reduce_button.text(), dock.results.export_button.text(), dock.run.load_more_button.text(),
             dock.results.download_button.text(), dock.quicklook.show_on_map_button.text(),
             dock.portals_button.text()] == \

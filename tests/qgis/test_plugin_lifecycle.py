@@ -23,7 +23,7 @@ import pytest
 from qgis.core import QgsApplication, QgsSettings
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, Qt
-from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu, QScrollArea, QToolBar, QWidget
+from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu, QScrollArea, QStyle, QToolBar, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_ID = "eoportals"
@@ -544,6 +544,18 @@ def test_every_tab_of_the_panel_fits_the_default_350_px_dock(plugin_package, qgi
                     if widget.minimumSizeHint().width() > 350}
         assert too_wide == {}, f"tabs whose content needs more than 350 px: {too_wide}: " + "; ".join(
             _widest(contents[title]) for title in too_wide)
+        # the Search tab's filters scroll up and down only: they must fit beside the scroll bar
+        form = dock.query_scroll.widget()
+        room = 350 - dock.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) - 8
+        assert form.minimumSizeHint().width() <= room, f"the filters need {form.minimumSizeHint().width()} px: " \
+            + _widest(form, room - 40)
+        # every tab's title in sight (shortened if need be), none behind scroll arrows
+        dock.setFloating(True)
+        dock.resize(350, 700)
+        dock.show()
+        bar = dock.tabs.tabBar()
+        assert all(bar.rect().contains(bar.tabRect(i)) for i in range(bar.count())), \
+            [(bar.tabText(i), bar.tabRect(i)) for i in range(bar.count())]
     finally:
         plugin.unload()
     _flush_deletions()

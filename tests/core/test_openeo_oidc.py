@@ -23,8 +23,10 @@ CLIENT = "sh-b1c3a958-52d4-40fe-a333-153595d1c71e"
 class DeviceIdp:
     """Device authorization + token endpoints: pending, slow_down, then tokens once the user 'confirmed'."""
 
-    def __init__(self, server: ReplayServer, confirm_after: int = 2, interval: float = 5, slow_down: bool = True):
+    def __init__(self, server: ReplayServer, confirm_after: int = 2, interval: float = 5, slow_down: bool = True,
+                 rotate: bool = False):
         self.server = server
+        self.rotate = rotate  # Keycloak's "revoke refresh token": each refresh gives a new one, the old one is dead
         self.interval = interval
         self.slow_down = slow_down
         self.confirm_after = confirm_after
@@ -58,6 +60,8 @@ class DeviceIdp:
         if form["grant_type"] == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens:
                 return 400, {}, b'{"error": "invalid_grant", "error_description": "Token is not active"}'
+            if self.rotate:
+                self.refresh_tokens.discard(form["refresh_token"])
             return self.tokens()
         assert form["grant_type"] == oidc.DEVICE_GRANT and form["device_code"] == "dev-123"
         digest = hashlib.sha256(form["code_verifier"].encode()).digest()
@@ -96,6 +100,35 @@ def test_device_flow_signs_in_and_tokens_sign_openeo_requests_and_refresh():
         restored = oidc.DeviceTokens("CDSE openEO", config["token_endpoint"], CLIENT)
         restored.restore(kept)  # a new QGIS session resumes from the refresh token kept in the auth database
         assert restored.token().startswith("at-")
+
+
+def test_a_rotated_refresh_token_is_handed_over_and_the_old_one_is_dead():
+    with ReplayServer() as server:
+        idp = DeviceIdp(server, rotate=True)
+        config = oidc.discover(requests.Session(), server.url + REALM, "CDSE openEO")
+        kept = ["rt-first"]
+        idp.refresh_tokens.add("rt-first")
+        tokens = oidc.DeviceTokens("CDSE openEO", config["token_endpoint"], CLIENT, on_rotated=kept.append)
+        tokens.restore("rt-first")  # a new QGIS session, from the token kept last time
+        assert tokens.token().startswith("at-")
+        assert len(kept) == 2 and kept[1] == tokens.refresh_token and kept[1] in idp.refresh_tokens
+        assert tokens.invalidate(None) and tokens.token().startswith("at-")  # a second refresh, with the new one
+        assert len(kept) == 3 and kept[2] == tokens.refresh_token and kept[1] not in idp.refresh_tokens
+        stale = oidc.DeviceTokens("CDSE openEO", config["token_endpoint"], CLIENT)
+        stale.restore(kept[1])  # what the next session would have used had the new token not been kept
+        with pytest.raises(PortalError) as caught:
+            stale.token()
+        assert caught.value.kind is ErrorKind.AUTH and "sign in again" in str(caught.value)
+        resumed = oidc.DeviceTokens("CDSE openEO", config["token_endpoint"], CLIENT)
+        resumed.restore(kept[-1])
+        assert resumed.token().startswith("at-")
+        unchanged = []  # a server that does not rotate: nothing to keep
+        idp.rotate = False
+        same = oidc.DeviceTokens("CDSE openEO", config["token_endpoint"], CLIENT, on_rotated=unchanged.append)
+        server.add("POST", REALM + "/protocol/openid-connect/token", json.dumps(
+            {"access_token": "at-same", "expires_in": 300}).encode())
+        same.restore(resumed.refresh_token)
+        assert same.token() == "at-same" and unchanged == [] and same.refresh_token == resumed.refresh_token
 
 
 def test_device_flow_refusals_are_said():

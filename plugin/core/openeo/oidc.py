@@ -11,13 +11,16 @@
 
 PKCE (S256) is always sent: CDSE's default openEO client requires ``device_code+pkce``. The refresh token is
 what the QGIS layer keeps in the authentication database; `DeviceTokens.restore(refresh_token)` resumes from it.
-The refresh grant is `auth.OidcAuth`'s, shared with CDSE downloads.
+The refresh grant is `auth.OidcAuth`'s, shared with CDSE downloads. When the identity server rotates refresh tokens
+(Keycloak, as CDSE, answers a refresh with a new one and may refuse the old one), `on_rotated(new_refresh_token)`
+is called in the thread that refreshed, so that the QGIS layer keeps the new token instead of a dead one.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
@@ -30,6 +33,7 @@ from ..auth import OidcAuth, _seconds
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings, error_for_exception, error_for_status
 
+LOG = logging.getLogger("eo_portals.openeo")
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
@@ -205,8 +209,20 @@ class DeviceTokens(OidcAuth):
     when the refresh token is refused too, the user must sign in again)."""
 
     def __init__(self, title: str, token_url: str, client_id: str, settings: Optional[HttpSettings] = None,
-                 clock: Optional[Callable[[], float]] = None):
+                 clock: Optional[Callable[[], float]] = None,
+                 on_rotated: Optional[Callable[[str], None]] = None):
         super().__init__(title, None, token_url, client_id, settings, clock)
+        self.on_rotated = on_rotated  # called with the new refresh token when a refresh answer rotates it
+
+    def _grant(self, form: Dict[str, str], refresh: bool) -> str:
+        before = self._refresh
+        access = super()._grant(form, refresh)
+        if refresh and self._refresh and self._refresh != before and self.on_rotated is not None:
+            try:
+                self.on_rotated(self._refresh)
+            except Exception as exc:  # noqa: BLE001 - keeping the token must not fail the request that refreshed
+                LOG.warning("%s: the renewed sign-in could not be kept (%s)", self.title, type(exc).__name__)
+        return access
 
     def adopt(self, answer: Dict[str, Any]) -> None:
         """Keep the tokens of a token answer (device flow or refresh)."""

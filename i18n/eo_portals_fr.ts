@@ -37,47 +37,47 @@
 <context>
     <name>AssetsDialog</name>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="594"/>
         <source>True colour</source>
         <translation>Couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="594"/>
         <source>Bands (10 m)</source>
         <translation>Bandes (10 m)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="595"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="594"/>
         <source>Scene classification</source>
         <translation>Classification de la scène</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="603"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="602"/>
         <source>Files to download</source>
         <translation>Fichiers à télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="606"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="605"/>
         <source>{n} product(s) have no single archive to download ({names}). Choose the files:</source>
         <translation>{n} produit(s) n'ont pas d'archive unique à télécharger ({names}). Choisissez les fichiers :</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="625"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="624"/>
         <source>Not offered by these products</source>
         <translation>Non proposé par ces produits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="641"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="640"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="642"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="641"/>
         <source>Open in map without downloading</source>
         <translation>Ouvrir sur la carte sans télécharger</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="644"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="643"/>
         <source>Read the chosen GeoTIFF / COG files from the portal as layers</source>
         <translation>Lire les fichiers GeoTIFF / COG choisis directement sur le portail, comme couches</translation>
     </message>
@@ -224,7 +224,7 @@
         <translation>Ouvrir le dossier des fichiers</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="474"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="473"/>
         <source>Retry</source>
         <translation>Réessayer</translation>
     </message>
@@ -324,52 +324,52 @@
         <translation>Aucun téléchargement pour l'instant. Sélectionnez des produits dans l'onglet Rechercher et cliquez sur Télécharger.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="564"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="563"/>
         <source>{n} downloading</source>
         <translation>{n} en cours</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="566"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="565"/>
         <source>{n} queued</source>
         <translation>{n} en attente</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="568"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="567"/>
         <source>{n} paused</source>
         <translation>{n} en pause</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="570"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="569"/>
         <source>{n} done</source>
         <translation>{n} terminé(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="572"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="571"/>
         <source>{n} failed</source>
         <translation>{n} en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="574"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="573"/>
         <source>{n} offline</source>
         <translation>{n} hors ligne</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="474"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="473"/>
         <source>{name}: the partial download is kept in {old}. The download folder is now {new}.</source>
         <translation>{name} : le téléchargement partiel est conservé dans {old}. Le dossier de téléchargement est maintenant {new}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="479"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="478"/>
         <source>Resume where it is</source>
         <translation>Reprendre sur place</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="480"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="479"/>
         <source>Move it and resume</source>
         <translation>Le déplacer et reprendre</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="481"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="480"/>
         <source>Restart in the new folder</source>
         <translation>Recommencer dans le nouveau dossier</translation>
     </message>
@@ -384,7 +384,7 @@
         <translation>Bandes du NDVI</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="420"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="419"/>
         <source>Draw an area of interest first (Search tab).</source>
         <translation>Dessinez d'abord une zone d'intérêt (onglet Recherche).</translation>
     </message>
@@ -532,22 +532,22 @@
         <translation>EO Portals (recherche et téléchargement de produits d'observation de la Terre)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="99"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="97"/>
         <source>Search EO portals</source>
         <translation>Rechercher dans les portails EO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="103"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="101"/>
         <source>Search several Earth-observation portals at once and write the footprints of what they hold.</source>
         <translation>Interroger plusieurs portails d'observation de la Terre à la fois et écrire les emprises des produits qu'ils détiennent.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="108"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="106"/>
         <source>sentinel,landsat,copernicus,stac,footprints,catalogue,search,download</source>
         <translation>sentinel,landsat,copernicus,stac,emprises,catalogue,recherche,téléchargement,satellite,imagerie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="117"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="111"/>
         <source>Searches the chosen portals (by default every enabled portal offering the collection) over the area of interest and the period, and writes one polygon per product in EPSG:4326. A product held by several portals appears once; its &apos;portals&apos; field lists them and its &apos;sources&apos; field holds, per portal, the product id, the download link and the checksum (JSON).
 
 A portal that fails or does not answer within the time limit is reported in the log; the products of the other portals are still written. Products without a footprint are kept with an empty geometry.
@@ -560,142 +560,142 @@ Un portail qui échoue ou ne répond pas dans le délai imparti est signalé dan
 Les dates s'écrivent AAAA-MM-JJ (la date de fin est incluse) ou en date et heure ISO 8601, en UTC. Les portails se donnent sous la forme d'une liste d'identifiants séparés par des virgules, p. ex. earth_search,cdse. La liste des portails vient du catalogue intégré, complété par le fichier indiqué dans la variable d'environnement EO_PORTALS_CATALOG ou dans les paramètres de l'extension.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="146"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="136"/>
         <source>Area of interest (WKT in EPSG:4326 unless a CRS is given)</source>
         <translation>Zone d'intérêt (WKT en EPSG:4326 sauf si un SCR est indiqué)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="148"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="138"/>
         <source>Start date (YYYY-MM-DD or ISO 8601, UTC)</source>
         <translation>Date de début (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="150"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="140"/>
         <source>End date, included (YYYY-MM-DD or ISO 8601, UTC)</source>
         <translation>Date de fin, incluse (AAAA-MM-JJ ou ISO 8601, UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="152"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="142"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="158"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="148"/>
         <source>Portals (comma-separated ids; empty: every enabled portal offering the collection)</source>
         <translation>Portails (identifiants séparés par des virgules ; vide : tous les portails activés qui proposent la collection)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="163"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="153"/>
         <source>Known portals: {}</source>
         <translation>Portails connus : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="165"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="155"/>
         <source>Maximum cloud cover (%)</source>
         <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="168"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="158"/>
         <source>Orbit direction</source>
         <translation>Sens de l'orbite</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="173"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="163"/>
         <source>Relative orbit</source>
         <translation>Orbite relative</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="176"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="166"/>
         <source>MGRS tile (e.g. 31TEJ)</source>
         <translation>Tuile MGRS (p. ex. 31TEJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="178"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="168"/>
         <source>Platform (e.g. S2A, S1A, Landsat-8)</source>
         <translation>Plateforme (p. ex. S2A, S1A, Landsat-8)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="180"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="170"/>
         <source>Most products from each portal</source>
         <translation>Nombre maximal de produits par portail</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="185"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="175"/>
         <source>Time limit per portal (seconds)</source>
         <translation>Délai maximal par portail (secondes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="190"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="180"/>
         <source>Footprints</source>
         <translation>Emprises</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="192"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="182"/>
         <source>Number of products</source>
         <translation>Nombre de produits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="193"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="183"/>
         <source>Number of portals that failed</source>
         <translation>Nombre de portails en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="86"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="80"/>
         <source>Portal catalog: {}</source>
         <translation>Catalogue des portails : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="216"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="206"/>
         <source>Searching {collection} on {portals} (at most {limit} products each, {budget:g} s per portal)</source>
         <translation>Recherche de {collection} sur {portals} (au plus {limit} produits chacun, {budget:g} s par portail)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="234"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="224"/>
         <source>{n} product(s) have no footprint; they are kept with an empty geometry.</source>
         <translation>{n} produit(s) sans emprise ; ils sont conservés avec une géométrie vide.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="237"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="227"/>
         <source>{n} product(s) written from {ok} of {total} portal(s).</source>
         <translation>{n} produit(s) écrit(s), venant de {ok} portail(s) sur {total}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="241"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="231"/>
         <source>Every portal failed: {}</source>
         <translation>Tous les portails ont échoué : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="249"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="239"/>
         <source>An area of interest is needed (a WKT polygon, in EPSG:4326 unless written as CRS=...;WKT).</source>
         <translation>Une zone d'intérêt est nécessaire (un polygone WKT, en EPSG:4326 sauf s'il est écrit CRS=...;WKT).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="258"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="248"/>
         <source>The area of interest cannot be converted from {crs} to EPSG:4326: {error}</source>
         <translation>La zone d'intérêt ne peut pas être convertie de {crs} en EPSG:4326 : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="279"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="269"/>
         <source>The search cannot be made: {}</source>
         <translation>La recherche ne peut pas être lancée : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="295"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="285"/>
         <source>No enabled portal offers the collection {}.</source>
         <translation>Aucun portail activé ne propose la collection {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="342"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="332"/>
         <source>The search failed: {}</source>
         <translation>La recherche a échoué : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="344"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="334"/>
         <source>Search cancelled; the products found so far are kept.</source>
         <translation>Recherche annulée ; les produits déjà trouvés sont conservés.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="363"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="353"/>
         <source>{portal}: {count} product(s) in {seconds:.1f} s</source>
         <translation>{portal} : {count} produit(s) en {seconds:.1f} s</translation>
     </message>
@@ -705,37 +705,37 @@ Les dates s'écrivent AAAA-MM-JJ (la date de fin est incluse) ou en date et heur
         <translation type="obsolete"> (le portail en annonce {total} au total)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="377"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="367"/>
         <source>{portal}: cancelled</source>
         <translation>{portal} : annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="379"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="369"/>
         <source>{portal} ({id}) failed: {message}</source>
         <translation>{portal} ({id}) a échoué : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="384"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="374"/>
         <source>{portal}: the {count} product(s) read before the failure are kept.</source>
         <translation>{portal} : les {count} produit(s) lus avant l'échec sont conservés.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="185"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="183"/>
         <source>Download EO products</source>
         <translation>Télécharger des produits EO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="189"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="187"/>
         <source>Download the products of a footprints layer made by &apos;Search EO portals&apos;.</source>
         <translation>Télécharger les produits d'une couche d'emprises produite par « Rechercher dans les portails EO ».</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="193"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="191"/>
         <source>sentinel,landsat,copernicus,stac,download,products,footprints</source>
         <translation>sentinel,landsat,copernicus,stac,téléchargement,produits,emprises,satellite,imagerie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="202"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="196"/>
         <source>Downloads the products of a footprints layer written by &apos;Search EO portals&apos; (all features, or the selected ones) into a folder. Each product comes from the first portal in its &apos;portals&apos; field that can deliver it; when a portal fails the next one is tried. Downloads resume where an earlier run stopped when the portal allows it, and are verified against the checksum the portal gives.
 
 Without assets, the whole product archive is downloaded (a zip for Copernicus Data Space, GEODES, DHuS mirrors). Portals without a product archive (Earth Search, Planetary Computer) need asset keys, comma-separated, e.g. visual,scl or B04,B03,B02; their files go into a folder named after the product.
@@ -752,102 +752,102 @@ Les comptes sont ceux choisis dans les paramètres d'EO Portals (base d'authenti
 OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table avec une ligne par fichier et une par produit qui n'a pas pu être téléchargé, avec la raison.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="402"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="388"/>
         <source>Footprints (from &apos;Search EO portals&apos;)</source>
         <translation>Emprises (de « Rechercher dans les portails EO »)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="229"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="219"/>
         <source>Download folder</source>
         <translation>Dossier de téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="231"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="221"/>
         <source>Assets to download (comma-separated keys; empty: the whole product)</source>
         <translation>Assets à télécharger (clés séparées par des virgules ; vide : le produit entier)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="237"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="227"/>
         <source>Extract zip archives</source>
         <translation>Extraire les archives zip</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="239"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="229"/>
         <source>Downloaded files</source>
         <translation>Fichiers téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="237"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="227"/>
         <source>Files (separated by &apos;;&apos;)</source>
         <translation>Fichiers (séparés par ';')</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="243"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="233"/>
         <source>Products downloaded</source>
         <translation>Produits téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="244"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="234"/>
         <source>Products not downloaded</source>
         <translation>Produits non téléchargés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="268"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="258"/>
         <source>A download folder is needed.</source>
         <translation>Un dossier de téléchargement est nécessaire.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="128"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="122"/>
         <source>{n} feature(s) have no readable &apos;sources&apos; field and are skipped; is this a layer from &apos;Search EO portals&apos;?</source>
         <translation>{n} entité(s) sans champ « sources » lisible sont ignorées ; cette couche vient-elle de « Rechercher dans les portails EO » ?</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="293"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="283"/>
         <source>The layer holds no product to download.</source>
         <translation>La couche ne contient aucun produit à télécharger.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="301"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="291"/>
         <source>Downloading {n} product(s) into {folder}{assets}</source>
         <translation>Téléchargement de {n} produit(s) dans {folder}{assets}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="301"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="291"/>
         <source> (assets: {})</source>
         <translation> (assets : {})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="324"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="314"/>
         <source>{done} of {total} product(s) downloaded, {files} file(s).</source>
         <translation>{done} produit(s) téléchargé(s) sur {total}, {files} fichier(s).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="328"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="318"/>
         <source>No product could be downloaded: {}</source>
         <translation>Aucun produit n'a pu être téléchargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="366"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="356"/>
         <source>Cancelling the downloads (partial files are deleted).</source>
         <translation>Annulation des téléchargements (les fichiers partiels sont supprimés).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="390"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="380"/>
         <source>{title}: done from {portal} ({notes})</source>
         <translation>{title} : terminé depuis {portal} ({notes})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="394"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="384"/>
         <source>{title}: {state}: {error}</source>
         <translation>{title} : {state} : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="398"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="388"/>
         <source>{title}: cancelled</source>
         <translation>{title} : annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="401"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="391"/>
         <source>{title}: downloading from {portal}</source>
         <translation>{title} : téléchargement depuis {portal}</translation>
     </message>
@@ -862,182 +862,177 @@ OUTPUT liste les fichiers téléchargés séparés par ';'. FILES est une table 
         <translation>Composite, série temporelle d'indice ou pile de bandes calculés par un serveur openEO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="107"/>
-        <source>Builds an openEO process graph from a search (area, dates, collection, cloud limit, or the footprints of &apos;Search EO portals&apos; as INPUT): a cloud-free composite (median of the cloud-masked observations per month, season, year or the whole period) of chosen bands, an index time series averaged over parcels, or a stack of chosen bands for every date. The graph is written to the process graph file and checked against the back-end&apos;s processes and collection; with &apos;Only build and check&apos; nothing runs. Otherwise the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; Cancel cancels it there) and its result files are downloaded into the output folder.</source>
-        <translation>Construit un graphe de processus openEO à partir d'une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d'indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n'est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu'à sa fin ; Annuler l'y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="125"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="128"/>
         <source>openEO back-end (portal id)</source>
         <translation>Serveur openEO (identifiant du portail)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="127"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="130"/>
         <source>Footprints of a search (instead of area, dates and collection)</source>
         <translation>Emprises d'une recherche (au lieu de la zone, des dates et de la collection)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="130"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="133"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="132"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="135"/>
         <source>Start date (YYYY-MM-DD)</source>
         <translation>Date de début (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="134"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="137"/>
         <source>End date (YYYY-MM-DD)</source>
         <translation>Date de fin (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="141"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="144"/>
         <source>Kind of job</source>
         <translation>Type de traitement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="143"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="146"/>
         <source>Bands (comma-separated, composite and stack)</source>
         <translation>Bandes (séparées par des virgules, composite et pile)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="146"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="149"/>
         <source>Index (time series)</source>
         <translation>Indice (série temporelle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="148"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="151"/>
         <source>Composite period</source>
         <translation>Période du composite</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="150"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="153"/>
         <source>Parcels (time series)</source>
         <translation>Parcelles (série temporelle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="152"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="155"/>
         <source>Result format</source>
         <translation>Format du résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="156"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="159"/>
         <source>Process graph (JSON)</source>
         <translation>Graphe de processus (JSON)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="159"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="162"/>
         <source>Only build and check the graph (do not run it)</source>
         <translation>Seulement construire et vérifier le graphe (sans le lancer)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="161"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="164"/>
         <source>Run synchronously (small requests)</source>
         <translation>Lancer en synchrone (petites demandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="163"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="166"/>
         <source>Seconds between status checks</source>
         <translation>Secondes entre deux consultations de l'état</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="167"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="170"/>
         <source>Result folder</source>
         <translation>Dossier des résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="169"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="172"/>
         <source>Result files</source>
         <translation>Fichiers de résultat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="170"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="173"/>
         <source>openEO job id</source>
         <translation>Identifiant du traitement openEO</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="197"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="200"/>
         <source>{portal} is not an openEO back-end (openEO back-ends: {backends}).</source>
         <translation>{portal} n'est pas un serveur openEO (serveurs openEO : {backends}).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="215"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="218"/>
         <source>Process graph written to {path}</source>
         <translation>Graphe de processus écrit dans {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="219"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="222"/>
         <source>Checking the graph on {backend}</source>
         <translation>Vérification du graphe sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="225"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="228"/>
         <source>{backend} has every process, band and format the job needs.</source>
         <translation>{backend} a tous les processus, bandes et formats dont le traitement a besoin.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="240"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="243"/>
         <source>Result: {path}</source>
         <translation>Résultat : {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="254"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="257"/>
         <source>Give an area of interest, or the footprints of a search as input.</source>
         <translation>Donnez une zone d'intérêt, ou les emprises d'une recherche en entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="266"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="269"/>
         <source>{backend} has no collection for {collection}.</source>
         <translation>{backend} n'a pas de collection pour {collection}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="303"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="306"/>
         <source>The input layer has no footprints with dates: use the output of &apos;Search EO portals&apos;.</source>
         <translation>La couche en entrée n'a pas d'emprises datées : utilisez la sortie de « Rechercher dans les portails EO ».</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="329"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="332"/>
         <source>Running the graph synchronously on {backend}</source>
         <translation>Exécution synchrone du graphe sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="345"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="348"/>
         <source>Job {job} created on {backend}</source>
         <translation>Traitement {job} créé sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/openeo_algorithm.py" line="354"/>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="357"/>
         <source>Job {job}: {state}</source>
         <translation>Traitement {job} : {state}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="255"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="245"/>
         <source>An area is needed: a WKT polygon or a polygon layer.</source>
         <translation>Une zone est nécessaire : un polygone WKT ou une couche de polygones.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="266"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="256"/>
         <source>An output folder is needed.</source>
         <translation>Un dossier de sortie est nécessaire.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="221"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="211"/>
         <source>Area (WKT in EPSG:4326 unless a CRS is given)</source>
         <translation>Zone (WKT en EPSG:4326 sauf si un SCR est donné)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="223"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="213"/>
         <source>Area from a polygon layer (all its features)</source>
         <translation>Zone d'une couche de polygones (toutes ses entités)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="218"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="208"/>
         <source>Bands (a preset or names separated by commas)</source>
         <translation>Bandes (un préréglage ou des noms séparés par des virgules)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="384"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="374"/>
         <source>For each parcel and each product of a footprints layer written by &apos;Search EO portals&apos;, reads the parcel&apos;s window of the bands the index needs (and of the mask band) from the cloud-optimised GeoTIFFs, without downloading the products, and writes mean, median, standard deviation, the count of valid pixels and the valid fraction. Several products are read at once.
 
 Index: NDVI, NDWI, NDMI, EVI, or a band name (B04, SR_B5...).
@@ -1054,7 +1049,7 @@ Masque : les classes à écarter, séparées par des virgules ; vide pour les cl
 Une date dont tous les pixels sont masqués est gardée, avec 0 pixel valide.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="196"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="190"/>
         <source>For each product of a footprints layer written by &apos;Search EO portals&apos;, reads only the chosen bands over the area from the portal&apos;s cloud-optimised GeoTIFFs (Earth Search, Planetary Computer) and writes one cloud-optimised GeoTIFF per product, in the bands&apos; own grid and projection. Bands of a coarser resolution are resampled to the finest one (method below; class bands such as SCL always nearest).
 
 Bands: a preset (true_colour, false_colour, ndvi, scene_classification, pixel_quality) or band names separated by commas (B04,B08,SCL; red,nir; SR_B4,SR_B5,QA_PIXEL).
@@ -1071,177 +1066,177 @@ Portails sans fichiers optimisés pour le cloud (Copernicus Data Space, GEODES, 
 TABLE a une ligne par produit : le fichier écrit, les octets lus face à la taille des fichiers entiers, ou la raison de l'échec.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="409"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="395"/>
         <source>Index (NDVI, NDWI, NDMI, EVI or a band name)</source>
         <translation>Indice (NDVI, NDWI, NDMI, EVI ou un nom de bande)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="231"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="221"/>
         <source>Keep downloaded archives (products without COGs)</source>
         <translation>Garder les archives téléchargées (produits sans COG)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="411"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="397"/>
         <source>Mask classes (comma-separated; empty: the usual ones; none)</source>
         <translation>Classes masquées (séparées par des virgules ; vide : les habituelles ; none)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="374"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="364"/>
         <source>Mean, median and spread of NDVI (or another index) per parcel and date, without downloading.</source>
         <translation>Moyenne, médiane et dispersion du NDVI (ou d'un autre indice) par parcelle et par date, sans téléchargement.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="329"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="319"/>
         <source>No product could be subset; see the log.</source>
         <translation>Aucun produit n'a pu être découpé ; voir le journal.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="187"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="181"/>
         <source>Only the pixels you need: chosen bands over an area, one GeoTIFF per product.</source>
         <translation>Seulement les pixels utiles : les bandes choisies sur une zone, un GeoTIFF par produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="226"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="216"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="406"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="392"/>
         <source>Parcel id field (empty: the feature id)</source>
         <translation>Champ identifiant des parcelles (vide : l'identifiant de l'entité)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="370"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="360"/>
         <source>Parcel time series (index statistics)</source>
         <translation>Série temporelle de parcelles (statistiques d'indice)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="404"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="390"/>
         <source>Parcels</source>
         <translation>Parcelles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="239"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="229"/>
         <source>Products not written</source>
         <translation>Produits non écrits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="238"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="228"/>
         <source>Products written</source>
         <translation>Produits écrits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="228"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="218"/>
         <source>Resampling of coarser bands</source>
         <translation>Rééchantillonnage des bandes plus grossières</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="416"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="402"/>
         <source>Rows written</source>
         <translation>Lignes écrites</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="183"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="177"/>
         <source>Subset EO products (area and bands)</source>
         <translation>Découper des produits EO (zone et bandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="132"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="126"/>
         <source>The layer holds no product.</source>
         <translation>La couche ne contient aucun produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="432"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="418"/>
         <source>The parcels layer holds no polygon.</source>
         <translation>La couche de parcelles ne contient aucun polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="414"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="400"/>
         <source>Time series</source>
         <translation>Série temporelle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="234"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="224"/>
         <source>What was read</source>
         <translation>Ce qui a été lu</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="344"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="334"/>
         <source>download failed</source>
         <translation>échec du téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="191"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="185"/>
         <source>sentinel,landsat,cog,subset,clip,bands,area,download</source>
         <translation>sentinel,landsat,cog,sous-ensemble,découpe,bandes,zone,téléchargement</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="379"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="369"/>
         <source>sentinel,landsat,ndvi,ndwi,evi,time series,parcels,statistics,cog</source>
         <translation>sentinel,landsat,ndvi,ndwi,evi,série temporelle,parcelles,statistiques,cog</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="452"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="438"/>
         <source>{index} over {parcels} parcel(s) in {products} product(s)</source>
         <translation>{index} sur {parcels} parcelle(s) dans {products} produit(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="472"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="458"/>
         <source>{rows} row(s); {size} read in {requests} request(s)</source>
         <translation>{rows} ligne(s) ; {size} lus en {requests} requête(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="339"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="329"/>
         <source>{title}: no cloud-optimised files, downloading the product to clip it</source>
         <translation>{title} : pas de fichiers optimisés pour le cloud, téléchargement du produit pour le découper</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="312"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="302"/>
         <source>{title}: {file} ({message})</source>
         <translation>{title} : {file} ({message})</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/subset_algorithms.py" line="470"/>
+        <location filename="../plugin/processing/subset_algorithms.py" line="456"/>
         <source>{title}: {message}</source>
         <translation>{title} : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="366"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="356"/>
         <source>, from {records} records</source>
         <translation>, issus de {records} enregistrements</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="368"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="358"/>
         <source>, more pages available (the portal reports {total} in all)</source>
         <translation>, d’autres pages disponibles (le portail en annonce {total} au total)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="371"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="361"/>
         <source>, more pages available</source>
         <translation>, d’autres pages disponibles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="373"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="363"/>
         <source>; {n} product(s) of other collections left out</source>
         <translation>, {n} produit(s) d’autres collections écarté(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="234"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="224"/>
         <source>Versions to download (comma-separated product names; empty: each product&apos;s preferred version)</source>
         <translation>Versions à télécharger (noms de produits séparés par des virgules ; vide : la version préférée de chaque produit)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="297"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="287"/>
         <source>No product of the layer has a version named {name}.</source>
         <translation>Aucun produit de la couche n’a de version nommée {name}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/download_algorithm.py" line="214"/>
+        <location filename="../plugin/processing/download_algorithm.py" line="208"/>
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), its feature lists them all and the version it shows is downloaded (the newest one, unless another was chosen); &apos;Versions to download&apos; names others. A version is fetched only from the portals holding that version, and saved under its own name.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), son entité les liste toutes et la version qu’elle affiche est téléchargée (la plus récente, sauf si une autre a été choisie) ; « Versions à télécharger » en désigne d’autres. Une version n’est téléchargée que depuis les portails qui détiennent cette version, et enregistrée sous son propre nom.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/search_algorithm.py" line="129"/>
+        <location filename="../plugin/processing/search_algorithm.py" line="123"/>
         <source>When portals hold several versions of an acquisition (another processing baseline, or a product generated again), it is still one polygon: its fields are those of the newest version, and its &apos;versions&apos; field lists every version with, per portal, its id, links and checksums (JSON). Products of another collection than the one asked for (a portal that ignored the filter) are left out and counted in the log.</source>
         <translation>Quand des portails détiennent plusieurs versions d’une acquisition (une autre version de traitement, ou un produit généré à nouveau), elle reste un seul polygone : ses champs sont ceux de la version la plus récente, et son champ « versions » liste chaque version avec, par portail, son identifiant, ses liens et ses sommes de contrôle (JSON). Les produits d’une autre collection que celle demandée (un portail qui a ignoré le filtre) sont écartés et comptés dans le journal.</translation>
     </message>
@@ -1260,11 +1255,26 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <source>openeo,composite,ndvi,time series,sentinel,copernicus,cdse</source>
         <translation>openeo,composite,ndvi,série temporelle,sentinel,copernicus,cdse</translation>
     </message>
+    <message>
+        <location filename="../plugin/openeo_accounts.py" line="61"/>
+        <source>{title}: the renewed sign-in could not be kept (the authentication configuration {authcfg} could not be read); sign in again next time.</source>
+        <translation>{title} : la connexion renouvelée n&apos;a pas pu être conservée (la configuration d&apos;authentification {authcfg} n&apos;a pas pu être lue) ; reconnectez-vous la prochaine fois.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/openeo_accounts.py" line="67"/>
+        <source>{title}: the renewed sign-in could not be written to QGIS&apos;s authentication database; sign in again next time.</source>
+        <translation>{title} : la connexion renouvelée n&apos;a pas pu être écrite dans la base d&apos;authentification de QGIS ; reconnectez-vous la prochaine fois.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/openeo_algorithm.py" line="107"/>
+        <source>Builds an openEO process graph from a search (area, dates, collection, cloud limit, or the footprints of &apos;Search EO portals&apos; as INPUT): a cloud-free composite (median of the cloud-masked observations per month, season, year or the whole period) of chosen bands, an index time series averaged over parcels, or a stack of chosen bands for every date. The graph is written to the process graph file and checked against the back-end&apos;s processes and collection; with &apos;Only build and check&apos; nothing runs. Otherwise the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; Cancel cancels it there) and its result files are downloaded into the output folder. The result format (advanced) must be one the back-end writes (its file formats): GTiff or netCDF for a composite or a stack, CSV or JSON for a time series (netCDF too, which EO Portals does not chart); left empty, a composite is GTiff, a stack netCDF and a time series CSV.</source>
+        <translation>Construit un graphe de processus openEO à partir d&apos;une recherche (zone, dates, collection, limite de nuages, ou les emprises de « Rechercher dans les portails EO » en entrée) : un composite sans nuages (médiane des observations masquées des nuages par mois, saison, année ou sur toute la période) des bandes choisies, une série temporelle d&apos;indice moyennée sur des parcelles, ou une pile des bandes choisies pour chaque date. Le graphe est écrit dans le fichier de graphe et vérifié avec les processus et la collection du serveur ; avec « Seulement construire et vérifier », rien n&apos;est lancé. Sinon le traitement tourne sur le serveur (en synchrone si demandé, sinon comme traitement par lots suivi jusqu&apos;à sa fin ; Annuler l&apos;y annule) et ses fichiers de résultat sont téléchargés dans le dossier de sortie. Le format du résultat (avancé) doit être l&apos;un de ceux qu&apos;écrit le serveur (ses formats de fichier) : GTiff ou netCDF pour un composite ou une pile, CSV ou JSON pour une série temporelle (netCDF aussi, qu&apos;EO Portals ne trace pas) ; laissé vide, un composite est en GTiff, une pile en netCDF et une série temporelle en CSV.</translation>
+    </message>
 </context>
 <context>
     <name>EOPortalsChart</name>
     <message>
-        <location filename="../plugin/ui/chart.py" line="155"/>
+        <location filename="../plugin/ui/chart.py" line="178"/>
         <source>No statistics yet</source>
         <translation>Pas encore de statistiques</translation>
     </message>
@@ -1377,92 +1387,92 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Les portails de la recherche enregistrée doivent être une liste.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="425"/>
+        <location filename="../plugin/ui/dock.py" line="428"/>
         <source>EO Portals</source>
         <translation>EO Portals</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="126"/>
+        <location filename="../plugin/ui/dock.py" line="129"/>
         <source>Search</source>
         <translation>Rechercher</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="139"/>
+        <location filename="../plugin/ui/dock.py" line="142"/>
         <source>Save this search, or open a saved one</source>
         <translation>Enregistrer cette recherche, ou en ouvrir une enregistrée</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="141"/>
+        <location filename="../plugin/ui/dock.py" line="144"/>
         <source>Save search…</source>
         <translation>Enregistrer la recherche…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="142"/>
+        <location filename="../plugin/ui/dock.py" line="145"/>
         <source>Open a saved search…</source>
         <translation>Ouvrir une recherche enregistrée…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="146"/>
+        <location filename="../plugin/ui/dock.py" line="149"/>
         <source>Portals…</source>
         <translation>Portails…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="148"/>
+        <location filename="../plugin/ui/dock.py" line="151"/>
         <source>Portals and accounts</source>
         <translation>Portails et comptes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="235"/>
+        <location filename="../plugin/ui/dock.py" line="238"/>
         <source>Check at least one portal that offers this collection.</source>
         <translation>Cochez au moins un portail qui propose cette collection.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="245"/>
+        <location filename="../plugin/ui/dock.py" line="248"/>
         <source>{collection} – {stamp}</source>
         <translation>{collection} – {stamp}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="299"/>
+        <location filename="../plugin/ui/dock.py" line="302"/>
         <source>The portals dialog is not available in this version.</source>
         <translation>La fenêtre des portails n'est pas disponible dans cette version.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="346"/>
+        <location filename="../plugin/ui/dock.py" line="349"/>
         <source>No product matches this search.</source>
         <translation>Aucun produit ne correspond à cette recherche.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="407"/>
+        <location filename="../plugin/ui/dock.py" line="410"/>
         <source>Save search</source>
         <translation>Enregistrer la recherche</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="415"/>
+        <location filename="../plugin/ui/dock.py" line="418"/>
         <source>EO Portals search (*.json)</source>
         <translation>Recherche EO Portals (*.json)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="408"/>
+        <location filename="../plugin/ui/dock.py" line="411"/>
         <source>Search saved to {path}</source>
         <translation>Recherche enregistrée dans {path}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="410"/>
+        <location filename="../plugin/ui/dock.py" line="413"/>
         <source>The search could not be saved: {reason}</source>
         <translation>La recherche n'a pas pu être enregistrée : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="415"/>
+        <location filename="../plugin/ui/dock.py" line="418"/>
         <source>Open a saved search</source>
         <translation>Ouvrir une recherche enregistrée</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="269"/>
+        <location filename="../plugin/ui/dock.py" line="272"/>
         <source>This saved search cannot be used: {reason}</source>
         <translation>Cette recherche enregistrée est inutilisable : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/dock.py" line="333"/>
+        <location filename="../plugin/ui/dock.py" line="336"/>
         <source>Your portal catalog is not used, searches go to the built-in portals: {problem}</source>
         <translation>Votre catalogue de portails n'est pas utilisé, les recherches vont aux portails intégrés : {problem}</translation>
     </message>
@@ -1510,7 +1520,7 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Impossible d'ajouter à la carte : {message}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/downloads_panel.py" line="503"/>
+        <location filename="../plugin/ui/downloads_panel.py" line="502"/>
         <source>Download failed: {reason}</source>
         <translation>Échec du téléchargement : {reason}</translation>
     </message>
@@ -1785,224 +1795,259 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="163"/>
         <source>Back-end</source>
         <translation>Serveur</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="120"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="132"/>
         <source>Bands</source>
         <translation>Bandes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="163"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="178"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="127"/>
         <source>Cloud-free composite</source>
         <translation>Composite sans nuages</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="164"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="179"/>
         <source>Delete</source>
         <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="162"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="177"/>
         <source>Get results</source>
         <translation>Récupérer les résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="127"/>
         <source>Index time series</source>
         <translation>Série temporelle d'indice</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="123"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="135"/>
         <source>Index</source>
         <translation>Indice</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="163"/>
         <source>Job</source>
         <translation>Traitement</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="118"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="130"/>
         <source>Kind</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
         <source>Month</source>
         <translation>Mois</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="226"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="306"/>
         <source>No openEO back-end is available: add one in EO Portals settings.</source>
         <translation>Aucun serveur openEO n'est disponible : ajoutez-en un dans les paramètres d'EO Portals.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="132"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="144"/>
         <source>Parcels</source>
         <translation>Parcelles</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="128"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="140"/>
         <source>Period</source>
         <translation>Période</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="161"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="176"/>
         <source>Refresh</source>
         <translation>Actualiser</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="138"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="153"/>
         <source>Run job</source>
         <translation>Lancer le traitement</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
         <source>Season</source>
         <translation>Saison</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="152"/>
         <source>Show graph</source>
         <translation>Voir le graphe</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="115"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="127"/>
         <source>Stack of bands</source>
         <translation>Pile de bandes</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="148"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="163"/>
         <source>Status</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="144"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="159"/>
         <source>The process graph, to copy into openEO&apos;s editor or Python</source>
         <translation>Le graphe de processus, à copier dans l'éditeur d'openEO ou en Python</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
         <source>Whole period</source>
         <translation>Toute la période</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="125"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="137"/>
         <source>Year</source>
         <translation>Année</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="552"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="551"/>
         <source>created</source>
         <translation>créé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="552"/>
         <source>failed</source>
         <translation>en échec</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="471"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="552"/>
         <source>finished</source>
         <translation>terminé</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="288"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="369"/>
         <source>openEO call failed unexpectedly: {error}</source>
         <translation>L'appel openEO a échoué de façon inattendue : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="427"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="508"/>
         <source>openEO: cancelling {job}</source>
         <translation>openEO : annulation de {job}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="439"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="520"/>
         <source>openEO: deleting {job}</source>
         <translation>openEO : suppression de {job}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="363"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="444"/>
         <source>openEO: results of {job}</source>
         <translation>openEO : résultats de {job}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="319"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="400"/>
         <source>openEO: starting a job on {backend}</source>
         <translation>openEO : lancement d'un traitement sur {backend}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="333"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="414"/>
         <source>openEO: status of {job}</source>
         <translation>openEO : état de {job}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="551"/>
         <source>queued</source>
         <translation>en attente</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="470"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="551"/>
         <source>running</source>
         <translation>en cours</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="230"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="310"/>
         <source>{backend} has no collection for {collection}.</source>
         <translation>{backend} n'a pas de collection pour {collection}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="476"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="557"/>
         <source>{credits:g} credits</source>
         <translation>{credits:g} crédits</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="478"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="559"/>
         <source>{n} file(s)</source>
         <translation>{n} fichier(s)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="108"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="120"/>
         <source>Sign in…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="109"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="121"/>
         <source>Sign in to this back-end in the browser (OpenID Connect device code)</source>
         <translation>Se connecter à ce serveur dans le navigateur (code d'appareil OpenID Connect)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="206"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="223"/>
         <source>Signed in to {backend}.</source>
         <translation>Connecté à {backend}.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="408"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="489"/>
         <source>openEO: opening the results</source>
         <translation>openEO : ouverture des résultats</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="410"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="491"/>
         <source>The results could not be opened: {error}</source>
         <translation>Les résultats n'ont pas pu être ouverts : {error}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/jobs_panel.py" line="386"/>
+        <location filename="../plugin/ui/jobs_panel.py" line="467"/>
         <source>The time series {path} could not be read: {error}</source>
         <translation>La série temporelle {path} n'a pas pu être lue : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="146"/>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="250"/>
+        <source>{format} (not offered)</source>
+        <translation>{format} (non proposé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="264"/>
+        <source>{backend} does not list the formats it writes.</source>
+        <translation>{backend} ne liste pas les formats qu&apos;il écrit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="265"/>
+        <source>{backend} writes: {formats}</source>
+        <translation>{backend} écrit : {formats}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="269"/>
+        <source>Which formats {backend} writes is not known: {error}</source>
+        <translation>Les formats qu&apos;écrit {backend} ne sont pas connus : {error}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="271"/>
+        <source>Open the list to ask {backend} which formats it writes.</source>
+        <translation>Ouvrez la liste pour demander à {backend} les formats qu&apos;il écrit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/ui/jobs_panel.py" line="294"/>
+        <source>openEO: formats of {backend}</source>
+        <translation>openEO : formats de {backend}</translation>
     </message>
 </context>
 <context>
@@ -2602,42 +2647,42 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>QuicklookPanel</name>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="328"/>
+        <location filename="../plugin/ui/quicklook.py" line="333"/>
         <source>Add the quicklook as a layer placed on the footprint&apos;s bounding box (approximate)</source>
         <translation>Ajouter l'aperçu comme couche calée sur le rectangle englobant de l'emprise (approximatif)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="358"/>
+        <location filename="../plugin/ui/quicklook.py" line="363"/>
         <source>Loading the quicklook…</source>
         <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="356"/>
+        <location filename="../plugin/ui/quicklook.py" line="361"/>
         <source>No quicklook for this product.</source>
         <translation>Pas d'aperçu pour ce produit.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="397"/>
+        <location filename="../plugin/ui/quicklook.py" line="402"/>
         <source>No quicklook: {reason}</source>
         <translation>Pas d'aperçu : {reason}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="403"/>
+        <location filename="../plugin/ui/quicklook.py" line="408"/>
         <source>Quicklook {title}</source>
         <translation>Aperçu {title}</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="376"/>
+        <location filename="../plugin/ui/quicklook.py" line="381"/>
         <source>Select a product to see its quicklook.</source>
         <translation>Sélectionnez un produit pour voir son aperçu.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="327"/>
+        <location filename="../plugin/ui/quicklook.py" line="332"/>
         <source>Show on map</source>
         <translation>Afficher sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/quicklook.py" line="406"/>
+        <location filename="../plugin/ui/quicklook.py" line="411"/>
         <source>The quicklook could not be placed on the map.</source>
         <translation>L'aperçu n'a pas pu être placé sur la carte.</translation>
     </message>
@@ -2974,12 +3019,12 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
 <context>
     <name>SearchForm</name>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="163"/>
+        <location filename="../plugin/ui/search_form.py" line="164"/>
         <source>Advanced filters</source>
         <translation>Filtres avancés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="373"/>
+        <location filename="../plugin/ui/search_form.py" line="374"/>
         <source>Any</source>
         <translation>Indifférent</translation>
     </message>
@@ -2989,17 +3034,17 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="446"/>
+        <location filename="../plugin/ui/search_form.py" line="447"/>
         <source>Area of {area} km², from {west:.3f}, {south:.3f} to {east:.3f}, {north:.3f} (lon, lat)</source>
         <translation>Superficie de {area} km², de {west:.3f}, {south:.3f} à {east:.3f}, {north:.3f} (lon, lat)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="168"/>
+        <location filename="../plugin/ui/search_form.py" line="169"/>
         <source>Ascending</source>
         <translation>Ascendante</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="266"/>
+        <location filename="../plugin/ui/search_form.py" line="267"/>
         <source>Choose a collection.</source>
         <translation>Choisissez une collection.</translation>
     </message>
@@ -3009,22 +3054,22 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="158"/>
+        <location filename="../plugin/ui/search_form.py" line="159"/>
         <source>Cloud cover</source>
         <translation>Couverture nuageuse</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="117"/>
+        <location filename="../plugin/ui/search_form.py" line="118"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="132"/>
+        <location filename="../plugin/ui/search_form.py" line="133"/>
         <source>Dates</source>
         <translation>Dates</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="169"/>
+        <location filename="../plugin/ui/search_form.py" line="170"/>
         <source>Descending</source>
         <translation>Descendante</translation>
     </message>
@@ -3039,7 +3084,7 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Dessiner un rectangle sur la carte (Échap pour annuler)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="263"/>
+        <location filename="../plugin/ui/search_form.py" line="264"/>
         <source>Draw an area of interest first (or use the map extent or selected features).</source>
         <translation>Dessinez d'abord une zone d'intérêt (ou utilisez l'emprise de la carte ou des entités sélectionnées).</translation>
     </message>
@@ -3049,52 +3094,52 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="108"/>
+        <location filename="../plugin/ui/search_form.py" line="109"/>
         <source>Filters</source>
         <translation>Filtres</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="127"/>
+        <location filename="../plugin/ui/search_form.py" line="128"/>
         <source>First day of acquisition (UTC)</source>
         <translation>Premier jour d'acquisition (UTC)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="141"/>
+        <location filename="../plugin/ui/search_form.py" line="142"/>
         <source>From {days} days ago until today</source>
         <translation>Des {days} derniers jours jusqu'à aujourd'hui</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="146"/>
+        <location filename="../plugin/ui/search_form.py" line="147"/>
         <source>Last</source>
         <translation>Derniers</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="128"/>
+        <location filename="../plugin/ui/search_form.py" line="129"/>
         <source>Last day of acquisition (UTC), included</source>
         <translation>Dernier jour d'acquisition (UTC), inclus</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="182"/>
+        <location filename="../plugin/ui/search_form.py" line="183"/>
         <source>MGRS tile</source>
         <translation>Tuile MGRS</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="153"/>
+        <location filename="../plugin/ui/search_form.py" line="154"/>
         <source>Maximum cloud cover; at 100 % products without a cloud cover are kept too</source>
         <translation>Couverture nuageuse maximale ; à 100 %, les produits sans couverture nuageuse connue sont aussi gardés</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="441"/>
+        <location filename="../plugin/ui/search_form.py" line="442"/>
         <source>No area yet: draw one on the map, or use the map extent or the selected features.</source>
         <translation>Pas encore de zone : dessinez-en une sur la carte, ou utilisez l'emprise de la carte ou les entités sélectionnées.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="180"/>
+        <location filename="../plugin/ui/search_form.py" line="181"/>
         <source>Orbit direction</source>
         <translation>Sens de l'orbite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="183"/>
+        <location filename="../plugin/ui/search_form.py" line="184"/>
         <source>Platform</source>
         <translation>Plateforme</translation>
     </message>
@@ -3109,12 +3154,12 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="181"/>
+        <location filename="../plugin/ui/search_form.py" line="182"/>
         <source>Relative orbit</source>
         <translation>Orbite relative</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="173"/>
+        <location filename="../plugin/ui/search_form.py" line="174"/>
         <source>Relative orbit number (Sentinel-1: 1-175, Sentinel-2: 1-143)</source>
         <translation>Numéro d'orbite relative (Sentinel-1 : 1-175, Sentinel-2 : 1-143)</translation>
     </message>
@@ -3129,22 +3174,22 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="178"/>
+        <location filename="../plugin/ui/search_form.py" line="179"/>
         <source>Sentinel-2 MGRS tile</source>
         <translation>Tuile MGRS Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="307"/>
+        <location filename="../plugin/ui/search_form.py" line="308"/>
         <source>The collection {collection} is not offered by any portal shown.</source>
         <translation>La collection {collection} n'est proposée par aucun des portails affichés.</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="268"/>
+        <location filename="../plugin/ui/search_form.py" line="269"/>
         <source>The end date ({end}) is before the start date ({start}).</source>
         <translation>La date de fin ({end}) est antérieure à la date de début ({start}).</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="116"/>
+        <location filename="../plugin/ui/search_form.py" line="117"/>
         <source>The kind of products to search for</source>
         <translation>Le type de produits à rechercher</translation>
     </message>
@@ -3159,22 +3204,22 @@ TABLE a une ligne par produit : le fichier écrit, les octets lus face à la tai
         <translation>Utiliser les entités sélectionnées (de la couche active, sinon de toutes les couches)</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="400"/>
+        <location filename="../plugin/ui/search_form.py" line="401"/>
         <source>any</source>
         <translation>sans limite</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="175"/>
+        <location filename="../plugin/ui/search_form.py" line="176"/>
         <source>e.g. 31TCJ</source>
         <translation>p. ex. 31TCJ</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="138"/>
+        <location filename="../plugin/ui/search_form.py" line="139"/>
         <source>{days} days</source>
         <translation>{days} jours</translation>
     </message>
     <message>
-        <location filename="../plugin/ui/search_form.py" line="400"/>
+        <location filename="../plugin/ui/search_form.py" line="401"/>
         <source>≤ {value} %</source>
         <translation>≤ {value} %</translation>
     </message>

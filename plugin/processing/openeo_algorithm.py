@@ -112,7 +112,10 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
             "or a stack of chosen bands for every date. The graph is written to the process graph file and checked "
             "against the back-end's processes and collection; with 'Only build and check' nothing runs. Otherwise "
             "the job runs on the back-end (synchronously if asked, else as a batch job followed until it ends; "
-            "Cancel cancels it there) and its result files are downloaded into the output folder.")
+            "Cancel cancels it there) and its result files are downloaded into the output folder. The result format "
+            "(advanced) must be one the back-end writes (its file formats): GTiff or netCDF for a composite or a "
+            "stack, CSV or JSON for a time series (netCDF too, which EO Portals does not chart); left empty, a "
+            "composite is GTiff, a stack netCDF and a time series CSV.")
 
     def createInstance(self) -> "OpenEOJobAlgorithm":  # noqa: N802
         return OpenEOJobAlgorithm()

@@ -22,8 +22,8 @@ from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError
 from ..core.http import HttpSettings
 from ..core.openeo.client import OpenEOClient
-from ..core.openeo.graph import INDICES, JobSpec, build_process, job_title, parcels_geojson, \
-    spec_from_query, to_json
+from ..core.openeo.graph import FORMATS, INDICES, JobSpec, build_process, formats_for, job_title, \
+    parcels_geojson, spec_from_query, to_json
 from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
@@ -60,6 +60,16 @@ def result_layer_specs(files: List[str]):
     return specs
 
 
+class FormatCombo(QComboBox):
+    """The result format list; opening it asks the back-end which formats it writes (once per back-end)."""
+
+    opening = pyqtSignal()
+
+    def showPopup(self) -> None:  # noqa: N802, D102
+        self.opening.emit()
+        super().showPopup()
+
+
 def _plain(value: Any) -> Any:
     """A field value as JSON data (NULL as None, Qt values as text)."""
     if value is None or (hasattr(value, "isNull") and value.isNull()):
@@ -88,6 +98,8 @@ class JobsPanel(QWidget):
         self.tasks: List[JobCallTask] = []  # references to running tasks
         self.layer_tasks = TaskKeeper()  # opening result layers
         self.records: List[JobRecord] = []
+        self.formats: Dict[str, Any] = {}  # back-end id -> its output formats (None: it lists none), once asked
+        self.formats_asked: Dict[str, str] = {}  # back-end id -> why its formats are unknown ("" while asking)
         self._build()
         self.reload()
         self.poll_timer = QTimer(self)
@@ -130,7 +142,10 @@ class JobsPanel(QWidget):
         self.parcels_combo.setFilters(POLYGON_LAYERS)
         self.parcels_combo.setAllowEmptyLayer(True)
         form.addRow(self.tr("Parcels"), self.parcels_combo)
-        for combo in (self.backend_combo, self.kind_combo, self.index_combo, self.period_combo, self.parcels_combo):
+        self.format_combo = FormatCombo(self)
+        form.addRow(self.tr("Format"), self.format_combo)
+        for combo in (self.backend_combo, self.kind_combo, self.index_combo, self.period_combo, self.parcels_combo,
+                      self.format_combo):
             narrow(combo)
         layout.addLayout(form)
         buttons = QHBoxLayout()
@@ -176,6 +191,7 @@ class JobsPanel(QWidget):
         self.sign_in_button.clicked.connect(self.sign_in)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.backend_combo.currentIndexChanged.connect(self._backend_changed)
+        self.format_combo.opening.connect(self.ask_formats)
         self.fill_backends()
         self._kind_changed()
         self._backend_changed()
@@ -194,6 +210,7 @@ class JobsPanel(QWidget):
     def _backend_changed(self) -> None:
         backend = self.backend()
         self.sign_in_button.setEnabled(backend is not None and backend.auth == "oidc")
+        self.fill_formats()
 
     def sign_in(self) -> Optional[QWidget]:
         """Open the device-code sign-in dialog for the chosen back-end (non-modal; it closes by itself)."""
@@ -214,6 +231,69 @@ class JobsPanel(QWidget):
         self.index_combo.setEnabled(kind == "timeseries")
         self.parcels_combo.setEnabled(kind == "timeseries")
         self.period_combo.setEnabled(kind == "composite")
+        self.fill_formats()
+
+    # ---- result formats -------------------------------------------------------------------------------
+    def fill_formats(self) -> None:
+        """The formats the plugin opens for the kind (layers, or the chart for a time series), the kind's default
+        first (as before the choice existed); those the back-end says it cannot write are greyed out. A choice
+        is kept until the kind changes."""
+        kind = self.kind_combo.currentData()
+        backend = self.backend()
+        offered = self.formats.get(backend.id) if backend is not None else None
+        current = self.format_combo.currentData() if self.format_combo.property("kind") == kind else None
+        self.format_combo.setProperty("kind", kind)
+        self.format_combo.blockSignals(True)
+        self.format_combo.clear()
+        for name, written in formats_for(kind, offered):
+            title = FORMATS[name]
+            self.format_combo.addItem(title if written else self.tr("{format} (not offered)").format(format=title),
+                                      name)
+            if not written:
+                self.format_combo.model().item(self.format_combo.count() - 1).setEnabled(False)
+        index = self.format_combo.findData(current)
+        self.format_combo.setCurrentIndex(max(index, 0))
+        self.format_combo.blockSignals(False)
+        self.format_combo.setToolTip(self._formats_tip(backend, offered))
+
+    def _formats_tip(self, backend: Optional[Portal], offered: Any) -> str:
+        if backend is None:
+            return ""
+        if backend.id in self.formats:
+            if offered is None:
+                return self.tr("{backend} does not list the formats it writes.").format(backend=backend.title)
+            return self.tr("{backend} writes: {formats}").format(backend=backend.title,
+                                                                  formats=", ".join(sorted(offered)) or "-")
+        reason = self.formats_asked.get(backend.id)
+        if reason:
+            return self.tr("Which formats {backend} writes is not known: {error}").format(backend=backend.title,
+                                                                                         error=reason)
+        return self.tr("Open the list to ask {backend} which formats it writes.").format(backend=backend.title)
+
+    def ask_formats(self) -> None:
+        """Ask the back-end for the formats it writes (``GET /file_formats``, no sign-in), once, in a task."""
+        backend = self.backend()
+        if backend is None or backend.id in self.formats or self.formats_asked.get(backend.id) == "":
+            return
+        self.formats_asked[backend.id] = ""
+        client = OpenEOClient(backend.url, backend.title, settings=self.settings())
+
+        def work() -> Any:
+            client.discover()
+            return client.formats_or_none()
+
+        def done(offered: Any, error: Optional[Exception], backend_id: str = backend.id) -> None:
+            if task in self.tasks:
+                self.tasks.remove(task)
+            if error is None:
+                self.formats[backend_id] = offered
+            else:  # said in the list's tooltip; the check before a job says it again if it matters
+                self.formats_asked[backend_id] = str(error) if isinstance(error, EOPortalsError) else repr(error)
+            self.fill_formats()
+
+        task = JobCallTask(self.tr("openEO: formats of {backend}").format(backend=backend.title), work, done)
+        self.tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
 
     # ---- building -------------------------------------------------------------------------------------
     def backend(self) -> Optional[Portal]:
@@ -233,7 +313,8 @@ class JobsPanel(QWidget):
         bands = tuple(b.strip() for b in self.bands_edit.text().split(",") if b.strip())
         return spec_from_query(query, kind, str(collection), bands=bands, index=self.index_combo.currentText(),
                                period=self.period_combo.currentData(),
-                               parcels=self._parcels() if kind == "timeseries" else None)
+                               parcels=self._parcels() if kind == "timeseries" else None,
+                               format=self.format_combo.currentData() or "")
 
     def _parcels(self) -> Optional[Dict[str, Any]]:
         from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject

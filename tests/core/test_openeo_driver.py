@@ -178,3 +178,16 @@ def test_time_series_result_becomes_the_local_series_points(client):
         ("north field", "2015-07-06", 2.345, 1.0), ("north field", "2015-08-22", 2.0, 1.0),
         ("2", "2015-07-06", 4.0, 1.0), ("2", "2015-08-22", 6.0, 1.0)]
     assert {p.index for p in points} == {"NDVI"}
+
+
+def test_formats_offered_for_each_kind_follow_the_back_ends_file_formats(client):
+    """GET /file_formats of openeo-driver (GTiff only): for each kind, the formats the plugin opens, the kind's
+    default first, and whether this back-end writes them; unknown (None) counts as written."""
+    from plugin.core.openeo.graph import formats_for, writes
+
+    offered = client.formats_or_none()
+    assert writes(offered, "gtiff") and not writes(offered, "netCDF")
+    assert formats_for("composite", offered) == [("GTiff", True), ("netCDF", False)]
+    assert formats_for("stack", offered) == [("netCDF", False), ("GTiff", True)]
+    assert formats_for("timeseries", offered) == [("CSV", False), ("JSON", False)]
+    assert formats_for("timeseries", None) == [("CSV", True), ("JSON", True)]

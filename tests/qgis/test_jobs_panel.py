@@ -120,19 +120,22 @@ def test_what_is_missing_is_said(qgis_app, recorded, tmp_path):
     panel.shutdown()
 
 
-def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, tmp_path):
+@pytest.mark.parametrize("result_format", ["CSV", "JSON"])
+def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, tmp_path, result_format):
     from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
 
-    from tests.support.openeo_driver import write_polygon_csv
+    from tests.support.openeo_driver import write_polygon_result
 
     backend, _ = recorded
-    csv_file = tmp_path / "timeseries.csv"
-    write_polygon_csv({"2024-08-05T00:00:00Z": [[0.61], [0.35]], "2024-08-15T00:00:00Z": [[0.72], [float("nan")]]},
-                      csv_file)  # what CDSE's back-end software writes for aggregate_spatial as CSV
+    name = "timeseries." + result_format.lower()
+    result_file = tmp_path / name
+    write_polygon_result({"2024-08-05T00:00:00Z": [[0.61], [0.35]], "2024-08-15T00:00:00Z": [[0.72], [float("nan")]]},
+                         result_file, result_format)  # what CDSE's back-end software writes for aggregate_spatial
+    media = "text/csv" if result_format == "CSV" else "application/json"
     with DownloadServer() as files:
-        files.add_file("/results/timeseries.csv", FileContent(csv_file))
+        files.add_file("/results/" + name, FileContent(result_file))
         document = {"type": "Collection", "stac_version": "1.0.0", "id": RUNNING_ID, "links": [], "assets": {
-            "timeseries.csv": {"href": files.url + "/results/timeseries.csv", "type": "text/csv", "roles": ["data"]}}}
+            name: {"href": files.url + "/results/" + name, "type": media, "roles": ["data"]}}}
         backend.server.add("GET", f"{API}/jobs/{RUNNING_ID}/results", json.dumps(document).encode())
         backend.server.add("GET", f"{API}/file_formats", json.dumps(
             {"input": {}, "output": {"GTiff": {}, "netCDF": {}, "CSV": {}, "JSON": {}}}).encode())
@@ -147,8 +150,12 @@ def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, t
         messages = []
         panel = make_panel(tmp_path, messages)
         panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("timeseries"))
+        assert [panel.format_combo.itemText(i) for i in range(panel.format_combo.count())] == ["CSV", "JSON"]
+        panel.format_combo.setCurrentIndex(panel.format_combo.findData(result_format))
         panel.parcels_combo.setLayer(layer)
         panel.submit()
+        sent = json.loads(panel.graph_text.toPlainText())["process_graph"]
+        assert [n["arguments"]["format"] for n in sent.values() if n["process_id"] == "save_result"] == [result_format]
         assert wait_until(lambda: panel.table.rowCount() == 1 and not panel.tasks), messages
         backend.states = [finished_status()]
         panel.refresh_all()
@@ -161,10 +168,11 @@ def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, t
     assert drawn == [("north field", "2024-08-05", 0.61), ("north field", "2024-08-15", 0.72),
                      ("south field", "2024-08-05", 0.35), ("south field", "2024-08-15", None)]
     assert panel.chart.index_name == "NDVI" and messages == []
-    panel.resize(DOCK_WIDTH, 900)
-    panel.show()
-    save_picture(panel, "openeo-tab.png", tmp_path)
-    panel.hide()
+    if result_format == "CSV":
+        panel.resize(DOCK_WIDTH, 900)
+        panel.show()
+        save_picture(panel, "openeo-tab.png", tmp_path)
+        panel.hide()
     panel.shutdown()
 
 
@@ -194,4 +202,55 @@ def test_a_back_end_added_by_its_root_url_is_found_and_runs_the_job(qgis_app, pl
         panel.refresh_all()
         assert wait_until(lambda: not panel.tasks and status(panel) in ("queued", "running")), (status(panel), messages)
         assert messages == []
+        panel.shutdown()
+
+
+def test_the_result_format_is_chosen_among_those_the_back_end_writes(qgis_app, plugin_env, tmp_path):
+    """openeo-driver's live GET /file_formats (it writes GTiff only): opening the Format list asks it once; formats
+    it cannot write are greyed out, the kind's default stays chosen (as before this choice existed), and running
+    with one the back-end cannot write is refused by name before any job is made; GeoTIFF for a stack runs."""
+    from qgis.PyQt.QtCore import Qt
+
+    from tests.support.openeo_driver import PASSWORD as DRIVER_PASSWORD
+    from tests.support.openeo_driver import USER, OpenEODriver
+
+    def shown(panel):
+        model = panel.format_combo.model()
+        return [(panel.format_combo.itemText(i), bool(model.item(i).flags() & Qt.ItemFlag.ItemIsEnabled))
+                for i in range(panel.format_combo.count())]
+
+    with OpenEODriver() as driver:
+        plugin_env.catalog({"local_openeo": {"protocol": "openeo", "url": driver.url, "title": "openeo-driver",
+                                             "auth": "basic", "collections": {"S2_MSI_L2A": "SENTINEL2_L2A_SENTINELHUB"}}})
+        plugin_env.account("local_openeo", USER, DRIVER_PASSWORD)
+        messages = []
+        panel = make_panel(tmp_path, messages)
+        panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("stack"))
+        panel.bands_edit.setText("B04,B08")
+        assert shown(panel) == [("netCDF", True), ("GeoTIFF", True)]  # not asked yet: today's default first
+        assert panel.format_combo.toolTip() == "Open the list to ask openeo-driver which formats it writes."
+        panel.format_combo.showPopup()  # the user opens the list
+        assert wait_until(lambda: "local_openeo" in panel.formats and not panel.tasks), messages
+        panel.format_combo.hidePopup()
+        assert shown(panel) == [("netCDF (not offered)", False), ("GeoTIFF", True)]
+        assert panel.format_combo.currentData() == "netCDF"
+        assert panel.format_combo.toolTip() == "openeo-driver writes: GTiff"
+        panel.submit()
+        assert wait_until(lambda: messages and not panel.tasks)
+        assert messages == ["openeo-driver cannot save results as netCDF (it offers GTiff)"]
+        assert panel.table.rowCount() == 0
+        panel.format_combo.setCurrentIndex(panel.format_combo.findData("GTiff"))
+        panel.submit()
+        assert wait_until(lambda: panel.table.rowCount() == 1 and not panel.tasks), messages
+        graph = panel.records[0].process["process_graph"]
+        assert [n["arguments"]["format"] for n in graph.values() if n["process_id"] == "save_result"] == ["GTiff"]
+        assert len(messages) == 1
+        panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("timeseries"))
+        assert shown(panel) == [("CSV (not offered)", False), ("JSON (not offered)", False)]
+        panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("composite"))
+        assert shown(panel) == [("GeoTIFF", True), ("netCDF (not offered)", False)]
+        assert panel.format_combo.currentData() == "GTiff"
+        panel.format_combo.showPopup()  # asked once per back-end
+        panel.format_combo.hidePopup()
+        assert not panel.tasks
         panel.shutdown()

@@ -97,3 +97,41 @@ def test_qgis_process_search_writes_geojson(tmp_path):
     # Read back through QGIS, as the download algorithm or a user's model would: every feature names its sources.
     for feature in layer.getFeatures():
         assert sorted(feature_sources(feature)) == sorted(expected[feature["identity"]])
+
+
+def test_qgis_process_openeo_job_takes_the_result_format(tmp_path):
+    """FORMAT from a shell, against openeo-driver's live back-end (it writes GTiff only): a format it cannot write
+    stops the dry run by name; GTiff goes into the graph's save_result; without FORMAT (models made before it
+    existed) each kind keeps its default."""
+    from tests.qgis.test_downloads import only_portals
+    from tests.support.openeo_driver import OpenEODriver
+
+    with OpenEODriver() as driver:
+        catalog_path = tmp_path / "catalog.json"
+        catalog_path.write_text(json.dumps(only_portals({"local_openeo": {
+            "protocol": "openeo", "url": driver.url, "title": "Local openEO", "auth": "basic",
+            "collections": {"S2_MSI_L2A": "SENTINEL2_L2A_SENTINELHUB"}}})), encoding="utf-8")
+        env = qgis_process_env(tmp_path, catalog_path)
+        enabled = run(["plugins", "enable", "eo_portals"], env)
+        assert enabled.returncode == 0, enabled.stdout + enabled.stderr
+        common = ["run", "eoportals:openeo_job", "--", "BACKEND=local_openeo",
+                  "AOI=POLYGON((5.0 51.0, 5.1 51.0, 5.1 51.1, 5.0 51.1, 5.0 51.0))", "START=2024-06-01",
+                  "END=2024-06-30", "COLLECTION=S2_MSI_L2A", "BANDS=B04,B08", "DRY_RUN=true"]
+
+        def saved_as(graph: Path) -> list:
+            nodes = json.loads(graph.read_text(encoding="utf-8"))["process_graph"].values()
+            return [node["arguments"]["format"] for node in nodes if node["process_id"] == "save_result"]
+
+        refused = run(common + ["KIND=stack", "FORMAT=netCDF", f"PROCESS_GRAPH={tmp_path / 'netcdf.json'}"], env)
+        assert refused.returncode != 0
+        assert "Local openEO cannot save results as netCDF (it offers GTiff)" in refused.stdout + refused.stderr
+        assert saved_as(tmp_path / "netcdf.json") == ["netCDF"]  # the graph is written before the check
+        chosen = run(common + ["KIND=stack", "FORMAT=GTiff", f"PROCESS_GRAPH={tmp_path / 'gtiff.json'}"], env)
+        assert chosen.returncode == 0, chosen.stdout + chosen.stderr
+        assert "Local openEO has every process, band and format the job needs." in chosen.stdout
+        assert saved_as(tmp_path / "gtiff.json") == ["GTiff"]
+        default = run(common + ["KIND=composite", "PERIOD=whole", f"PROCESS_GRAPH={tmp_path / 'default.json'}"], env)
+        assert default.returncode == 0, default.stdout + default.stderr
+        assert saved_as(tmp_path / "default.json") == ["GTiff"]
+        unset = run(common + ["KIND=stack", "FORMAT=", f"PROCESS_GRAPH={tmp_path / 'unset.json'}"], env)
+        assert saved_as(tmp_path / "unset.json") == ["netCDF"]  # empty: the kind's default, as in older models

@@ -96,6 +96,12 @@ class OpenEODriver:
 def write_polygon_csv(series, path: Path) -> None:
     """Write `series` ({date: [[band values] per parcel]}) as openeo-driver's AggregatePolygonResult.to_csv does,
     with that code in its venv (skips the calling test without it)."""
+    write_polygon_result(series, path, "CSV")
+
+
+def write_polygon_result(series, path: Path, result_format: str) -> None:
+    """Write `series` as openeo-driver's AggregatePolygonResult saves it as CSV (`to_csv`) or JSON (its
+    `write_assets`: `json.dump(prepare_for_json())`), with that code in its venv (skips without it)."""
     import json
 
     python = venv_python()
@@ -107,7 +113,12 @@ def write_polygon_csv(series, path: Path) -> None:
         "from openeo_driver.save_result import AggregatePolygonResult\n"
         "series = json.loads(sys.argv[1])\n"
         "regions = GeometryCollection([box(0, 0, 1, 1)] * len(next(iter(series.values()))))\n"
-        "AggregatePolygonResult(series, regions).to_csv(sys.argv[2])\n")
+        "result = AggregatePolygonResult(series, regions)\n"
+        "if sys.argv[3] == 'CSV':\n"
+        "    result.to_csv(sys.argv[2])\n"
+        "else:\n"
+        "    with open(sys.argv[2], 'w') as f:\n"
+        "        json.dump(result.prepare_for_json(), f)\n")
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    subprocess.run([str(python), "-c", script, json.dumps(series), str(path)], check=True, timeout=120,
-                   cwd=tempfile.gettempdir(), env=env, capture_output=True)
+    subprocess.run([str(python), "-c", script, json.dumps(series), str(path), result_format], check=True,
+                   timeout=120, cwd=tempfile.gettempdir(), env=env, capture_output=True)

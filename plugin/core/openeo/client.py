@@ -363,7 +363,7 @@ class OpenEOClient:
         """What the back-end lacks to run `process`, in words a user reads; [] when it has everything."""
         graph = process["process_graph"]
         problems = check_against(graph, self.processes(), self._collection_metadata(graph), self.title)
-        formats = self._formats_or_none()
+        formats = self.formats_or_none()
         if formats is not None:
             for node in graph.values():
                 if node["process_id"] == "save_result":
@@ -373,7 +373,8 @@ class OpenEOClient:
                                         f"{', '.join(sorted(formats)) or 'no output format'})")
         return problems
 
-    def _formats_or_none(self) -> Optional[Dict[str, Any]]:
+    def formats_or_none(self) -> Optional[Dict[str, Any]]:
+        """The output formats, or None when the back-end has no ``/file_formats`` (404)."""
         try:
             return self.output_formats()
         except PortalError as exc:

@@ -33,6 +33,21 @@ KINDS = ("composite", "timeseries", "stack")
 PERIODS = ("month", "season", "year", "whole")  # "whole": one composite of the whole date range
 FORMATS = {"GTiff": "GeoTIFF", "netCDF": "netCDF", "CSV": "CSV", "JSON": "JSON"}
 DEFAULT_FORMAT = {"composite": "GTiff", "timeseries": "CSV", "stack": "netCDF"}
+# The formats the plugin opens for each kind: rasters as layers (GeoTIFF; netCDF one layer per variable), a time
+# series in the chart and table (CSV, JSON). A time series saved as netCDF is valid but would only be downloaded.
+OPENED_FORMATS = {"composite": ("GTiff", "netCDF"), "stack": ("GTiff", "netCDF"), "timeseries": ("CSV", "JSON")}
+
+
+def writes(offered: Any, name: str) -> bool:
+    """Whether a back-end's ``GET /file_formats`` output formats (names, any case) hold `name`."""
+    return name.lower() in {str(key).lower() for key in offered or ()}
+
+
+def formats_for(kind: str, offered: Optional[Any] = None) -> List[Tuple[str, bool]]:
+    """(format, the back-end writes it) for each format of `kind` the plugin opens, the kind's default first;
+    every format counts as written while the back-end's list is unknown (`offered` None)."""
+    names = sorted(OPENED_FORMATS.get(kind, ()), key=lambda name: name != DEFAULT_FORMAT.get(kind))
+    return [(name, offered is None or writes(offered, name)) for name in names]
 
 # Sentinel-2 scene classification (SCL) classes masked out: the local time series' defaults (bands.SCL: no data,
 # saturated/defective, cloud shadows, medium and high probability clouds, thin cirrus, snow), so that an openEO

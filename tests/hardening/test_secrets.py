@@ -258,13 +258,18 @@ def test_no_secret_is_written_logged_or_shown_after_a_full_session(profile, tmp_
     QgsApplication.messageLog().messageReceived.connect(on_message)
     shown: List[str] = []
     bar = qgis_iface.messageBar()
-    push_widget = bar.pushWidget
 
-    def pushed(item, *args, **kwargs):
-        shown.append(f"{item.title()}: {item.text()}")
-        return push_widget(item, *args, **kwargs)
+    def spy(push):
+        def pushed(item, *args, **kwargs):
+            # the line on the bar, and the whole text behind its "Show more" (the item's tooltip)
+            shown.append(f"{item.title()}: {item.text()}")
+            if item.toolTip():
+                shown.append(f"{item.title()}: {item.toolTip()}")
+            return push(item, *args, **kwargs)
+        return pushed
 
-    monkeypatch.setattr(bar, "pushWidget", pushed)
+    monkeypatch.setattr(bar, "pushWidget", spy(bar.pushWidget))
+    monkeypatch.setattr(bar, "pushItem", spy(bar.pushItem))
 
     idp = OidcProvider(cdse_user, cdse_password)
     issuer = RecordingSasIssuer()

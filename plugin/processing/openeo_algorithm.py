@@ -22,7 +22,6 @@ from typing import Any, Dict, List, Optional
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -38,7 +37,6 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProject,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError, ErrorKind, PortalError
@@ -49,14 +47,14 @@ from ..core.download.job import Control, State
 from ..core.paths import safe_name
 from ..settings import current_catalog
 from .common import (
-    FLAG_ADVANCED, ICON_PATH, NUMBER_DOUBLE, VECTOR_POLYGON, has_value, http_settings, tag_list, translate,
+    FLAG_ADVANCED, NUMBER_DOUBLE, EOPortalsAlgorithm, VECTOR_POLYGON, has_value, http_settings, tag_list, translate,
 )
 
 FORMATS = ("", "GTiff", "netCDF", "CSV", "JSON")
 EPSG4326 = QgsCoordinateReferenceSystem("EPSG:4326")
 
 
-class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
+class OpenEOJobAlgorithm(EOPortalsAlgorithm):
     """Build an openEO process graph from a search, check it on the back-end, run it and fetch the results."""
 
     BACKEND = "BACKEND"
@@ -100,9 +98,6 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
         """Words the toolbox search matches."""
         return tag_list(translate("EOPortals", "openeo,composite,ndvi,time series,sentinel,copernicus,cdse"))
 
-    def icon(self) -> QIcon:
-        return QIcon(str(ICON_PATH))
-
     def shortHelpString(self) -> str:  # noqa: N802
         return translate(
             "EOPortals",
@@ -116,9 +111,6 @@ class OpenEOJobAlgorithm(QgsProcessingAlgorithm):
             "(advanced) must be one the back-end writes (its file formats): GTiff or netCDF for a composite or a "
             "stack, CSV or JSON for a time series (netCDF too, which EO Portals does not chart); left empty, a "
             "composite is GTiff, a stack netCDF and a time series CSV.")
-
-    def createInstance(self) -> "OpenEOJobAlgorithm":  # noqa: N802
-        return OpenEOJobAlgorithm()
 
     def initAlgorithm(self, config: Optional[Dict[str, Any]] = None) -> None:  # noqa: N802
         from ..core.catalog import load_catalog

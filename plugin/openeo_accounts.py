@@ -70,12 +70,22 @@ def keep_refresh_token(authcfg: str, title: str, refresh_token: str) -> bool:
     return True
 
 
+def _token_keeper() -> _TokenKeeper:
+    """The one keeper, living on the main thread whichever thread first asks (a Processing run asks from a
+    worker thread, which has no event loop to run the queued writes)."""
+    global _keeper
+    with _lock:
+        if _keeper is None:
+            _keeper = _TokenKeeper()
+            app = QCoreApplication.instance()
+            if app is not None and _keeper.thread() is not app.thread():
+                _keeper.moveToThread(app.thread())
+        return _keeper
+
+
 def _device_bearer(backend: Portal, device: dict, refresh_token: str, settings: Optional[HttpSettings]) -> Bearer:
     """The shared tokens of a kept device sign-in (made on first use, from the kept refresh token)."""
-    global _keeper
-    if _keeper is None:
-        _keeper = _TokenKeeper()  # created here, on the main thread: the queued writes run there
-    keeper, authcfg, title = _keeper, device["authcfg"], backend.title
+    keeper, authcfg, title = _token_keeper(), device["authcfg"], backend.title
 
     def rotated(new_token: str) -> None:  # in the thread that refreshed
         register_secret(new_token)

@@ -46,7 +46,7 @@ def test_a_rotated_refresh_token_is_kept_for_the_next_session(qgis_app, plugin_e
 
     from qgis.core import QgsApplication
 
-    from plugin import accounts
+    from plugin import accounts, openeo_accounts
     from plugin.core.errors import ErrorKind, PortalError
     from plugin.core.openeo import oidc
     from plugin.openeo_accounts import bearer_for, forget_device_tokens
@@ -95,6 +95,24 @@ def test_a_rotated_refresh_token_is_kept_for_the_next_session(qgis_app, plugin_e
             (third,) = idp.refresh_tokens
             assert third != second
             assert wait_until(lambda: accounts.credentials_for(backend, authcfg=authcfg).password == third)
+            # a session whose first openEO call is a Processing run, in a worker thread that then ends; a later
+            # call from another thread rotates the token again, and it is still kept
+            openeo_accounts._keeper = None
+
+            def call_in_a_thread():
+                forget_device_tokens()
+                answers = []
+                worker = threading.Thread(target=lambda: answers.append(OpenEOClient(
+                    backend.url, backend.title, bearer=bearer_for(catalog, backend)).job(RUNNING_ID).status))
+                worker.start()
+                assert wait_until(lambda: not worker.is_alive()) and answers == ["running"]
+                (token,) = idp.refresh_tokens
+                assert wait_until(lambda: accounts.credentials_for(backend, authcfg=authcfg).password == token)
+                return token
+
+            fourth = call_in_a_thread()
+            fifth = call_in_a_thread()
+            assert fifth != fourth
             forget_device_tokens()
             QgsApplication.authManager().removeAuthenticationConfig(authcfg)
     finally:
@@ -103,7 +121,7 @@ def test_a_rotated_refresh_token_is_kept_for_the_next_session(qgis_app, plugin_e
         root.setLevel(old_level)
     stored = "\n".join(str(settings.get_value(f"portals/cdse_openeo/openeo_{key}", ""))
                        for key in ("authcfg", "provider", "token_url", "client_id"))
-    for token in (first, second, third):
+    for token in (first, second, third, fourth, fifth):
         assert not [text for text in logged + records + [stored, str(refused.value)] if token in text]
 
 

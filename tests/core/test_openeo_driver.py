@@ -191,3 +191,22 @@ def test_formats_offered_for_each_kind_follow_the_back_ends_file_formats(client)
     assert formats_for("stack", offered) == [("netCDF", False), ("GTiff", True)]
     assert formats_for("timeseries", offered) == [("CSV", False), ("JSON", False)]
     assert formats_for("timeseries", None) == [("CSV", True), ("JSON", True)]
+
+
+def test_a_format_the_back_end_spells_otherwise_is_sent_under_its_spelling(client):
+    """The API leaves format names to each back-end: "GeoTIFF" (or "geotiff") asked of a back-end that lists "GTiff"
+    is the same format, checked as written and sent under the back-end's own name; a format it lacks is named."""
+    from plugin.core.openeo.graph import backend_format, writes
+
+    offered = client.formats_or_none()
+    assert backend_format(offered, "GeoTIFF") == backend_format(offered, "tif") == "GTiff"
+    assert writes(offered, "GTiff") and not writes(offered, "netCDF4")
+    process = build_process(JobSpec("composite", COLLECTION, BBOX, "2024-06-01", "2024-08-31", 30,
+                                    bands=("B04", "B03", "B02"), period="month"))
+    (save,) = [node for node in process["process_graph"].values() if node["process_id"] == "save_result"]
+    save["arguments"]["format"] = "GeoTIFF"
+    assert client.check(process) == []
+    assert save["arguments"]["format"] == "GTiff"
+    save["arguments"]["format"] = "netCDF"
+    assert [p for p in client.check(process) if "netCDF" in p] == [
+        f"{client.title} cannot save results as netCDF (it offers GTiff)"]

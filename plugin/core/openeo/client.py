@@ -35,7 +35,7 @@ from ..portals.base import Request
 from ..portals.stac import parse_multihash
 from ..product import Asset
 from .check import check_against, map_collections
-from .graph import collections_used
+from .graph import backend_format, collections_used
 
 LOG = logging.getLogger("eo_portals.openeo")
 API_VERSION = "1.2"
@@ -360,7 +360,9 @@ class OpenEOClient:
 
     # ---- checking -------------------------------------------------------------------------------------
     def check(self, process: Dict[str, Any]) -> List[str]:
-        """What the back-end lacks to run `process`, in words a user reads; [] when it has everything."""
+        """What the back-end lacks to run `process`, in words a user reads; [] when it has everything. A
+        save_result format the back-end spells otherwise ("GeoTIFF" for GTiff) is renamed in `process` to its
+        spelling."""
         graph = process["process_graph"]
         problems = check_against(graph, self.processes(), self._collection_metadata(graph), self.title)
         formats = self.formats_or_none()
@@ -368,9 +370,12 @@ class OpenEOClient:
             for node in graph.values():
                 if node["process_id"] == "save_result":
                     wanted = str(node["arguments"].get("format", ""))
-                    if wanted.lower() not in {name.lower() for name in formats}:
+                    spelled = backend_format(formats, wanted)
+                    if spelled is None:
                         problems.append(f"{self.title} cannot save results as {wanted} (it offers "
                                         f"{', '.join(sorted(formats)) or 'no output format'})")
+                    else:
+                        node["arguments"]["format"] = spelled
         return problems
 
     def formats_or_none(self) -> Optional[Dict[str, Any]]:

@@ -38,9 +38,24 @@ DEFAULT_FORMAT = {"composite": "GTiff", "timeseries": "CSV", "stack": "netCDF"}
 OPENED_FORMATS = {"composite": ("GTiff", "netCDF"), "stack": ("GTiff", "netCDF"), "timeseries": ("CSV", "JSON")}
 
 
+# Other spellings back-ends use for the same formats (the API leaves the names to each back-end).
+FORMAT_ALIASES = {"GTiff": ("gtiff", "geotiff", "tiff", "tif", "gtif"), "netCDF": ("netcdf", "netcdf4", "nc"),
+                  "CSV": ("csv",), "JSON": ("json",)}
+
+
+def backend_format(offered: Any, name: str) -> Optional[str]:
+    """The name under which a back-end's ``GET /file_formats`` output formats hold `name` (any case, or one of
+    its other spellings: "GeoTIFF" for GTiff), None when they do not."""
+    spellings = {name.lower(), *FORMAT_ALIASES.get(name, ())}
+    for alias, names in FORMAT_ALIASES.items():
+        if name.lower() in names:
+            spellings.update((alias.lower(), *names))
+    return next((str(key) for key in offered or () if str(key).lower() in spellings), None)
+
+
 def writes(offered: Any, name: str) -> bool:
-    """Whether a back-end's ``GET /file_formats`` output formats (names, any case) hold `name`."""
-    return name.lower() in {str(key).lower() for key in offered or ()}
+    """Whether a back-end's ``GET /file_formats`` output formats hold `name` (any case or spelling)."""
+    return backend_format(offered, name) is not None
 
 
 def formats_for(kind: str, offered: Optional[Any] = None) -> List[Tuple[str, bool]]:

@@ -98,6 +98,8 @@ def _device_bearer(backend: Portal, device: dict, refresh_token: str, settings: 
             tokens = DeviceTokens(title, device["token_url"], device["client_id"], settings, on_rotated=rotated)
             tokens.restore(refresh_token)
             _device_tokens[key] = tokens
+        elif settings is not None:
+            tokens.use_settings(settings)  # a proxy or CAs changed since: the next refresh goes their way
     return OidcBearer(device["provider"] or str(backend.get("oidc_provider") or "CDSE"), tokens)
 
 

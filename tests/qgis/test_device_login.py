@@ -166,3 +166,28 @@ def test_device_sign_in_is_kept_and_signs_openeo_requests(qgis_app, plugin_env):
         assert seen[-1].startswith("Bearer oidc/CDSE/at-")
         from qgis.core import QgsApplication
         QgsApplication.authManager().removeAuthenticationConfig(authcfg)
+
+
+def test_a_proxy_set_during_the_session_carries_the_next_refresh(qgis_app, plugin_env, tmp_path):
+    """The device sign-in's tokens are shared for the session: a proxy the user sets afterwards in QGIS's network
+    options must carry their next refresh (it went straight to the identity server until QGIS restarted)."""
+    from qgis.core import QgsApplication
+
+    from plugin.openeo_accounts import bearer_for, forget_device_tokens
+    from tests.support.proxy import TinyProxy
+
+    with ReplayServer() as server, TinyProxy(tmp_path / "proxy") as proxy:
+        idp = DeviceIdp(server, confirm_after=2, interval=0.05, slow_down=False)
+        catalog, backend, authcfg = signed_in(server, plugin_env, idp)
+        forget_device_tokens()
+        try:
+            direct = bearer_for(catalog, backend, HttpSettings())
+            assert direct.value(None).startswith("oidc/CDSE/at-")  # a refresh, straight to the server
+            proxy.mark()
+            proxied = bearer_for(catalog, backend, HttpSettings(proxies={"http": proxy.url, "https": proxy.url}))
+            assert proxied.invalidate(None)  # the back-end said the token expired: the next call refreshes
+            assert proxied.value(None).startswith("oidc/CDSE/at-")
+            assert ("POST", server.url + REALM + "/protocol/openid-connect/token") in proxy.requests_to(server.url)
+        finally:
+            forget_device_tokens()
+            QgsApplication.authManager().removeAuthenticationConfig(authcfg)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, List
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Sequence
 
 import pytest
 from qgis.core import (
@@ -111,6 +112,26 @@ def prepare(dock: EOPortalsDock, portals: List[str], collection: str = "S2_MSI_L
     assert dock.form.set_collection(collection)
     dock.portal_list.set_checked_portals(portals)
     dock.form.cloud_slider.setValue(cloud)
+
+
+@contextmanager
+def searched(make: Callable[[], EOPortalsDock], tmp_path: Path, monkeypatch,
+             portals: Sequence[str] = ("planetary_computer",)) -> Iterator[EOPortalsDock]:
+    """A dock made by `make` that searched these recorded portals (still served inside the block)."""
+    with recorded_portals(tmp_path, list(portals)) as rp:
+        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
+        dock = make()
+        prepare(dock, list(portals))
+        assert dock.start_search()
+        wait_for_search(dock)
+        yield dock
+
+
+def searched_once(make: Callable[[], EOPortalsDock], tmp_path: Path, monkeypatch,
+                  portals: Sequence[str] = ("planetary_computer",)) -> EOPortalsDock:
+    """The same, the recorded portals gone once the search ended."""
+    with searched(make, tmp_path, monkeypatch, portals) as dock:
+        return dock
 
 
 def row_products(dock: EOPortalsDock) -> List:
@@ -550,12 +571,7 @@ def test_saved_search_round_trip(make_dock, tmp_path):
 
 
 def test_download_button_emits_the_selected_products(make_dock, tmp_path, monkeypatch):
-    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
-        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
-        dock = make_dock()
-        prepare(dock, ["planetary_computer"])
-        assert dock.start_search()
-        wait_for_search(dock)
+    dock = searched_once(make_dock, tmp_path, monkeypatch)
     asked = []
     dock.download_requested.connect(asked.append)
     assert not dock.results.download_button.isEnabled()

@@ -19,7 +19,9 @@ from plugin.core.reducers import Reducer, reduce_products
 from plugin.core.search import Outcome
 from plugin.ui.dock import EOPortalsDock
 from plugin.ui.results_model import PRODUCT_ROLE, Column
-from tests.qgis.test_dock import jpeg_bytes, make_dock, offline, prepare, wait_for_search  # noqa: F401 (fixtures)
+from tests.qgis.test_dock import (  # noqa: F401 (fixtures)
+    jpeg_bytes, make_dock, offline, prepare, searched, searched_once, wait_for_search,
+)
 from tests.support.fixtures import fixture_bytes
 from tests.support.portals import many_products, recorded_portals
 from tests.support.qt_wait import spin, wait_until
@@ -152,12 +154,7 @@ def test_show_on_map_puts_the_quicklook_above_the_selected_footprint(make_dock, 
 
 # ---- 9. panel and map agree ------------------------------------------------------------------------------
 def test_the_text_filter_and_reduce_apply_to_the_map_and_the_quicklook_pane(make_dock, tmp_path, monkeypatch):
-    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
-        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
-        dock = make_dock()
-        prepare(dock, ["planetary_computer"])
-        assert dock.start_search()
-        wait_for_search(dock)
+    dock = searched_once(make_dock, tmp_path, monkeypatch)
     results = dock.results
     layer = results.footprints.layer
     total = results.model.rowCount()
@@ -201,12 +198,7 @@ def test_the_text_filter_and_reduce_apply_to_the_map_and_the_quicklook_pane(make
 def test_the_text_filter_finds_what_a_later_answer_adds_to_a_row(make_dock, tmp_path, monkeypatch):
     """The filter keeps each row's text to re-filter fast as the user types: a row merged with another portal's
     answer is read again."""
-    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
-        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
-        dock = make_dock()
-        prepare(dock, ["planetary_computer"])
-        assert dock.start_search()
-        wait_for_search(dock)
+    dock = searched_once(make_dock, tmp_path, monkeypatch)
     results = dock.results
     results.filter_edit.setText("earth search")
     assert results.proxy.rowCount() == 0
@@ -263,12 +255,7 @@ def test_closing_the_panel_with_the_plugin_takes_its_results_layer_away_and_leav
     """Unloading the plugin (Plugin Reloader, the plugin manager) left the panel's results layer in the project; the
     next panel added another of the same name, out of step with any table."""
     project = QgsProject.instance()
-    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
-        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
-        dock = make_dock()
-        prepare(dock, ["planetary_computer"])
-        assert dock.start_search()
-        wait_for_search(dock)
+    with searched(make_dock, tmp_path, monkeypatch) as dock:
         kept = dock.results.footprints.layer
         dock.results.keep_layer_action.trigger()
         assert dock.start_search()
@@ -301,12 +288,7 @@ def narrow(dock, height: int = 700):
 
 
 def test_at_350_px_the_table_shows_the_portals_and_the_user_chooses_the_columns(make_dock, tmp_path, monkeypatch):
-    with recorded_portals(tmp_path, ["planetary_computer"]) as rp:
-        monkeypatch.setenv("EO_PORTALS_CATALOG", str(rp.catalog_path))
-        dock = narrow(make_dock())
-        prepare(dock, ["planetary_computer"])
-        assert dock.start_search()
-        wait_for_search(dock)
+    dock = searched_once(lambda: narrow(make_dock()), tmp_path, monkeypatch)
     table = dock.results.table
     header, width = table.horizontalHeader(), table.viewport().width()
     assert width < 350

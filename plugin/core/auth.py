@@ -34,7 +34,7 @@ import re
 import threading
 import time
 from datetime import datetime
-from typing import Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -264,10 +264,17 @@ class OidcAuth(Authenticator, _TokenEndpoint):
             access = str(data["access_token"])
         except (ValueError, KeyError, TypeError):
             raise PortalError(self.title, "the token service gave an unexpected answer", ErrorKind.PARSE) from None
+        self._keep(data, refresh)
+        LOG.debug("%s: %s", self.title, "token refreshed" if refresh else "logged in")
+        return access
+
+    def _keep(self, data: Dict[str, Any], refresh: bool) -> None:
+        """Keep a token answer's access token and, when it has one, its refresh token (a login without one
+        forgets the old refresh token; a refresh without one keeps it). Under the caller's lock."""
         now = self._clock()
         lifetime = _seconds(data.get("expires_in"), 300.0)
         # refresh a little early: 10 % of the lifetime, at most a minute, so no request leaves with a dying token
-        self._access = access
+        self._access = str(data["access_token"])
         self._access_expiry = now + lifetime - min(60.0, lifetime / 10.0)
         self._obtained = time.monotonic()
         if data.get("refresh_token"):
@@ -276,8 +283,6 @@ class OidcAuth(Authenticator, _TokenEndpoint):
             self._refresh_expiry = now + refresh_life - min(60.0, refresh_life / 10.0) if refresh_life else now + 1e9
         elif not refresh:
             self._refresh = ""
-        LOG.debug("%s: %s", self.title, "token refreshed" if refresh else "logged in")
-        return access
 
     def headers_for(self, url: str, origin: str) -> Dict[str, str]:
         if not same_site(url, origin):

@@ -36,6 +36,7 @@ from ..portals.stac import parse_multihash
 from ..product import Asset
 from .check import check_against, map_collections
 from .graph import backend_format, collections_used
+from .oidc import pause
 
 LOG = logging.getLogger("eo_portals.openeo")
 API_VERSION = "1.2"
@@ -532,12 +533,7 @@ class OpenEOClient:
                     raise JobFailed(self.title, job_id, self._error_logs(job_id))
                 if job.status == "canceled":
                     raise PortalError(self.title, f"the job {job_id} was canceled", ErrorKind.CANCELLED)
-            if sleep is not None:
-                sleep(delay)
-            elif cancel is not None:
-                cancel.wait(delay)
-            else:
-                time.sleep(delay)
+            pause(delay, sleep, cancel)
             delay = min(max_interval, delay * 1.5)
 
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import requests
 
-from ..auth import OidcAuth, _seconds
+from ..auth import OidcAuth
 from ..errors import ErrorKind, PortalError
 from ..http import HttpSettings, error_for_exception, error_for_status
 
@@ -181,6 +181,17 @@ def poll(session: requests.Session, config: Dict[str, Any], client_id: str, devi
                       ErrorKind.AUTH, status)
 
 
+def pause(seconds: float, sleep: Optional[Callable[[float], None]] = None,
+          cancel: Optional[threading.Event] = None) -> None:
+    """Wait between two polls: with the caller's `sleep` (tests), else until `cancel` is set, else plainly."""
+    if sleep is not None:
+        sleep(seconds)
+    elif cancel is not None:
+        cancel.wait(seconds)
+    else:
+        time.sleep(seconds)
+
+
 def wait(session: requests.Session, config: Dict[str, Any], client_id: str, device: DeviceAuthorization,
          title: str, *, cancel: Optional[threading.Event] = None, sleep: Optional[Callable[[float], None]] = None,
          clock: Callable[[], float] = time.monotonic, timeout: float = 30.0) -> Dict[str, Any]:
@@ -196,12 +207,7 @@ def wait(session: requests.Session, config: Dict[str, Any], client_id: str, devi
             return tokens
         if state == "slow_down":
             interval += 5  # RFC 8628 3.5
-        if sleep is not None:
-            sleep(interval)
-        elif cancel is not None:
-            cancel.wait(interval)
-        else:
-            time.sleep(interval)
+        pause(interval, sleep, cancel)
 
 
 class DeviceTokens(OidcAuth):
@@ -227,15 +233,7 @@ class DeviceTokens(OidcAuth):
     def adopt(self, answer: Dict[str, Any]) -> None:
         """Keep the tokens of a token answer (device flow or refresh)."""
         with self._lock:
-            now = self._clock()
-            lifetime = _seconds(answer.get("expires_in"), 300.0)
-            self._access = str(answer["access_token"])
-            self._access_expiry = now + lifetime - min(60.0, lifetime / 10.0)
-            self._obtained = time.monotonic()
-            if answer.get("refresh_token"):
-                life = _seconds(answer.get("refresh_expires_in"), 0.0)
-                self._refresh = str(answer["refresh_token"])
-                self._refresh_expiry = now + life - min(60.0, life / 10.0) if life else now + 1e9
+            self._keep(answer, refresh=True)  # (an answer without a refresh token keeps the one held)
 
     def restore(self, refresh_token: str) -> None:
         """Resume from a kept refresh token: the next `token()` refreshes."""

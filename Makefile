@@ -143,26 +143,28 @@ qgis-chroot: | deps
 qgis-chroot-remove:
 	$(SUDO) bash $(CHROOT_TOOL) remove $(QGIS_CHROOT)
 
+# A venv of back-end software the tests start (never used by the plugin), from its pinned requirements:
+# $(call server_venv,<venv>,<requirements file>,<modules that must import>)
+COMMA := ,
+define server_venv
+	/usr/bin/python3 -m venv --clear $(1)
+	$(1)/bin/python -m pip install -q --disable-pip-version-check -r $(2)
+	$(1)/bin/python -c "import $(3)"
+	touch $@
+endef
+
 venv-titiler: $(VENV_TITILER)/.eo_portals_ready
 $(VENV_TITILER)/.eo_portals_ready: $(ROOT)/tests/requirements-titiler.txt | deps
-	/usr/bin/python3 -m venv --clear $(VENV_TITILER)
-	$(VENV_TITILER)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-titiler.txt
-	$(VENV_TITILER)/bin/python -c "import titiler.openeo, uvicorn"
-	touch $@
+	$(call server_venv,$(VENV_TITILER),$<,titiler.openeo$(COMMA) uvicorn)
 
 venv-openeo: $(VENV_OPENEO)/.eo_portals_ready
 $(VENV_OPENEO)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo.txt | deps
-	/usr/bin/python3 -m venv --clear $(VENV_OPENEO)
-	$(VENV_OPENEO)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-openeo.txt
-	$(VENV_OPENEO)/bin/python -c "import openeo_driver.dummy.local_app"
-	touch $@
+	$(call server_venv,$(VENV_OPENEO),$<,openeo_driver.dummy.local_app)
 
 venv-openeo-local: $(VENV_OPENEO_LOCAL)/.eo_portals_ready
 $(VENV_OPENEO_LOCAL)/.eo_portals_ready: $(ROOT)/tests/requirements-openeo-local.txt | deps
-	/usr/bin/python3 -m venv --clear $(VENV_OPENEO_LOCAL)
-	$(VENV_OPENEO_LOCAL)/bin/python -m pip install -q --disable-pip-version-check -r $(ROOT)/tests/requirements-openeo-local.txt
-	$(VENV_OPENEO_LOCAL)/bin/python -c "import openeo.local.processing, openeo_pg_parser_networkx, odc.stac, xvec"
-	touch $@
+	$(call server_venv,$(VENV_OPENEO_LOCAL),$<,openeo.local.processing$(COMMA) openeo_pg_parser_networkx$(COMMA) \
+		odc.stac$(COMMA) xvec)
 
 ## Tests: every run always happens; the target fails when any fails or collects nothing (pytest exit 5).
 test: venv venv2 venv-openeo venv-openeo-local venv-checks compile-translations $(if $(QGIS_MATRIX),qgis-chroot)

@@ -11,11 +11,13 @@ covers every longitude once.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
-from typing import List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCoordinateTransformContext,
@@ -24,6 +26,7 @@ from qgis.core import (
     QgsPointXY,
     QgsProject,
     QgsRectangle,
+    QgsWkbTypes,
 )
 from shapely import wkb
 from shapely.affinity import translate
@@ -31,6 +34,11 @@ from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+# QGIS 3.30 moved geometry types to Qgis.GeometryType; QgsWkbTypes' names are deprecated from then on.
+if hasattr(Qgis, "GeometryType"):  # pragma: no cover - newer QGIS than the tests run on
+    POLYGON_GEOMETRY = Qgis.GeometryType.Polygon
+else:
+    POLYGON_GEOMETRY = QgsWkbTypes.GeometryType.PolygonGeometry
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -300,3 +308,36 @@ def wgs84_to_map(shape: BaseGeometry, crs: QgsCoordinateReferenceSystem,
             part.translate(k * width, 0)
         parts.append(part)
     return parts[0] if len(parts) == 1 else QgsGeometry.unaryUnion(parts)
+
+
+def _plain(value: Any) -> Any:
+    """A field value as JSON data (QVariant NULL, dates and other Qt values as text)."""
+    if value is None or (hasattr(value, "isNull") and value.isNull()):
+        return None
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "toString"):
+        return value.toString()
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def parcels_of(source: Any) -> Dict[str, Any]:
+    """The polygons of a layer or a Processing source as openEO parcels: GeoJSON in EPSG:4326, each with its
+    attributes as JSON values and its feature id (the openEO tab and eoportals:openeo_job alike)."""
+    from .core.openeo.graph import parcels_geojson
+
+    transform = QgsCoordinateTransform(source.sourceCrs(), WGS84, QgsProject.instance())
+    features = []
+    for feature in source.getFeatures():
+        geometry = feature.geometry()
+        if geometry is None or geometry.isEmpty() or geometry.type() != POLYGON_GEOMETRY:
+            continue
+        geometry.transform(transform)
+        properties = {name: _plain(feature[name]) for name in source.fields().names()}
+        properties.setdefault("fid", feature.id())
+        features.append((wkb.loads(bytes(geometry.asWkb())), properties))
+    return parcels_geojson(features)

@@ -14,7 +14,6 @@ download engine into OUTPUT.
 """
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -41,10 +40,11 @@ from qgis.core import (
 from ..core.catalog import Catalog, Portal
 from ..core.errors import EOPortalsError, ErrorKind, PortalError
 from ..core.openeo.client import Bearer, OpenEOClient, SYNC_MAX_BYTES
-from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process, job_title, parcels_geojson, to_json
+from ..core.openeo.graph import INDICES, KINDS, PERIODS, JobSpec, build_process, job_title, to_json
 from ..core.openeo.results import download_results, result_product
 from ..core.download.job import Control, State
 from ..core.paths import safe_name
+from ..geometry import parcels_of
 from ..settings import current_catalog
 from .common import (
     FLAG_ADVANCED, NUMBER_DOUBLE, EOPortalsAlgorithm, VECTOR_POLYGON, has_value, http_settings, tag_list, translate,
@@ -302,22 +302,10 @@ class OpenEOJobAlgorithm(EOPortalsAlgorithm):
         return bbox, min(starts), max(ends or starts), (collections[0] if collections else "S2_MSI_L2A"), cloud
 
     def _parcels(self, parameters: Dict[str, Any], context: QgsProcessingContext) -> Dict[str, Any]:
-        from shapely import wkb
-
         source = self.parameterAsSource(parameters, self.PARCELS, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.PARCELS))
-        transform = QgsCoordinateTransform(source.sourceCrs(), EPSG4326, QgsProject.instance())
-        features = []
-        for feature in source.getFeatures():
-            geometry = feature.geometry()
-            if geometry is None or geometry.isEmpty():
-                continue
-            geometry.transform(transform)
-            properties = {name: _plain(feature[name]) for name in source.fields().names()}
-            properties.setdefault("fid", feature.id())
-            features.append((wkb.loads(bytes(geometry.asWkb())), properties))
-        return parcels_geojson(features)
+        return parcels_of(source)
 
     def _run_sync(self, client: OpenEOClient, process: Dict[str, Any], spec: JobSpec, folder: Path,
                   feedback: QgsProcessingFeedback) -> str:
@@ -372,16 +360,3 @@ class OpenEOJobAlgorithm(EOPortalsAlgorithm):
         return job_id, list(job.files)
 
 
-def _plain(value: Any) -> Any:
-    """A field value as JSON data (QVariant NULL, dates and other Qt values as text)."""
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return None
-    if isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "toString"):
-        return value.toString()
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return str(value)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Iterable, List, Optional
 
 from qgis.core import (
-    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCsException,
     QgsGeometry,
@@ -16,22 +15,13 @@ from qgis.core import (
     QgsProject,
     QgsRectangle,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QKeyEvent
 from shapely import wkb
 
-from ..geometry import aoi_to_wgs84, clamp_extent, wgs84_to_map
-
-# QGIS 3.30 moved geometry types to Qgis.GeometryType; QgsWkbTypes' names are deprecated from then on.
-if hasattr(Qgis, "GeometryType"):  # pragma: no cover - newer QGIS than the tests run on
-    POLYGON_GEOMETRY = Qgis.GeometryType.Polygon
-    LINE_GEOMETRY = Qgis.GeometryType.Line
-else:
-    POLYGON_GEOMETRY = QgsWkbTypes.GeometryType.PolygonGeometry
-    LINE_GEOMETRY = QgsWkbTypes.GeometryType.LineGeometry
+from ..geometry import POLYGON_GEOMETRY, aoi_to_wgs84, clamp_extent, wgs84_to_map
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 

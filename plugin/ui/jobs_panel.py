@@ -23,12 +23,12 @@ from ..core.errors import EOPortalsError
 from ..core.http import HttpSettings
 from ..core.openeo.client import OpenEOClient
 from ..core.openeo.graph import FORMATS, INDICES, JobSpec, build_process, formats_for, job_title, \
-    parcels_geojson, spec_from_query, to_json
+    spec_from_query, to_json
 from ..core.openeo.jobs import JobRecord, JobStore, refresh
 from ..core.openeo.results import download_results, result_product
 from ..core.query import SearchQuery
+from ..geometry import parcels_of
 from ..tasks import TaskKeeper
-from .aoi_tools import POLYGON_GEOMETRY
 from .common import narrow, narrow_form
 from .openeo_task import JobCallTask
 
@@ -68,15 +68,6 @@ class FormatCombo(QComboBox):
     def showPopup(self) -> None:  # noqa: N802, D102
         self.opening.emit()
         super().showPopup()
-
-
-def _plain(value: Any) -> Any:
-    """A field value as JSON data (NULL as None, Qt values as text)."""
-    if value is None or (hasattr(value, "isNull") and value.isNull()):
-        return None
-    if isinstance(value, (bool, int, float, str)):
-        return value
-    return value.toString() if hasattr(value, "toString") else str(value)
 
 
 class JobsPanel(QWidget):
@@ -317,24 +308,8 @@ class JobsPanel(QWidget):
                                format=self.format_combo.currentData() or "")
 
     def _parcels(self) -> Optional[Dict[str, Any]]:
-        from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
-        from shapely import wkb
-
         layer = self.parcels_combo.currentLayer()
-        if layer is None:
-            return None
-        transform = QgsCoordinateTransform(layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
-                                           QgsProject.instance())
-        features = []
-        for feature in layer.getFeatures():
-            geometry = feature.geometry()
-            if geometry.isEmpty() or geometry.type() != POLYGON_GEOMETRY:
-                continue
-            geometry.transform(transform)
-            properties = {name: _plain(feature[name]) for name in layer.fields().names()}
-            properties.setdefault("fid", feature.id())
-            features.append((wkb.loads(bytes(geometry.asWkb())), properties))
-        return parcels_geojson(features)
+        return None if layer is None else parcels_of(layer)
 
     def show_graph(self) -> Optional[Dict[str, Any]]:
         """Build the graph and show it as JSON (selected, ready to copy); None with a message when it cannot."""

@@ -97,6 +97,16 @@ def check_subset_is_exact(output_path, band_number, source_path, utm_area):
     return col, row
 
 
+def check_scl_is_nearest(output_path, band_number, col, row):
+    """The clear scene's SCL (200 m) on the output's 100 m grid, whose first pixel is (col, row) of the 100 m
+    bands, by nearest neighbour: each output pixel is the SCL pixel under its centre."""
+    scl, _ = read_all(scene_file(S2_CLEAR, "scl"))
+    out = gdal.Open(output_path)
+    rows = (row + np.arange(out.RasterYSize)) // 2
+    cols = (col + np.arange(out.RasterXSize)) // 2
+    assert np.array_equal(out.GetRasterBand(band_number).ReadAsArray(), scl[np.ix_(rows, cols)])
+
+
 # ---- subsets -----------------------------------------------------------------------------------------------
 def test_subset_reads_only_the_blocks_and_writes_one_cog_pixel_exact(server, tmp_path):
     product = served_product(server, S2_CLEAR, prefix=prefix())
@@ -111,12 +121,8 @@ def test_subset_reads_only_the_blocks_and_writes_one_cog_pixel_exact(server, tmp
     assert [p.name for p in tmp_path.iterdir()] == [f"{product.title}_B04-B08-SCL.tif"]  # no .part left
     check_subset_is_exact(result.path, 1, scene_file(S2_CLEAR, "red"), to_utm(area, 32629))
     col, row = check_subset_is_exact(result.path, 2, scene_file(S2_CLEAR, "nir"), to_utm(area, 32629))
-    # SCL (200 m) on the 100 m grid, nearest: each output pixel is the SCL pixel under its centre
-    scl, _ = read_all(scene_file(S2_CLEAR, "scl"))
+    check_scl_is_nearest(result.path, 3, col, row)
     out = gdal.Open(result.path)
-    rows = (row + np.arange(out.RasterYSize)) // 2
-    cols = (col + np.arange(out.RasterXSize)) // 2
-    assert np.array_equal(out.GetRasterBand(3).ReadAsArray(), scl[np.ix_(rows, cols)])
     # what the file says about itself
     assert [out.GetRasterBand(i).GetDescription() for i in (1, 2, 3)] == ["B04", "B08", "SCL"]
     assert out.GetRasterBand(1).GetNoDataValue() == 0
@@ -516,8 +522,4 @@ def test_a_large_area_goes_through_a_scratch_file_in_strips(server, tmp_path, mo
     assert result.ok, result.error
     assert [p.name for p in tmp_path.iterdir()] == [f"{product.title}_B04-SCL.tif"]  # no scratch, no .part
     col, row = check_subset_is_exact(result.path, 1, scene_file(S2_CLEAR, "red"), to_utm(area, 32629))
-    scl, _ = read_all(scene_file(S2_CLEAR, "scl"))
-    out = gdal.Open(result.path)
-    rows = (row + np.arange(out.RasterYSize)) // 2
-    cols = (col + np.arange(out.RasterXSize)) // 2
-    assert np.array_equal(out.GetRasterBand(2).ReadAsArray(), scl[np.ix_(rows, cols)])
+    check_scl_is_nearest(result.path, 2, col, row)

@@ -91,6 +91,7 @@ class JobsPanel(QWidget):
         self.records: List[JobRecord] = []
         self.formats: Dict[str, Any] = {}  # back-end id -> its output formats (None: it lists none), once asked
         self.formats_asked: Dict[str, str] = {}  # back-end id -> why its formats are unknown ("" while asking)
+        self.api_roots: Dict[str, str] = {}  # back-end URL -> its API root, found once (OpenEOClient.discover)
         self._build()
         self.reload()
         self.poll_timer = QTimer(self)
@@ -267,7 +268,7 @@ class JobsPanel(QWidget):
         if backend is None or backend.id in self.formats or self.formats_asked.get(backend.id) == "":
             return
         self.formats_asked[backend.id] = ""
-        client = OpenEOClient(backend.url, backend.title, settings=self.settings())
+        client = OpenEOClient(backend.url, backend.title, settings=self.settings(), roots=self.api_roots)
 
         def work() -> Any:
             client.discover()
@@ -329,7 +330,7 @@ class JobsPanel(QWidget):
 
         settings = self.settings()
         return OpenEOClient(backend.url, backend.title, bearer=bearer_for(self.catalog(), backend, settings),
-                            settings=settings)
+                            settings=settings, roots=self.api_roots)
 
     def _start(self, description: str, work: Callable[[], Any], done: Callable[[Any, Optional[Exception]], None]):
         task = JobCallTask(description, work, lambda value, error: self._finished(task, done, value, error))

@@ -176,12 +176,25 @@ def test_a_time_series_result_is_drawn_in_the_series_chart(qgis_app, recorded, t
     panel.shutdown()
 
 
-def test_a_back_end_added_by_its_root_url_is_found_and_runs_the_job(qgis_app, plugin_env, tmp_path):
-    """openeo-driver's dummy back-end at its root URL: the panel finds API 1.2 through /.well-known/openeo."""
+def test_a_back_end_added_by_its_root_url_is_found_and_runs_the_job(qgis_app, plugin_env, tmp_path, monkeypatch):
+    """openeo-driver's dummy back-end at its root URL: the panel finds API 1.2 through /.well-known/openeo, once
+    (not again at each call, although each call has a client of its own)."""
+    import requests
+
     from tests.support.openeo_driver import PASSWORD as DRIVER_PASSWORD
     from tests.support.openeo_driver import USER, OpenEODriver
 
+    asked = []
+    real_request = requests.Session.request
+
+    def request(session, method, url, *args, **kwargs):
+        asked.append(url)
+        return real_request(session, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", request)
+
     with OpenEODriver() as driver:
+        asked.clear()  # (the driver's start-up was waited for by asking /.well-known/openeo)
         plugin_env.catalog({"local_openeo": {"protocol": "openeo", "url": driver.url, "title": "Local openEO",
                                              "auth": "basic", "collections": {"S2_MSI_L2A": "SENTINEL2_L2A_SENTINELHUB"}}})
         plugin_env.account("local_openeo", USER, DRIVER_PASSWORD)
@@ -201,7 +214,10 @@ def test_a_back_end_added_by_its_root_url_is_found_and_runs_the_job(qgis_app, pl
         assert wait_until(lambda: panel.table.rowCount() == 1 and not panel.tasks), messages
         panel.refresh_all()
         assert wait_until(lambda: not panel.tasks and status(panel) in ("queued", "running")), (status(panel), messages)
+        panel.refresh_all()
+        assert wait_until(lambda: not panel.tasks), messages
         assert messages == []
+        assert [url for url in asked if url.endswith("/.well-known/openeo")] == [driver.url + "/.well-known/openeo"]
         panel.shutdown()
 
 

@@ -173,8 +173,12 @@ class OpenEOClient:
     """One back-end at its versioned API root (``https://host/openeo/1.2``)."""
 
     def __init__(self, url: str, title: str, *, bearer: Optional[Bearer] = None,
-                 settings: Optional[HttpSettings] = None, session: Optional[requests.Session] = None):
+                 settings: Optional[HttpSettings] = None, session: Optional[requests.Session] = None,
+                 roots: Optional[Dict[str, str]] = None):
         self.url = url.rstrip("/")
+        # URL given -> the API root `discover` found there, shared by the clients of one owner (the openEO tab
+        # makes one per call), so that a back-end is discovered once, not at every status poll
+        self.roots = roots if roots is not None else {}
         self.title = title
         self.bearer = bearer or Bearer()
         self.settings = settings or HttpSettings()
@@ -195,6 +199,11 @@ class OpenEOClient:
         1.x version of ``/.well-known/openeo``; a back-end without that document is taken at the URL given."""
         if self._cache.get("discovered"):
             return self.url
+        given = self.url
+        if given in self.roots:
+            self.url = self.roots[given]
+            self._cache["discovered"] = True
+            return self.url
         path = urlsplit(self.url).path.rstrip("/")
         if path.split("/")[-1:] not in (["1.2"], ["1.2.0"]):
             parts = urlsplit(self.url)
@@ -212,6 +221,7 @@ class OpenEOClient:
                                                   "1.1 or 1.0)", ErrorKind.INVALID)
                 self.url = chosen.rstrip("/")
         self._cache["discovered"] = True
+        self.roots[given] = self.url
         return self.url
 
     # ---- transport ------------------------------------------------------------------------------------
